@@ -1,0 +1,125 @@
+#include "engine/autograd.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/error.h"
+#include "engine/ops.h"
+
+namespace leuko {
+
+Node::Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward)
+    : name_(std::move(name)), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+
+std::vector<Tensor> Node::apply(const Tensor& grad_output) {
+  LEUKO_CHECK(!released_, "backward through '", name_,
+              "' a second time: the graph is freed after backward(); run the forward again");
+  std::vector<Tensor> grads = backward_(grad_output);
+  LEUKO_CHECK(grads.size() == inputs_.size(), "autograd: '", name_, "' returned ", grads.size(),
+              " gradients for ", inputs_.size(), " inputs");
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    LEUKO_CHECK(grads[i].shape() == inputs_[i].shape(), "autograd: '", name_,
+                "' returned a gradient of shape ", to_string(grads[i].shape()), " for input ", i,
+                " of shape ", to_string(inputs_[i].shape()));
+  }
+  return grads;
+}
+
+void Node::release() {
+  inputs_.clear();
+  backward_ = nullptr;
+  released_ = true;
+}
+
+static thread_local bool grad_mode = true;
+
+bool grad_enabled() { return grad_mode; }
+
+NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
+NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
+
+Tensor record(Tensor output, const char* op_name, std::vector<Tensor> inputs,
+              Node::BackwardFn backward) {
+  if (!grad_mode) return output;
+  bool any = false;
+  for (const Tensor& input : inputs) any = any || (input.defined() && input.requires_grad());
+  if (!any) return output;
+  output.impl()->requires_grad = true;
+  output.impl()->grad_fn =
+      std::make_shared<Node>(op_name, std::move(inputs), std::move(backward));
+  return output;
+}
+
+// Nodes in an order where every node comes after all nodes that consume its output. The
+// shared pointers keep every node alive while the sweep releases their neighbours.
+static std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
+  std::vector<std::shared_ptr<Node>> order;
+  std::unordered_set<Node*> visited{root.get()};
+  std::vector<std::pair<std::shared_ptr<Node>, size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    auto& [node, next_input] = stack.back();
+    if (next_input < node->inputs().size()) {
+      const Tensor& input = node->inputs()[next_input++];
+      std::shared_ptr<Node> child = input.defined() ? input.grad_fn() : nullptr;
+      if (child && visited.insert(child.get()).second) stack.push_back({child, 0});
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return {order.rbegin(), order.rend()};  // post-order reversed: consumers first
+}
+
+static void accumulate_into_leaf(const Tensor& leaf, const Tensor& grad) {
+  Tensor current = leaf.grad();
+  // The first gradient is cloned: backward closures may hand the same tensor to several
+  // inputs, and a later in-place accumulation must not change a neighbour's gradient.
+  leaf.impl()->grad = current.defined() ? add(current, grad) : grad.clone();
+}
+
+void run_backward(const Tensor& root, const Tensor& gradient) {
+  LEUKO_CHECK(root.requires_grad(), "backward(): the tensor does not require grad and has no "
+              "history (was it computed under no_grad, or from frozen inputs only?)");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    LEUKO_CHECK(root.numel() == 1, "backward(): implicit gradient only for one-element outputs; "
+                "this tensor has shape ", to_string(root.shape()), ", pass a gradient of that shape");
+    seed = ones(root.shape(), root.device());
+  }
+  LEUKO_CHECK(seed.shape() == root.shape(), "backward(): gradient shape ", to_string(seed.shape()),
+              " differs from the output's ", to_string(root.shape()));
+
+  NoGradGuard no_grad;
+  if (root.is_leaf()) {
+    accumulate_into_leaf(root, seed);
+    return;
+  }
+  const std::vector<std::shared_ptr<Node>> order = topological_order(root.grad_fn());
+  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
+  for (const std::shared_ptr<Node>& node : order) {
+    auto it = pending.find(node.get());
+    if (it == pending.end()) continue;  // nothing flowed here (e.g. only into frozen inputs)
+    Tensor grad_output = std::move(it->second);
+    pending.erase(it);
+    std::vector<Tensor> grads = node->apply(grad_output);
+    for (size_t i = 0; i < grads.size(); ++i) {
+      const Tensor& input = node->inputs()[i];
+      if (!grads[i].defined() || !input.defined() || !input.requires_grad()) continue;
+      if (input.is_leaf()) {
+        accumulate_into_leaf(input, grads[i]);
+      } else {
+        Node* producer = input.grad_fn().get();
+        auto slot = pending.find(producer);
+        if (slot == pending.end()) {
+          pending.emplace(producer, grads[i]);
+        } else {
+          slot->second = add(slot->second, grads[i]);
+        }
+      }
+    }
+  }
+  for (const std::shared_ptr<Node>& node : order) node->release();
+}
+
+}  // namespace leuko

@@ -1,0 +1,31 @@
+// safetensors files: 8-byte little-endian header length, a JSON header mapping each name to
+// {dtype, shape, data_offsets}, then the raw little-endian tensor bytes. The format PyTorch
+// and Hugging Face use, so weights exported from torchvision load by their key names.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "engine/tensor.h"
+
+namespace leuko {
+
+struct SafetensorsFile {
+  std::map<std::string, Tensor> tensors;  // on the CPU
+  std::map<std::string, std::string> metadata;
+};
+
+// Reads F32 and I64 tensors; any other dtype, a truncated file or a malformed header is a
+// leuko::Error naming the file and what is wrong.
+SafetensorsFile load_safetensors(const std::string& path);
+
+// Writes atomically: to `path`.tmp, then renamed over `path`, so a crash never leaves a
+// half-written file behind.
+void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+// Writes `bytes` to `path` atomically (temp file + rename); used by every file the
+// project writes that must survive a crash.
+void write_file_atomically(const std::string& path, const std::string& bytes);
+
+}  // namespace leuko

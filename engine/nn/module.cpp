@@ -1,0 +1,99 @@
+#include "engine/nn/module.h"
+
+#include <typeinfo>
+
+#include "engine/error.h"
+
+namespace leuko::nn {
+
+Tensor Module::forward(const Tensor&) {
+  throw Error(cat("module ", typeid(*this).name(), " has no single-input forward()"));
+}
+
+void Module::collect(const std::string& prefix, bool buffers,
+                     std::vector<std::pair<std::string, Tensor>>& out) const {
+  for (const auto& [name, t] : buffers ? buffers_ : parameters_) out.emplace_back(prefix + name, t);
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", buffers, out);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect("", false, out);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect("", true, out);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+std::vector<Tensor> Module::trainable_parameters() const {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : named_parameters()) {
+    if (t.requires_grad()) out.push_back(t);
+  }
+  return out;
+}
+
+int64_t Module::parameter_count(bool trainable_only) const {
+  int64_t count = 0;
+  for (const auto& [name, t] : named_parameters()) {
+    if (!trainable_only || t.requires_grad()) count += t.numel();
+  }
+  return count;
+}
+
+std::map<std::string, Tensor> Module::state_dict() const {
+  std::map<std::string, Tensor> out;
+  for (const auto& [name, t] : named_parameters()) out[name] = t;
+  for (const auto& [name, t] : named_buffers()) out[name] = t;
+  return out;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (const auto& [name, child] : children_) child->train(on);
+}
+
+void Module::zero_grad() {
+  for (const auto& [name, t] : named_parameters()) Tensor(t).zero_grad();
+}
+
+void Module::set_requires_grad(bool on) {
+  for (const auto& [name, t] : named_parameters()) Tensor(t).set_requires_grad(on);
+}
+
+Tensor Module::register_parameter(const std::string& name, Tensor t) {
+  t.set_requires_grad(true);
+  parameters_.emplace_back(name, t);
+  return t;
+}
+
+Tensor Module::register_buffer(const std::string& name, Tensor t) {
+  buffers_.emplace_back(name, t);
+  return t;
+}
+
+Sequential::Sequential(std::vector<std::shared_ptr<Module>> modules) {
+  for (auto& m : modules) push_back(std::move(m));
+}
+
+void Sequential::push_back(std::shared_ptr<Module> module) {
+  register_module(std::to_string(layers_.size()), module);
+  layers_.push_back(std::move(module));
+}
+
+Tensor Sequential::forward(const Tensor& x) {
+  Tensor y = x;
+  for (const auto& layer : layers_) y = layer->forward(y);
+  return y;
+}
+
+}  // namespace leuko::nn

@@ -1,0 +1,77 @@
+// Module: a named tree of parameters, buffers and child modules, like torch.nn.Module.
+// Names are dotted paths ("layer1.0.conv1.weight") so torchvision state dicts map 1:1.
+// Parameters are leaf tensors that require grad; buffers (BN running stats) do not.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace leuko::nn {
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  // Single-input modules override forward; multi-input models expose their own methods.
+  virtual Tensor forward(const Tensor& x);
+  Tensor operator()(const Tensor& x) { return forward(x); }
+
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const {
+    return children_;
+  }
+  std::vector<Tensor> parameters() const;            // all, frozen ones included
+  std::vector<Tensor> trainable_parameters() const;  // requires_grad only
+  int64_t parameter_count(bool trainable_only = false) const;
+
+  // Parameters and buffers by dotted name (the safetensors / torchvision layout).
+  std::map<std::string, Tensor> state_dict() const;
+
+  // train(false) == eval(); applies to the whole subtree.
+  virtual void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  void zero_grad();
+  void set_requires_grad(bool on);  // freeze (false) or unfreeze every parameter below
+
+ protected:
+  Tensor register_parameter(const std::string& name, Tensor t);  // marks it requires_grad
+  Tensor register_buffer(const std::string& name, Tensor t);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    children_.emplace_back(name, module);
+    return module;
+  }
+
+ private:
+  void collect(const std::string& prefix, bool buffers,
+               std::vector<std::pair<std::string, Tensor>>& out) const;
+
+  std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+// Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential.
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  explicit Sequential(std::vector<std::shared_ptr<Module>> modules);
+  void push_back(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor& x) override;
+  size_t size() const { return layers_.size(); }
+  std::shared_ptr<Module> operator[](size_t i) const { return layers_.at(i); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+}  // namespace leuko::nn

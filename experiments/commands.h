@@ -1,0 +1,10 @@
+// Each subcommand of the CLI registers itself on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace leuko::cli {
+
+void add_info_command(CLI::App& app);
+
+}  // namespace leuko::cli

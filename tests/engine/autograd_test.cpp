@@ -1,0 +1,127 @@
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+using leuko::testing::gradcheck;
+using leuko::testing::random_input;
+
+TEST_CASE("backward of a small expression gives the hand-computed gradients") {
+  Tensor a = from_vector({1, 2, 3}, {3});
+  Tensor b = from_vector({4, 5, 6}, {3});
+  a.set_requires_grad(true);
+  b.set_requires_grad(true);
+  Tensor loss = sum(a * b + a);  // dL/da = b + 1, dL/db = a
+  loss.backward();
+  CHECK(a.grad().to_vector() == std::vector<float>{5, 6, 7});
+  CHECK(b.grad().to_vector() == std::vector<float>{1, 2, 3});
+}
+
+TEST_CASE("gradients accumulate until zero_grad, and a reused tensor sums its paths") {
+  Tensor x = from_vector({2}, {1});
+  x.set_requires_grad(true);
+  sum(x * x).backward();  // 2x = 4
+  sum(x * x).backward();
+  CHECK(x.grad().item() == 8.0f);
+  x.zero_grad();
+  CHECK_FALSE(x.grad().defined());
+  Tensor y = x * 3.0f;
+  sum(y + y * y).backward();  // d/dx (3x + 9x^2) = 3 + 18x = 39
+  CHECK(x.grad().item() == doctest::Approx(39.0f));
+}
+
+TEST_CASE("no_grad and frozen inputs record nothing") {
+  Tensor w = from_vector({1, 2}, {2});
+  w.set_requires_grad(true);
+  {
+    NoGradGuard guard;
+    Tensor y = w * 2.0f;
+    CHECK_FALSE(y.requires_grad());
+    CHECK(y.grad_fn() == nullptr);
+  }
+  Tensor frozen = from_vector({1, 2}, {2});
+  CHECK_FALSE((frozen * 2.0f).requires_grad());
+  Tensor mixed = sum(frozen * w);
+  mixed.backward();
+  CHECK(w.grad().to_vector() == std::vector<float>{1, 2});
+  CHECK_FALSE(frozen.grad().defined());
+}
+
+TEST_CASE("the graph is freed after backward, so a second backward is a clear error") {
+  Tensor x = from_vector({1, 2}, {2});
+  x.set_requires_grad(true);
+  Tensor loss = sum(x * x);
+  loss.backward();
+  CHECK(loss.grad_fn()->released());
+  CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("a second time"), Error);
+}
+
+TEST_CASE("backward on a non-scalar needs an explicit gradient") {
+  Tensor x = from_vector({1, 2}, {2});
+  x.set_requires_grad(true);
+  Tensor y = x * 2.0f;
+  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("implicit gradient only for one-element"),
+                       Error);
+  y.backward(from_vector({1, 10}, {2}));
+  CHECK(x.grad().to_vector() == std::vector<float>{2, 20});
+  CHECK_THROWS_WITH_AS(from_vector({1}, {1}).backward(), doctest::Contains("does not require grad"),
+                       Error);
+}
+
+TEST_CASE("a long chain does not overflow the stack (iterative topological sort)") {
+  Tensor x = from_vector({1}, {1});
+  x.set_requires_grad(true);
+  Tensor y = x;
+  for (int i = 0; i < 20000; ++i) y = y + 0.0f;
+  sum(y).backward();
+  CHECK(x.grad().item() == 1.0f);
+}
+
+TEST_CASE("gradcheck: views (reshape, permute, slice, contiguous, expand)") {
+  Generator g(7);
+  Tensor x = random_input({2, 3, 4}, g);
+  gradcheck([](const std::vector<Tensor>& in) { return in[0].reshape({4, 6}) * in[0].reshape({4, 6}); }, {x});
+  gradcheck([](const std::vector<Tensor>& in) { return in[0].permute({2, 0, 1}).contiguous() * 2.0f; }, {x});
+  gradcheck([](const std::vector<Tensor>& in) { return in[0].slice(2, 1, 4, 2) * in[0].slice(2, 0, 2); }, {x});
+  Tensor row = random_input({1, 4}, g);
+  gradcheck([](const std::vector<Tensor>& in) { return expand(in[0], {3, 4}) * expand(in[0], {3, 4}); }, {row});
+}
+
+TEST_CASE("gradcheck: broadcasting add, sub, mul, div") {
+  Generator g(8);
+  for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{
+           {{3, 4}, {3, 4}}, {{2, 3, 4}, {4}}, {{2, 1, 4}, {3, 1}}, {{1}, {2, 5}}}) {
+    Tensor a = random_input(sa, g);
+    Tensor b = random_input(sb, g, 0.5f, 1.5f);  // away from 0 for div
+    gradcheck([](const std::vector<Tensor>& in) { return in[0] + in[1]; }, {a, b});
+    gradcheck([](const std::vector<Tensor>& in) { return in[0] - in[1]; }, {a, b});
+    gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[1]; }, {a, b});
+    gradcheck([](const std::vector<Tensor>& in) { return in[0] / in[1]; }, {a, b});
+  }
+  CHECK_THROWS_WITH_AS(add(zeros({2, 3}), zeros({4})), doctest::Contains("cannot be broadcast"),
+                       Error);
+}
+
+TEST_CASE("broadcast forward values") {
+  Tensor a = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor b = from_vector({10, 20, 30}, {3});
+  CHECK((a + b).to_vector() == std::vector<float>{11, 22, 33, 14, 25, 36});
+  Tensor c = from_vector({1, 2}, {2, 1});
+  CHECK((a * c).to_vector() == std::vector<float>{1, 2, 3, 8, 10, 12});
+  CHECK((a.transpose(0, 1) - 1.0f).to_vector() == std::vector<float>{0, 3, 1, 4, 2, 5});
+}
+
+TEST_CASE("sum and mean: values and gradients over chosen dims") {
+  Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  CHECK(sum(x).item() == 21.0f);
+  CHECK(sum(x, {0}).to_vector() == std::vector<float>{5, 7, 9});
+  CHECK(sum(x, {1}, true).shape() == Shape{2, 1});
+  CHECK(mean(x, {-1}).to_vector() == std::vector<float>{2, 5});
+  CHECK(mean(x).item() == 3.5f);
+  Generator g(9);
+  Tensor y = random_input({2, 3, 4, 5}, g);
+  gradcheck([](const std::vector<Tensor>& in) { return sum(in[0], {0, 2, 3}); }, {y});
+  gradcheck([](const std::vector<Tensor>& in) { return mean(in[0], {1}, true); }, {y});
+  gradcheck([](const std::vector<Tensor>& in) { return mean(in[0]); }, {y});
+}
