@@ -1,6 +1,7 @@
 #include "engine/random.h"
 
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 #include "engine/error.h"
@@ -32,15 +33,20 @@ float Generator::normal() {
 }
 
 std::string Generator::state() const {
+  // The spare normal is stored by its bits: printing a float in decimal would round it.
+  uint32_t spare_bits = 0;
+  std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
   std::ostringstream out;
-  out << engine_ << ' ' << has_spare_ << ' ' << spare_;
+  out << engine_ << ' ' << has_spare_ << ' ' << spare_bits;
   return out.str();
 }
 
 void Generator::set_state(const std::string& state) {
   std::istringstream in(state);
-  in >> engine_ >> has_spare_ >> spare_;
+  uint32_t spare_bits = 0;
+  in >> engine_ >> has_spare_ >> spare_bits;
   LEUKO_CHECK(!in.fail(), "Generator::set_state: not a generator state string");
+  std::memcpy(&spare_, &spare_bits, sizeof spare_);
 }
 
 Generator& default_generator() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
 #include "engine/io/safetensors.h"
 #include "engine/random.h"
 #include "engine/tensor.h"

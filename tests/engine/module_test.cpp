@@ -1,0 +1,69 @@
+#include "engine/nn/module.h"
+#include "engine/ops.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+
+namespace {
+
+// A module with one parameter and one buffer, enough to exercise the tree.
+class Scale : public nn::Module {
+ public:
+  explicit Scale(int64_t n) {
+    weight = register_parameter("weight", ones({n}));
+    count = register_buffer("count", zeros({1}));
+  }
+  Tensor forward(const Tensor& x) override { return x * weight; }
+  Tensor weight, count;
+};
+
+class Block : public nn::Module {
+ public:
+  Block() {
+    first = register_module("first", std::make_shared<Scale>(2));
+    second = register_module("second", std::make_shared<Scale>(2));
+  }
+  Tensor forward(const Tensor& x) override { return (*second)((*first)(x)); }
+  std::shared_ptr<Scale> first, second;
+};
+
+}  // namespace
+
+TEST_CASE("parameters and buffers get torchvision-style dotted names") {
+  nn::Sequential net({std::make_shared<Block>(), std::make_shared<Scale>(2)});
+  std::vector<std::string> names;
+  for (const auto& [name, t] : net.named_parameters()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"0.first.weight", "0.second.weight", "1.weight"});
+  const auto state = net.state_dict();
+  CHECK(state.count("0.second.count") == 1);
+  CHECK(state.size() == 6);
+  CHECK(net.parameter_count() == 6);
+  // The registry holds the same tensor as the member: writing one shows in the other.
+  auto block = std::dynamic_pointer_cast<Block>(net[0]);
+  state.at("0.first.weight").fill_(3.0f);
+  CHECK(block->first->weight.to_vector() == std::vector<float>{3, 3});
+}
+
+TEST_CASE("train/eval reach the whole tree, and freezing stops gradients") {
+  auto block = std::make_shared<Block>();
+  nn::Sequential net({block});
+  net.eval();
+  CHECK_FALSE(block->second->is_training());
+  net.train();
+  CHECK(block->first->is_training());
+
+  block->first->set_requires_grad(false);
+  CHECK(net.parameter_count(/*trainable_only=*/true) == 2);
+  CHECK(net.trainable_parameters().size() == 1);
+  Tensor x = from_vector({1, 2}, {2});
+  sum(net(x)).backward();
+  CHECK_FALSE(block->first->weight.grad().defined());
+  CHECK(block->second->weight.grad().to_vector() == std::vector<float>{1, 2});
+  net.zero_grad();
+  CHECK_FALSE(block->second->weight.grad().defined());
+}
+
+TEST_CASE("a module without a single-input forward says so") {
+  nn::Module bare;
+  CHECK_THROWS_WITH_AS(bare(zeros({1})), doctest::Contains("has no single-input forward"), Error);
+}
