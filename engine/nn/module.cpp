@@ -58,8 +58,19 @@ std::map<std::string, Tensor> Module::state_dict() const {
 }
 
 void Module::train(bool on) {
-  training_ = on;
-  for (const auto& [name, child] : children_) child->train(on);
+  training_ = on && !pinned_eval_;
+  for (const auto& [name, child] : children_) child->train(training_);
+}
+
+void Module::freeze(FreezeMode mode) {
+  set_requires_grad(false);
+  pinned_eval_ = mode == FreezeMode::full;
+  if (pinned_eval_) train(false);
+}
+
+void Module::unfreeze() {
+  set_requires_grad(true);
+  pinned_eval_ = false;
 }
 
 void Module::zero_grad() {

@@ -41,6 +41,16 @@ class Module {
   void zero_grad();
   void set_requires_grad(bool on);  // freeze (false) or unfreeze every parameter below
 
+  // Freezing a sub-model, in the two modes the studies need:
+  //  gradients_only: no gradient reaches its parameters and optimizers skip them, but its
+  //                  BatchNorm layers still follow train()/eval() (what the PyTorch studies
+  //                  did: batch statistics and running-stat updates while the whole model
+  //                  trains);
+  //  full:           the same, and the subtree stays in eval mode whatever train() says.
+  enum class FreezeMode { gradients_only, full };
+  void freeze(FreezeMode mode);
+  void unfreeze();
+
  protected:
   Tensor register_parameter(const std::string& name, Tensor t);  // marks it requires_grad
   Tensor register_buffer(const std::string& name, Tensor t);
@@ -58,6 +68,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+  bool pinned_eval_ = false;  // set by freeze(FreezeMode::full)
 };
 
 // Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential.

@@ -67,3 +67,26 @@ TEST_CASE("a module without a single-input forward says so") {
   nn::Module bare;
   CHECK_THROWS_WITH_AS(bare(zeros({1})), doctest::Contains("has no single-input forward"), Error);
 }
+
+TEST_CASE("freeze modes: gradients_only follows train(), full pins eval mode") {
+  auto frozen = std::make_shared<Block>();
+  auto trained = std::make_shared<Scale>(2);
+  nn::Sequential net({frozen, trained});
+
+  frozen->freeze(nn::Module::FreezeMode::gradients_only);
+  net.train();
+  CHECK(frozen->first->is_training());
+  CHECK(net.parameter_count(true) == 2);
+
+  frozen->freeze(nn::Module::FreezeMode::full);
+  net.train();
+  CHECK_FALSE(frozen->is_training());
+  CHECK_FALSE(frozen->second->is_training());
+  CHECK(trained->is_training());
+  CHECK_FALSE(frozen->first->weight.requires_grad());
+
+  frozen->unfreeze();
+  net.train();
+  CHECK(frozen->second->is_training());
+  CHECK(net.parameter_count(true) == 6);
+}
