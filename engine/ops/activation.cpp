@@ -1,0 +1,81 @@
+// relu, leaky_relu, elu, sigmoid, tanh: elementwise, so each op is "check, run the forward
+// kernel over a contiguous buffer, record a backward kernel". Where the derivative is a
+// function of the output (relu, sigmoid, tanh, elu's negative side) backward reads the
+// saved output instead of recomputing anything.
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/cpu/activation.h"
+
+namespace leuko {
+
+// x itself when its elements are already one dense block, else a dense copy (no history:
+// only the values are read).
+static Tensor dense(const Tensor& x) { return x.is_contiguous() ? x : x.clone(); }
+
+static Tensor checked_input(const Tensor& x, const char* op) {
+  check_dtype(x, DType::f32, op, "input");
+  require_cpu(x, op);
+  return dense(x);
+}
+
+// relu, sigmoid and tanh share one shape: y = f(x), and dy/dx is a function of y alone.
+using ForwardKernel = void (*)(const float* x, float* y, int64_t n);
+using BackwardFromOutputKernel = void (*)(const float* y, const float* grad_y, float* grad_x,
+                                          int64_t n);
+
+static Tensor activation_from_output(const Tensor& x, const char* op, ForwardKernel forward,
+                                     BackwardFromOutputKernel backward) {
+  const Tensor input = checked_input(x, op);
+  Tensor y = empty(x.shape(), DType::f32, x.device());
+  forward(input.data<float>(), y.data<float>(), y.numel());
+  const Tensor saved = y.detach();
+  return record(y, op, {x}, [saved, backward](const Tensor& grad_y) -> std::vector<Tensor> {
+    const Tensor g = dense(grad_y);
+    Tensor grad_x = empty_like(saved);
+    backward(saved.data<float>(), g.data<float>(), grad_x.data<float>(), g.numel());
+    return {grad_x};
+  });
+}
+
+Tensor relu(const Tensor& x) {
+  return activation_from_output(x, "relu", cpu::relu_forward, cpu::relu_backward);
+}
+
+Tensor sigmoid(const Tensor& x) {
+  return activation_from_output(x, "sigmoid", cpu::sigmoid_forward, cpu::sigmoid_backward);
+}
+
+Tensor tanh(const Tensor& x) {
+  return activation_from_output(x, "tanh", cpu::tanh_forward, cpu::tanh_backward);
+}
+
+Tensor leaky_relu(const Tensor& x, float negative_slope) {
+  const Tensor input = checked_input(x, "leaky_relu");
+  Tensor y = empty(x.shape(), DType::f32, x.device());
+  cpu::leaky_relu_forward(input.data<float>(), y.data<float>(), y.numel(), negative_slope);
+  return record(y, "leaky_relu", {x},
+                [input, negative_slope](const Tensor& grad_y) -> std::vector<Tensor> {
+                  const Tensor g = dense(grad_y);
+                  Tensor grad_x = empty_like(input);
+                  cpu::leaky_relu_backward(input.data<float>(), g.data<float>(),
+                                           grad_x.data<float>(), g.numel(), negative_slope);
+                  return {grad_x};
+                });
+}
+
+Tensor elu(const Tensor& x, float alpha) {
+  const Tensor input = checked_input(x, "elu");
+  Tensor y = empty(x.shape(), DType::f32, x.device());
+  cpu::elu_forward(input.data<float>(), y.data<float>(), y.numel(), alpha);
+  const Tensor saved = y.detach();
+  return record(y, "elu", {x}, [input, saved, alpha](const Tensor& grad_y) -> std::vector<Tensor> {
+    const Tensor g = dense(grad_y);
+    Tensor grad_x = empty_like(saved);
+    cpu::elu_backward(input.data<float>(), saved.data<float>(), g.data<float>(),
+                      grad_x.data<float>(), g.numel(), alpha);
+    return {grad_x};
+  });
+}
+
+}  // namespace leuko

@@ -1,0 +1,80 @@
+// cross_entropy(logits [N, K], labels int64 [N], class_weights [K] optional): PyTorch's
+// weighted mean sum_i w[y_i] * nll_i / sum_i w[y_i], as one fused kernel rather than
+// log_softmax + gather + mean (one pass, and no [N, K] intermediate kept for backward).
+// Labels and weights are validated here, before the kernel indexes with them.
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/cpu/cross_entropy.h"
+
+namespace leuko {
+
+static constexpr const char* kOp = "cross_entropy";
+
+static Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
+
+// Every label in [0, K); weights (if any) [K], finite and >= 0, with a positive total over
+// this batch's labels (otherwise the mean would divide by zero).
+static void check_labels_and_weights(const Tensor& labels, const Tensor& weights, int64_t n,
+                                     int64_t k) {
+  const int64_t* y = labels.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    LEUKO_CHECK(y[i] >= 0 && y[i] < k, kOp, ": label ", y[i], " at sample ", i,
+                " is out of range for ", k, " classes");
+  }
+  if (!weights.defined()) return;
+  const float* w = weights.data<float>();
+  for (int64_t c = 0; c < k; ++c) {
+    LEUKO_CHECK(w[c] >= 0.0f && w[c] < INFINITY, kOp, ": class weight ", c, " is ", w[c],
+                "; class weights must be finite and >= 0");
+  }
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i) total += w[y[i]];
+  LEUKO_CHECK(total > 0.0, kOp, ": the class weights of this batch's labels sum to 0, so the",
+              " weighted mean is undefined (give at least one present class a positive weight)");
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& class_weights) {
+  check_dim(logits, 2, kOp, "logits [N, K]");
+  check_dtype(logits, DType::f32, kOp, "logits");
+  check_dtype(labels, DType::i64, kOp, "labels");
+  const int64_t n = logits.size(0), k = logits.size(1);
+  LEUKO_CHECK(n > 0 && k > 0, kOp, ": logits must have at least one sample and one class, got ",
+              to_string(logits.shape()));
+  LEUKO_CHECK(labels.shape() == Shape{n}, kOp, ": labels must have shape [", n,
+              "] (one per row of logits ", to_string(logits.shape()), "), got ",
+              to_string(labels.shape()));
+  check_same_device(logits, labels, kOp);
+  if (class_weights.defined()) {
+    check_dtype(class_weights, DType::f32, kOp, "class_weights");
+    LEUKO_CHECK(class_weights.shape() == Shape{k}, kOp, ": class_weights must have shape [", k,
+                "] (one per class of logits ", to_string(logits.shape()), "), got ",
+                to_string(class_weights.shape()));
+    check_same_device(logits, class_weights, kOp);
+  }
+  require_cpu(logits, kOp);
+  const Tensor x = dense(logits), y = dense(labels);
+  const Tensor w = class_weights.defined() ? dense(class_weights) : Tensor();
+  check_labels_and_weights(y, w, n, k);
+
+  Tensor row_logsumexp = empty({n}, DType::f32, logits.device());
+  const float* w_data = w.defined() ? w.data<float>() : nullptr;
+  const cpu::CrossEntropyForward result = cpu::cross_entropy_forward(
+      x.data<float>(), y.data<int64_t>(), w_data, n, k, row_logsumexp.data<float>());
+  Tensor loss = scalar(result.loss, logits.device());
+  const float weight_total = result.weight_total;
+  return record(loss, kOp, {logits},
+                [x, y, w, row_logsumexp, weight_total](const Tensor& grad_loss)
+                    -> std::vector<Tensor> {
+                  Tensor grad_logits = empty_like(x);
+                  cpu::cross_entropy_backward(
+                      x.data<float>(), y.data<int64_t>(), w.defined() ? w.data<float>() : nullptr,
+                      row_logsumexp.data<float>(), x.size(0), x.size(1), weight_total,
+                      grad_loss.item(), grad_logits.data<float>());
+                  return {grad_logits};
+                });
+}
+
+}  // namespace leuko
