@@ -10,6 +10,33 @@ Tensor Module::forward(const Tensor&) {
   throw Error(cat("module ", typeid(*this).name(), " has no single-input forward()"));
 }
 
+Tensor Module::operator()(const Tensor& x) {
+  Tensor y = forward(x);
+  if (const ObserveForward::Observer* observer = ObserveForward::current()) (*observer)(*this, y);
+  return y;
+}
+
+static thread_local const ObserveForward::Observer* current_observer = nullptr;
+
+ObserveForward::ObserveForward(Observer observer)
+    : observer_(std::move(observer)), previous_(current_observer) {
+  current_observer = &observer_;
+}
+
+ObserveForward::~ObserveForward() { current_observer = previous_; }
+
+const ObserveForward::Observer* ObserveForward::current() { return current_observer; }
+
+std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
+  std::vector<std::pair<std::string, const Module*>> out{{"", this}};
+  for (const auto& [name, child] : children_) {
+    for (const auto& [sub, module] : child->named_modules()) {
+      out.emplace_back(sub.empty() ? name : name + "." + sub, module);
+    }
+  }
+  return out;
+}
+
 void Module::collect(const std::string& prefix, bool buffers,
                      std::vector<std::pair<std::string, Tensor>>& out) const {
   for (const auto& [name, t] : buffers ? buffers_ : parameters_) out.emplace_back(prefix + name, t);
@@ -103,7 +130,7 @@ void Sequential::push_back(std::shared_ptr<Module> module) {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& layer : layers_) y = layer->forward(y);
+  for (const auto& layer : layers_) y = (*layer)(y);
   return y;
 }
 

@@ -3,6 +3,7 @@
 // Parameters are leaf tensors that require grad; buffers (BN running stats) do not.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,13 +20,15 @@ class Module {
 
   // Single-input modules override forward; multi-input models expose their own methods.
   virtual Tensor forward(const Tensor& x);
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  Tensor operator()(const Tensor& x);  // forward, then the observer of ObserveForward if any
 
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const {
     return children_;
   }
+  // This module and every module below it, depth first, with dotted names ("" for this one).
+  std::vector<std::pair<std::string, const Module*>> named_modules() const;
   std::vector<Tensor> parameters() const;            // all, frozen ones included
   std::vector<Tensor> trainable_parameters() const;  // requires_grad only
   int64_t parameter_count(bool trainable_only = false) const;
@@ -69,6 +72,22 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   bool pinned_eval_ = false;  // set by freeze(FreezeMode::full)
+};
+
+// While alive, every module call on this thread reports (module, output) to `observer`:
+// how tests check each stage's output shape, and how a profiler can time layers.
+class ObserveForward {
+ public:
+  using Observer = std::function<void(const Module&, const Tensor&)>;
+  explicit ObserveForward(Observer observer);
+  ~ObserveForward();
+  ObserveForward(const ObserveForward&) = delete;
+  ObserveForward& operator=(const ObserveForward&) = delete;
+  static const Observer* current();
+
+ private:
+  Observer observer_;
+  const Observer* previous_;
 };
 
 // Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential.

@@ -90,3 +90,25 @@ TEST_CASE("freeze modes: gradients_only follows train(), full pins eval mode") {
   CHECK(frozen->second->is_training());
   CHECK(net.parameter_count(true) == 6);
 }
+
+TEST_CASE("named_modules and ObserveForward report every module call with its output") {
+  auto block = std::make_shared<Block>();
+  nn::Sequential net({block});
+  std::vector<std::string> names;
+  std::map<const nn::Module*, std::string> name_of;
+  for (const auto& [name, module] : net.named_modules()) {
+    names.push_back(name);
+    name_of[module] = name;
+  }
+  CHECK(names == std::vector<std::string>{"", "0", "0.first", "0.second"});
+  std::vector<std::string> calls;
+  {
+    nn::ObserveForward observe([&](const nn::Module& m, const Tensor& y) {
+      calls.push_back(name_of.at(&m) + to_string(y.shape()));
+    });
+    net(zeros({2}));
+  }
+  CHECK(calls == std::vector<std::string>{"0.first[2]", "0.second[2]", "0[2]", "[2]"});
+  net(zeros({2}));  // the observer is gone with its scope
+  CHECK(calls.size() == 4);
+}
