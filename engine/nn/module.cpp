@@ -84,6 +84,41 @@ std::map<std::string, Tensor> Module::state_dict() const {
   return out;
 }
 
+Module::LoadReport Module::load_state_dict(const std::map<std::string, Tensor>& state,
+                                           bool strict) {
+  const std::map<std::string, Tensor> own = state_dict();
+  LoadReport report;
+  for (const auto& [name, target] : own) {
+    auto it = state.find(name);
+    if (it == state.end()) {
+      report.missing.push_back(name);
+      continue;
+    }
+    const Tensor& source = it->second;
+    LEUKO_CHECK(source.shape() == target.shape(), "load_state_dict: '", name, "' has shape ",
+                to_string(source.shape()), " in the file but ", to_string(target.shape()),
+                " in the model");
+    LEUKO_CHECK(source.dtype() == target.dtype(), "load_state_dict: '", name, "' is ",
+                to_string(source.dtype()), " in the file but ", to_string(target.dtype()),
+                " in the model");
+  }
+  for (const auto& [name, source] : state) {
+    if (!own.count(name)) report.unexpected.push_back(name);
+  }
+  if (strict && (!report.missing.empty() || !report.unexpected.empty())) {
+    std::string message = "load_state_dict (strict):";
+    for (const auto& name : report.missing) message += "\n  missing key '" + name + "'";
+    for (const auto& name : report.unexpected) message += "\n  unexpected key '" + name + "'";
+    throw Error(message);
+  }
+  // Checked everything first, so a failed load leaves the module untouched.
+  for (const auto& [name, target] : own) {
+    auto it = state.find(name);
+    if (it != state.end()) target.copy_(it->second.to(target.device()));
+  }
+  return report;
+}
+
 void Module::train(bool on) {
   training_ = on && !pinned_eval_;
   for (const auto& [name, child] : children_) child->train(training_);

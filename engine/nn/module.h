@@ -36,6 +36,15 @@ class Module {
   // Parameters and buffers by dotted name (the safetensors / torchvision layout).
   std::map<std::string, Tensor> state_dict() const;
 
+  // Copies values by name into this module's tensors (their identity is kept, so optimizers
+  // holding them stay valid). A shape or dtype mismatch is always an error naming the key and
+  // both shapes; missing and unexpected keys are errors when `strict`, else reported back.
+  struct LoadReport {
+    std::vector<std::string> missing;     // in the module, not in the file
+    std::vector<std::string> unexpected;  // in the file, not in the module
+  };
+  LoadReport load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
+
   // train(false) == eval(); applies to the whole subtree.
   virtual void train(bool on = true);
   void eval() { train(false); }

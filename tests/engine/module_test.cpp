@@ -112,3 +112,31 @@ TEST_CASE("named_modules and ObserveForward report every module call with its ou
   net(zeros({2}));  // the observer is gone with its scope
   CHECK(calls.size() == 4);
 }
+
+TEST_CASE("load_state_dict copies by name, strict and non-strict, with clear errors") {
+  Block source, target;
+  source.first->weight.fill_(2.0f);
+  source.second->count.fill_(5.0f);
+  const Tensor kept = target.first->weight;
+  target.load_state_dict(source.state_dict());
+  CHECK(target.first->weight.is_same(kept));  // same tensor, new values
+  CHECK(target.first->weight.to_vector() == std::vector<float>{2, 2});
+  CHECK(target.second->count.item() == 5.0f);
+
+  auto partial = source.state_dict();
+  partial.erase("second.weight");
+  partial["extra.weight"] = zeros({1});
+  CHECK_THROWS_WITH_AS(target.load_state_dict(partial),
+                       doctest::Contains("missing key 'second.weight'"), Error);
+  const auto report = target.load_state_dict(partial, /*strict=*/false);
+  CHECK(report.missing == std::vector<std::string>{"second.weight"});
+  CHECK(report.unexpected == std::vector<std::string>{"extra.weight"});
+
+  auto wrong = source.state_dict();
+  wrong["first.weight"] = zeros({3});
+  target.first->weight.fill_(7.0f);
+  CHECK_THROWS_WITH_AS(target.load_state_dict(wrong, false),
+                       doctest::Contains("'first.weight' has shape [3] in the file but [2] in the model"),
+                       Error);
+  CHECK(target.first->weight.to_vector() == std::vector<float>{7, 7});  // untouched on failure
+}
