@@ -1,0 +1,93 @@
+// batch_norm: per-channel normalization of [N, C] or [N, C, H, W] input, with PyTorch's
+// semantics. Training (or no running buffers) normalizes with the batch's statistics and
+// moves the running buffers; eval uses the running buffers. The backward needs the input,
+// the mean and inv_std used, and the weight, all saved here.
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/cpu/batch_norm.h"
+
+namespace leuko {
+
+// weight, bias and the running buffers, when given, are f32 vectors of the channel count.
+static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor& x,
+                                 const char* what) {
+  if (!t.defined()) return;
+  check_dtype(t, DType::f32, "batch_norm", what);
+  check_same_device(t, x, "batch_norm");
+  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm: ", what, " must have shape [",
+              channels, "] (one value per channel of input ", to_string(x.shape()), "), got ",
+              to_string(t.shape()));
+}
+
+static const float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                  const Tensor& running_mean, const Tensor& running_var, bool training,
+                  float momentum, float eps) {
+  check_dtype(x, DType::f32, "batch_norm", "input");
+  LEUKO_CHECK(x.dim() == 2 || x.dim() == 4,
+              "batch_norm: input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ",
+              to_string(x.shape()));
+  const int64_t N = x.size(0), C = x.size(1);
+  const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
+  check_channel_vector(weight, C, x, "weight");
+  check_channel_vector(bias, C, x, "bias");
+  check_channel_vector(running_mean, C, x, "running_mean");
+  check_channel_vector(running_var, C, x, "running_var");
+  LEUKO_CHECK(running_mean.defined() == running_var.defined(),
+              "batch_norm: running_mean and running_var must be given together");
+  LEUKO_CHECK(!running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
+              "batch_norm: running buffers must be contiguous (they are updated in place)");
+  require_cpu(x, "batch_norm");
+
+  const bool batch_stats = training || !running_mean.defined();
+  LEUKO_CHECK(!batch_stats || N * S > 1,
+              "batch_norm: expected more than 1 value per channel when training, got input ",
+              to_string(x.shape()));
+
+  const Tensor input = x.contiguous().detach();
+  const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
+  const Tensor b = bias.defined() ? bias.contiguous().detach() : Tensor();
+  Tensor out = empty(x.shape(), DType::f32, x.device());
+  Tensor mean = empty({C}, DType::f32, x.device());
+  Tensor inv_std = empty({C}, DType::f32, x.device());
+  if (batch_stats) {
+    Tensor variance = empty({C}, DType::f32, x.device());
+    cpu::batch_norm_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
+                                        data_or_null(b), eps, out.data<float>(),
+                                        mean.data<float>(), variance.data<float>(),
+                                        inv_std.data<float>());
+    if (running_mean.defined()) {
+      cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S,
+                                     momentum, running_mean.data<float>(),
+                                     running_var.data<float>());
+    }
+  } else {
+    mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
+    cpu::batch_norm_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
+                                        running_var.data<float>(), data_or_null(w),
+                                        data_or_null(b), eps, out.data<float>(),
+                                        inv_std.data<float>());
+  }
+
+  return record(out, "batch_norm", {x, weight, bias},
+                [x, weight, bias, input, w, mean, inv_std, batch_stats, N, C, S](
+                    const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  Tensor grad_x = x.requires_grad() ? empty_like(input) : Tensor();
+                  Tensor grad_w = weight.defined() && weight.requires_grad()
+                                      ? empty({C}, DType::f32, input.device()) : Tensor();
+                  Tensor grad_b = bias.defined() && bias.requires_grad()
+                                      ? empty({C}, DType::f32, input.device()) : Tensor();
+                  cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S,
+                                           mean.data<float>(), inv_std.data<float>(),
+                                           data_or_null(w), batch_stats,
+                                           grad_x.defined() ? grad_x.data<float>() : nullptr,
+                                           grad_w.defined() ? grad_w.data<float>() : nullptr,
+                                           grad_b.defined() ? grad_b.data<float>() : nullptr);
+                  return {grad_x, grad_w, grad_b};
+                });
+}
+
+}  // namespace leuko
