@@ -53,7 +53,7 @@ void elu_backward(const float* x, const float* y, const float* grad_y, float* gr
 }
 
 void sigmoid_forward(const float* x, float* y, int64_t n) {
-  // exp(-x) is clamped inside fast_exp, so very negative x gives ~0, not 1/inf arithmetic.
+  // For x < -88, exp(-x) is inf and 1 / inf = 0: saturates exactly, as PyTorch does.
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + fast_exp(-x[i]));
 }

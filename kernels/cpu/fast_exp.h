@@ -8,10 +8,13 @@
 //   2^n is built directly from its IEEE-754 bits.
 // Keeping exp(r) - 1 apart from 2^n is what makes expm1 exact near 0 (no 1 + tiny - 1).
 // Accuracy: about 1e-7 relative (1-2 ulp) over the clamped range. Costs ~15 flops/element.
-// Inputs are clamped to [-87, 88], so exp never overflows to inf and never goes subnormal;
-// NaN passes through as NaN.
+// The polynomial runs on inputs clamped to [-87, 88] (2^n must stay a normal float). So
+// fast_expm1 saturates there (to -1, and to 1.65e38 above 88), while fast_exp returns 0 below
+// -87 (where exp would be subnormal) and inf above 88 (exact overflow would be at 88.72):
+// a softmax term far below the maximum is then exactly 0, as in PyTorch. NaN stays NaN.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -43,7 +46,8 @@ inline ExpParts exp_parts(float x) {
 
 inline float fast_exp(float x) {
   const ExpParts e = exp_parts(x);
-  return e.two_to_n * e.expm1_r + e.two_to_n;
+  const float y = e.two_to_n * e.expm1_r + e.two_to_n;
+  return x < -87.0f ? 0.0f : (x > 88.0f ? INFINITY : y);
 }
 
 // exp(x) - 1 = 2^n (exp(r) - 1) + (2^n - 1); both terms exact enough when n == 0.
