@@ -42,19 +42,78 @@ std::vector<uint8_t> read_bytes(const fs::path& path) {
   return bytes;
 }
 
-// stb_image decodes a JPEG cut short without complaint, filling the missing part with
-// grey. A complete JPEG ends with the EOI marker FF D9 (some writers pad after it), so a
-// missing marker means a truncated file.
-bool jpeg_has_end_marker(const std::vector<uint8_t>& bytes) {
-  const size_t search_from = bytes.size() > 64 ? bytes.size() - 64 : 0;
-  for (size_t i = bytes.size(); i-- > search_from + 1;) {
-    if (bytes[i - 1] == 0xFF && bytes[i] == 0xD9) return true;
-  }
-  return false;
+uint32_t big_endian(const std::vector<uint8_t>& b, size_t at, int bytes) {
+  uint32_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | b[at + i];
+  return v;
 }
 
-bool is_jpeg(const std::vector<uint8_t>& bytes) {
-  return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+uint32_t little_endian(const std::vector<uint8_t>& b, size_t at, int bytes) {
+  uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | b[at + i];
+  return v;
+}
+
+// What the file's header says, read here rather than by stb: stb refuses zero-sized and
+// huge images with a generic "unknown type" message, and it decodes truncated JPEG and
+// BMP files without complaint (missing pixels come out grey or black). Knowing the
+// format and size first gives each of those cases its own clear message.
+struct Header {
+  const char* format = nullptr;  // nullptr: not a JPEG, PNG or BMP signature
+  int64_t width = -1, height = -1;  // -1: not found in the header
+  bool truncated = false;
+};
+
+Header read_header(const std::vector<uint8_t>& b) {
+  Header h;
+  if (b.size() >= 24 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+    h.format = "PNG";  // signature, then the IHDR chunk: width, height as 32-bit big endian
+    h.width = big_endian(b, 16, 4);
+    h.height = big_endian(b, 20, 4);
+  } else if (b.size() >= 26 && b[0] == 'B' && b[1] == 'M') {
+    h.format = "BMP";
+    const uint32_t pixel_offset = little_endian(b, 10, 4);
+    const uint32_t info_size = little_endian(b, 14, 4);
+    int64_t bits = 0, compression = 0;
+    if (info_size == 12) {  // the old OS/2 header: 16-bit sizes
+      h.width = little_endian(b, 18, 2);
+      h.height = little_endian(b, 20, 2);
+      bits = little_endian(b, 24, 2);
+    } else if (b.size() >= 34) {
+      h.width = static_cast<int32_t>(little_endian(b, 18, 4));
+      h.height = std::abs(static_cast<int64_t>(static_cast<int32_t>(little_endian(b, 22, 4))));  // < 0: top-down
+      bits = little_endian(b, 28, 2);
+      compression = little_endian(b, 30, 4);
+    }
+    // Uncompressed rows are padded to 4 bytes; RLE-compressed sizes cannot be known here.
+    const bool uncompressed = compression == 0 || compression == 3;
+    if (uncompressed && h.width > 0 && h.height > 0 && h.width <= kMaxImageSide && h.height <= kMaxImageSide) {
+      const int64_t row_bytes = (h.width * bits + 31) / 32 * 4;
+      h.truncated = static_cast<int64_t>(b.size()) < pixel_offset + row_bytes * h.height;
+    }
+  } else if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
+    h.format = "JPEG";
+    // Walk the marker segments to the frame header (SOF0..SOF15 except DHT, JPG, DAC).
+    size_t at = 2;
+    while (at + 4 <= b.size() && b[at] == 0xFF) {
+      const uint8_t marker = b[at + 1];
+      if (marker == 0xFF) { ++at; continue; }  // fill byte
+      const size_t length = big_endian(b, at + 2, 2);
+      const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (frame && at + 9 <= b.size()) {
+        h.height = big_endian(b, at + 5, 2);
+        h.width = big_endian(b, at + 7, 2);
+        break;
+      }
+      at += 2 + length;
+    }
+    // A complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it).
+    bool has_end = false;
+    const size_t search_from = b.size() > 64 ? b.size() - 64 : 0;
+    for (size_t i = b.size(); i-- > search_from + 1 && !has_end;) has_end = b[i - 1] == 0xFF && b[i] == 0xD9;
+    h.truncated = !has_end;
+  }
+  return h;
 }
 
 void append_bytes(void* context, void* data, int size) {
@@ -75,17 +134,21 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name, i
   LEUKO_CHECK(!bytes.empty(), "image ", name, ": the file is empty (expected a JPEG, PNG or BMP image)");
   LEUKO_CHECK(bytes.size() < (size_t{1} << 31), "image ", name, ": the file is ", bytes.size(),
               " bytes (expected an image file under 2 GiB)");
+  const Header header = read_header(bytes);
+  LEUKO_CHECK(header.format != nullptr, "image ", name,
+              ": not a readable JPEG, PNG or BMP image (unknown file signature)");
+  if (header.width >= 0 && header.height >= 0) {
+    LEUKO_CHECK(header.width > 0 && header.height > 0, "image ", name, ": the image is ", header.width,
+                "x", header.height, " pixels (expected at least 1x1)");
+    LEUKO_CHECK(header.width <= kMaxImageSide && header.height <= kMaxImageSide, "image ", name,
+                ": the image is ", header.width, "x", header.height, " pixels (expected at most ",
+                kMaxImageSide, " per side)");
+  }
+  LEUKO_CHECK(!header.truncated, "image ", name, ": truncated ", header.format,
+              " (the file ends before the image data does; expected a complete file)");
+
   const int length = static_cast<int>(bytes.size());
   int width = 0, height = 0, file_channels = 0;
-  LEUKO_CHECK(stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels),
-              "image ", name, ": not a readable JPEG, PNG or BMP image (", stbi_failure_reason(), ")");
-  LEUKO_CHECK(width > 0 && height > 0, "image ", name, ": the image is ", width, "x", height,
-              " pixels (expected at least 1x1)");
-  LEUKO_CHECK(width <= kMaxImageSide && height <= kMaxImageSide, "image ", name, ": the image is ",
-              width, "x", height, " pixels (expected at most ", kMaxImageSide, " per side)");
-  LEUKO_CHECK(!is_jpeg(bytes) || jpeg_has_end_marker(bytes), "image ", name,
-              ": truncated JPEG (no end-of-image marker; expected a complete file)");
-
   // stb converts grey, grey+alpha and RGBA to the channel count asked for (alpha dropped,
   // grey replicated; RGB to grey by luminance for masks).
   uint8_t* decoded = stbi_load_from_memory(bytes.data(), length, &width, &height, &file_channels, channels);
