@@ -1,0 +1,44 @@
+// 2-D pooling over planes: an [N, C, H, W] tensor is N*C independent [H, W] planes, each
+// pooled alone. Windows that reach into the padding or past the input are clipped to it;
+// padded positions hold no value (max pooling never picks them; average pooling counts
+// them only with count_include_pad, as PyTorch does).
+#pragma once
+
+#include <cstdint>
+
+namespace leuko::cpu {
+
+// The geometry of one pooling call. out_h/out_w come from the op (ceil_mode lives there),
+// which also guarantees that every window overlaps the input (so no divisor is 0).
+struct Pool2dShape {
+  int64_t planes;  // N * C
+  int64_t in_h, in_w;
+  int64_t out_h, out_w;
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h, stride_w;
+  int64_t pad_h, pad_w;
+};
+
+// y = max over each window; indices[o] = h * in_w + w of the winner inside its plane (the
+// first one on ties; a NaN wins and propagates, the last NaN's index kept, as in PyTorch),
+// numbered as PyTorch's return_indices.
+void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int64_t* indices);
+// grad_x = 0, then each output's gradient is added at its winner's position.
+void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool2dShape& shape,
+                         float* grad_x);
+
+// y = sum over each window / divisor, where the divisor counts the window's positions inside
+// input-plus-padding (count_include_pad) or inside the input only.
+void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
+                        float* y);
+// grad_x: each output's gradient / divisor spread over its (clipped) window.
+void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape, bool count_include_pad,
+                         float* grad_x);
+
+// y[p] = mean of plane p (plane_size values, summed in double); backward spreads
+// grad_y[p] / plane_size over the plane.
+void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size, float* y);
+void global_avg_pool_backward(const float* grad_y, int64_t planes, int64_t plane_size,
+                              float* grad_x);
+
+}  // namespace leuko::cpu
