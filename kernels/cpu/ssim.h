@@ -1,0 +1,24 @@
+// SSIM (structural similarity) of two image batches, as pytorch_msssim defines it at its
+// defaults: an 11-tap Gaussian window (sigma 1.5, normalized), applied separably to each
+// (sample, channel) plane with valid filtering, K1 = 0.01, K2 = 0.03, the map averaged over
+// every plane. Forward and analytic backward; see ssim.cpp for the work split and cost.
+#pragma once
+
+#include <cstdint>
+
+namespace leuko::cpu {
+
+constexpr int kSsimWindow = 11;  // taps of the Gaussian window: maps are (H-10) x (W-10)
+
+// Mean SSIM over `planes` planes of height x width floats each (height, width >= 11),
+// returned in double so that 1 - SSIM keeps its digits when SSIM is close to 1.
+double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height,
+                    int64_t width, float data_range);
+
+// grad_x = grad_mean * d(mean SSIM)/dx, and likewise grad_y; either output may be null
+// when that gradient is not needed. Outputs are overwritten.
+void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height,
+                   int64_t width, float data_range, float grad_mean, float* grad_x,
+                   float* grad_y);
+
+}  // namespace leuko::cpu
