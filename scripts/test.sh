@@ -3,7 +3,7 @@
 # at a data root (by default ../shared/data when it exists); otherwise they are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --dev
 scripts/build.sh "$@"
 if [[ -z "${LEUKO_DATA:-}" && -d ../shared/data ]]; then
   export LEUKO_DATA="$(cd ../shared/data && pwd)"
