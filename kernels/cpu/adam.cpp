@@ -1,0 +1,28 @@
+// Adam / AdamW, fused: one pass reads param, grad and both moment estimates once and writes
+// param and the moments once (PyTorch's unfused CPU path makes ~6 passes). Elements are
+// independent: split evenly over the cores, vectorized within each. Cost per element:
+// ~14 flops incl. one sqrt and one division, 24 bytes moved (memory bound).
+#include "kernels/cpu/adam.h"
+
+#include <cmath>
+
+namespace leuko::cpu {
+
+static constexpr int64_t kParallelThreshold = 1 << 15;
+
+void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
+               const AdamHyperparameters& h) {
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) {
+    const float p = param[i] * h.decay_factor;
+    const float g = grad[i] + h.l2_weight_decay * p;
+    const float m = h.beta1 * exp_avg[i] + h.one_minus_beta1 * g;
+    const float v = h.beta2 * exp_avg_sq[i] + h.one_minus_beta2 * g * g;
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    const float denom = std::sqrt(v) / h.bias_correction2_sqrt + h.eps;
+    param[i] = p - h.step_size * (m / denom);
+  }
+}
+
+}  // namespace leuko::cpu

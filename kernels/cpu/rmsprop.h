@@ -1,0 +1,26 @@
+// One RMSprop update of a parameter tensor, with torch.optim.RMSprop's semantics: the
+// gradient is divided by the root of a running mean of its square (eps added outside the
+// root), optionally centered (the running mean of the gradient subtracted first) and
+// optionally with a momentum buffer.
+#pragma once
+
+#include <cstdint>
+
+namespace leuko::cpu {
+
+// The caller computes 1 - alpha in double, as PyTorch does, so it is rounded to float once.
+struct RmspropHyperparameters {
+  float lr, alpha, one_minus_alpha, eps;
+  float weight_decay;  // coupled L2: added to the gradient as weight_decay * param
+  float momentum;      // used only when momentum_buffer is given
+};
+
+// square_avg = alpha square_avg + (1 - alpha) g^2;
+// centered:   grad_avg = alpha grad_avg + (1 - alpha) g,  avg = sqrt(square_avg - grad_avg^2) + eps
+// otherwise:  avg = sqrt(square_avg) + eps;
+// momentum:   buf = momentum buf + g / avg,  param -= lr buf;  otherwise param -= lr g / avg.
+// `grad_avg` is null when not centered, `momentum_buffer` null without momentum.
+void rmsprop_step(float* param, const float* grad, float* square_avg, float* grad_avg,
+                  float* momentum_buffer, int64_t n, const RmspropHyperparameters& h);
+
+}  // namespace leuko::cpu

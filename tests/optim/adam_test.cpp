@@ -1,0 +1,116 @@
+#include "engine/optim/adam.h"
+
+#include <cmath>
+
+#include "tests/optim/optimizer_golden.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+using leuko::optim::Adam;
+using leuko::optim::AdamOptions;
+using leuko::optim::AdamW;
+using leuko::optim::AdamWOptions;
+using leuko::testing::replay_golden_steps;
+
+static leuko::testing::MakeOptimizer adam(AdamOptions options) {
+  return [options](const std::vector<Tensor>& params) {
+    return std::make_unique<Adam>(params, options);
+  };
+}
+
+static leuko::testing::MakeOptimizer adamw(AdamWOptions options) {
+  return [options](const std::vector<Tensor>& params) {
+    return std::make_unique<AdamW>(params, options);
+  };
+}
+
+// The same float32 formula as torch.optim.Adam/AdamW, with the scalars (bias corrections,
+// 1 - beta) computed in double and rounded once as there; what remains is a few ulp per step
+// from fused multiply-adds and the order of the division, hence 1e-6 relative (plus 1e-7
+// absolute for elements passing near zero).
+static constexpr float kRtol = 1e-6f, kAtol = 1e-7f;
+
+TEST_CASE("Adam and AdamW match torch.optim over 5 steps") {
+  replay_golden_steps("adam", adam({.lr = 0.01}), kRtol, kAtol);
+  replay_golden_steps("adam_weight_decay", adam({.lr = 0.01, .weight_decay = 0.1}), kRtol, kAtol);
+  replay_golden_steps("adam_betas", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6}),
+                      kRtol, kAtol);
+  replay_golden_steps("adamw", adamw({.lr = 0.01}), kRtol, kAtol);  // default weight_decay 0.01
+  replay_golden_steps("adamw_weight_decay", adamw({.lr = 0.01, .weight_decay = 0.5}), kRtol,
+                      kAtol);
+}
+
+TEST_CASE("Adam's first step moves each element by lr against its gradient's sign") {
+  // Step 1: m / (1 - beta1) = g and sqrt(v / (1 - beta2)) = |g|, so the update is lr g/|g|.
+  Tensor p = from_vector({1.0f, 1.0f, 1.0f}, {3});
+  p.set_requires_grad(true);
+  Adam optimizer({p}, {.lr = 0.01});
+  p.set_grad(from_vector({3.0f, -0.001f, 1e4f}, {3}));
+  optimizer.step();
+  const std::vector<float> v = p.to_vector();
+  CHECK(v[0] == doctest::Approx(0.99f).epsilon(1e-6));
+  CHECK(v[1] == doctest::Approx(1.01f).epsilon(1e-6));
+  CHECK(v[2] == doctest::Approx(0.99f).epsilon(1e-6));
+  CHECK(optimizer.state_dict().at("state.0.step").item() == 1.0f);
+}
+
+TEST_CASE("AdamW decays the parameter itself, Adam adds the decay to the gradient") {
+  // With a zero gradient, AdamW only shrinks: p (1 - lr wd). Adam turns wd p into a gradient,
+  // which its normalization turns into a full lr-sized step.
+  Tensor a = from_vector({2.0f}, {1}), b = from_vector({2.0f}, {1});
+  a.set_requires_grad(true);
+  b.set_requires_grad(true);
+  AdamW adamw_optimizer({a}, {.lr = 0.1, .weight_decay = 0.5});
+  Adam adam_optimizer({b}, {.lr = 0.1, .weight_decay = 0.5});
+  a.set_grad(zeros({1}));
+  b.set_grad(zeros({1}));
+  adamw_optimizer.step();
+  adam_optimizer.step();
+  CHECK(a.item() == doctest::Approx(2.0f * (1.0f - 0.1f * 0.5f)));
+  CHECK(b.item() == doctest::Approx(1.9f));
+}
+
+TEST_CASE("betas are settable (OneCycle cycles beta1) and checked") {
+  Tensor p = zeros({2});
+  p.set_requires_grad(true);
+  Adam optimizer({p});
+  optimizer.set_betas(0.85, 0.99);
+  CHECK(optimizer.beta1() == 0.85);
+  CHECK(optimizer.momentum() == 0.85);
+  optimizer.set_momentum(0.95);
+  CHECK(optimizer.beta1() == 0.95);
+  CHECK(optimizer.beta2() == 0.99);
+  CHECK_THROWS_WITH_AS(optimizer.set_betas(1.0, 0.999),
+                       doctest::Contains("Adam: beta1 must be in [0, 1), got 1"), Error);
+  CHECK_THROWS_WITH_AS(Adam({p}, {.beta2 = -0.1}),
+                       doctest::Contains("Adam: beta2 must be in [0, 1), got -0.1"), Error);
+  CHECK_THROWS_WITH_AS(AdamW({p}, {.beta1 = 1.5}),
+                       doctest::Contains("AdamW: beta1 must be in [0, 1), got 1.5"), Error);
+  CHECK_THROWS_WITH_AS(Adam({p}, {.lr = 0.0}), doctest::Contains("Adam: lr must be > 0, got 0"),
+                       Error);
+  CHECK_THROWS_WITH_AS(Adam({p}, {.lr = -1e-3}), doctest::Contains("Adam: lr must be > 0"), Error);
+  CHECK_THROWS_WITH_AS(Adam({p}, {.eps = -1.0}), doctest::Contains("Adam: eps must be >= 0"),
+                       Error);
+  CHECK_THROWS_WITH_AS(AdamW({p}, {.weight_decay = -0.01}),
+                       doctest::Contains("AdamW: weight_decay must be >= 0"), Error);
+}
+
+TEST_CASE("a large parameter (the multi-threaded path) gets the same update as a small one") {
+  Generator g(7);
+  const int64_t n = 100003;
+  Tensor big = uniform({n}, -1, 1, g);
+  Tensor small = big.slice(0, n - 5, n).clone();  // the tail: handled by the vector remainder
+  big.set_requires_grad(true);
+  small.set_requires_grad(true);
+  Tensor grad = uniform({n}, -1, 1, g);
+  AdamW big_optimizer({big}, {.lr = 0.01});
+  AdamW small_optimizer({small}, {.lr = 0.01});
+  for (int step = 0; step < 3; ++step) {
+    big.set_grad(grad.clone());
+    small.set_grad(grad.slice(0, n - 5, n).clone());
+    big_optimizer.step();
+    small_optimizer.step();
+  }
+  leuko::testing::check_close(big.slice(0, n - 5, n).contiguous(), small, 1e-6f, 1e-7f,
+                              "tail of the large parameter");
+}
