@@ -1,0 +1,105 @@
+// conv_transpose2d: argument checks, the output size, dispatch to the kernels (conv2d's,
+// with the roles of forward and input gradient swapped) and the autograd node.
+#include <string>
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/cpu/conv_transpose2d.h"
+
+namespace leuko {
+
+static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
+
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
+                        Size2 padding, Size2 output_padding, Size2 dilation) {
+  const char* op = "conv_transpose2d";
+  check_dim(x, 4, op, "input [N, C_in, H, W]");
+  check_dtype(x, DType::f32, op, "input");
+  check_dim(weight, 4, op, "weight [C_in, C_out, kh, kw]");
+  check_dtype(weight, DType::f32, op, "weight");
+  check_same_device(x, weight, op);
+  const int64_t in_channels = weight.size(0), out_channels = weight.size(1);
+  LEUKO_CHECK(x.size(1) == in_channels, op, ": input has ", x.size(1),
+              " channels, weight expects ", in_channels, " (input ", to_string(x.shape()),
+              ", weight ", to_string(weight.shape()), ")");
+  if (bias.defined()) {
+    check_dtype(bias, DType::f32, op, "bias");
+    check_same_device(x, bias, op);
+    LEUKO_CHECK(bias.shape() == Shape{out_channels}, op, ": bias must be [", out_channels,
+                "] (one per output channel), got ", to_string(bias.shape()));
+  }
+  LEUKO_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ",
+              pair_text(stride));
+  LEUKO_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ",
+              pair_text(dilation));
+  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be >= 0, got ",
+              pair_text(padding));
+  // As in PyTorch: extra rows beyond what any input pixel reaches make no sense otherwise.
+  LEUKO_CHECK(output_padding.h >= 0 && output_padding.w >= 0 &&
+                  (output_padding.h < stride.h || output_padding.h < dilation.h) &&
+                  (output_padding.w < stride.w || output_padding.w < dilation.w),
+              op, ": output_padding ", pair_text(output_padding),
+              " must be smaller than either stride ", pair_text(stride), " or dilation ",
+              pair_text(dilation));
+
+  // g is the conv2d that maps the output grid back onto the input grid.
+  cpu::ConvGeometry g{};
+  g.channels = out_channels;
+  g.kernel_h = weight.size(2);
+  g.kernel_w = weight.size(3);
+  g.stride_h = stride.h;
+  g.stride_w = stride.w;
+  g.pad_h = padding.h;
+  g.pad_w = padding.w;
+  g.dilation_h = dilation.h;
+  g.dilation_w = dilation.w;
+  g.out_h = x.size(2);
+  g.out_w = x.size(3);
+  g.height = (g.out_h - 1) * stride.h - 2 * padding.h + dilation.h * (g.kernel_h - 1) +
+             output_padding.h + 1;
+  g.width = (g.out_w - 1) * stride.w - 2 * padding.w + dilation.w * (g.kernel_w - 1) +
+            output_padding.w + 1;
+  LEUKO_CHECK(g.height > 0 && g.width > 0, op, ": output size ", g.height, "x", g.width,
+              " is not positive (input ", to_string(x.shape()), ", kernel ", g.kernel_h, "x",
+              g.kernel_w, ", stride ", pair_text(stride), ", padding ", pair_text(padding), ")");
+
+  require_cpu(x, op);
+  const int64_t batch = x.size(0);
+  const Tensor input = x.detach().contiguous();
+  const Tensor filters = weight.detach().contiguous();
+  const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
+  Tensor out = empty({batch, out_channels, g.height, g.width}, DType::f32, x.device());
+  cpu::conv_transpose2d_forward(input.data<float>(), filters.data<float>(),
+                                shift.defined() ? shift.data<float>() : nullptr,
+                                out.data<float>(), batch, in_channels, g);
+
+  std::vector<Tensor> inputs{x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return record(out, op, inputs,
+                [x, weight, bias, input, filters, g, batch,
+                 in_channels](const Tensor& grad_output) -> std::vector<Tensor> {
+                  const Tensor grad = grad_output.contiguous();
+                  std::vector<Tensor> grads(bias.defined() ? 3 : 2);
+                  if (x.requires_grad()) {
+                    grads[0] = empty(x.shape(), DType::f32, x.device());
+                    cpu::conv_transpose2d_backward_input(grad.data<float>(), filters.data<float>(),
+                                                         grads[0].data<float>(), batch,
+                                                         in_channels, g);
+                  }
+                  if (weight.requires_grad()) {
+                    grads[1] = empty(weight.shape(), DType::f32, weight.device());
+                    cpu::conv_transpose2d_backward_weight(grad.data<float>(), input.data<float>(),
+                                                          grads[1].data<float>(), batch,
+                                                          in_channels, g);
+                  }
+                  if (bias.defined() && bias.requires_grad()) {
+                    grads[2] = empty(bias.shape(), DType::f32, bias.device());
+                    cpu::conv_transpose2d_backward_bias(grad.data<float>(),
+                                                        grads[2].data<float>(), batch, g);
+                  }
+                  return grads;
+                });
+}
+
+}  // namespace leuko

@@ -1,0 +1,194 @@
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+using leuko::testing::check_close;
+using leuko::testing::golden_tensor;
+using leuko::testing::gradcheck;
+using leuko::testing::random_input;
+
+// The definition of conv2d, loop by loop, in double: the reference for shapes too large for
+// golden files (they make im2col work in several bands of output rows).
+static std::vector<double> direct_conv2d(const Tensor& x, const Tensor& w, Size2 stride,
+                                         Size2 padding, int64_t out_h, int64_t out_w) {
+  const int64_t n_ = x.size(0), c_ = x.size(1), h_ = x.size(2), w_ = x.size(3);
+  const int64_t o_ = w.size(0), kh = w.size(2), kw = w.size(3);
+  const std::vector<float> xv = x.to_vector(), wv = w.to_vector();
+  std::vector<double> y(n_ * o_ * out_h * out_w, 0.0);
+  for (int64_t n = 0; n < n_; ++n)
+    for (int64_t o = 0; o < o_; ++o)
+      for (int64_t oh = 0; oh < out_h; ++oh)
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          double acc = 0.0;
+          for (int64_t c = 0; c < c_; ++c)
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j) {
+                const int64_t ih = oh * stride.h - padding.h + i;
+                const int64_t iw = ow * stride.w - padding.w + j;
+                if (ih < 0 || ih >= h_ || iw < 0 || iw >= w_) continue;
+                acc += static_cast<double>(xv[((n * c_ + c) * h_ + ih) * w_ + iw]) *
+                       wv[((o * c_ + c) * kh + i) * kw + j];
+              }
+          y[((n * o_ + o) * out_h + oh) * out_w + ow] = acc;
+        }
+  return y;
+}
+
+static double dot(const Tensor& a, const Tensor& b) {
+  const std::vector<float> av = a.to_vector(), bv = b.to_vector();
+  double total = 0.0;
+  for (size_t i = 0; i < av.size(); ++i) total += static_cast<double>(av[i]) * bv[i];
+  return total;
+}
+
+TEST_CASE("conv2d: hand-computed values (2x2 kernel; padding 1 with stride 2; bias)") {
+  Tensor x = from_vector({1, 2, 3,
+                          4, 5, 6,
+                          7, 8, 9}, {1, 1, 3, 3});
+  Tensor w = from_vector({1, 1,
+                          1, 1}, {1, 1, 2, 2});
+  CHECK(conv2d(x, w).to_vector() == std::vector<float>{12, 16, 24, 28});
+  CHECK(conv2d(x, w, from_vector({0.5f}, {1})).to_vector() ==
+        std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f});
+  // Padding 1, stride 2: the windows at (-1,-1), (-1,1), (1,-1), (1,1) of the padded input.
+  CHECK(conv2d(x, w, Tensor(), 2, 1).to_vector() == std::vector<float>{1, 5, 11, 28});
+  // Dilation 2 of a 2x2 kernel reads the four corners.
+  CHECK(conv2d(x, w, Tensor(), 1, 0, 2).to_vector() == std::vector<float>{20});
+  // Two input channels are summed; two output channels are separate.
+  Tensor x2 = from_vector({1, 2, 3, 4, 10, 20, 30, 40}, {1, 2, 2, 2});
+  Tensor w2 = from_vector({1, 0, 0, 0, 0, 0, 0, 1,    // out 0: x[0,0,0] + x[1,1,1]
+                           0, 1, 0, 0, 0, 0, 1, 0},  // out 1: x[0,0,1] + x[1,1,0]
+                          {2, 2, 2, 2});
+  CHECK(conv2d(x2, w2).to_vector() == std::vector<float>{41, 32});
+}
+
+TEST_CASE("gradcheck: conv2d over odd sizes, stride, padding, dilation, batch, bias, 1x1") {
+  Generator g(31);
+  struct Case {
+    Shape x, w;
+    Size2 stride, padding, dilation;
+    bool bias;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 7, 5}, {4, 3, 3, 3}, 1, 1, 1, true},             // odd H/W, padding 1
+      {{1, 2, 7, 5}, {3, 2, 3, 3}, 2, 1, 1, true},             // batch 1, stride 2
+      {{3, 2, 6, 7}, {2, 2, 3, 3}, 2, 2, 1, false},            // batch 3, padding 2, no bias
+      {{2, 2, 9, 8}, {3, 2, 3, 3}, 1, 2, 2, true},             // dilation 2
+      {{2, 4, 5, 6}, {3, 4, 1, 1}, 1, 0, 1, true},             // pointwise fast path
+      {{1, 3, 6, 5}, {2, 3, 1, 1}, 2, 0, 1, false},            // 1x1 with stride 2 (im2col)
+      {{2, 2, 8, 7}, {2, 2, 3, 2}, {2, 1}, {1, 0}, {1, 2}, true},  // rectangular everything
+  };
+  for (const Case& c : cases) {
+    CAPTURE(to_string(c.x));
+    CAPTURE(to_string(c.w));
+    std::vector<Tensor> inputs{random_input(c.x, g), random_input(c.w, g)};
+    if (c.bias) inputs.push_back(random_input({c.w[0]}, g));
+    gradcheck([&](const std::vector<Tensor>& v) {
+      return conv2d(v[0], v[1], c.bias ? v[2] : Tensor(), c.stride, c.padding, c.dilation);
+    }, inputs);
+  }
+}
+
+TEST_CASE("conv2d matches PyTorch: output and input, weight, bias gradients (golden)") {
+  const SafetensorsFile file = testing::load_golden("conv2d");
+  for (const char* name : {"k3p1", "k3s2p1", "rect_nobias", "pointwise", "k5s2p2d2", "k3_wide"}) {
+    CAPTURE(name);
+    const std::string key = name;
+    const std::vector<int64_t> cfg = golden_tensor(file, key + ".config").to_vector_i64();
+    REQUIRE(cfg.size() == 6);
+    const bool has_bias = file.tensors.count(key + ".bias") > 0;
+    Tensor x = golden_tensor(file, key + ".x").clone().set_requires_grad(true);
+    Tensor w = golden_tensor(file, key + ".weight").clone().set_requires_grad(true);
+    Tensor b = has_bias ? golden_tensor(file, key + ".bias").clone().set_requires_grad(true) : Tensor();
+    Tensor y = conv2d(x, w, b, {cfg[0], cfg[1]}, {cfg[2], cfg[3]}, {cfg[4], cfg[5]});
+    y.backward(golden_tensor(file, key + ".grad_y"));
+    // The reference is float64; float32 sums of up to 200 products of values in (-1, 1)
+    // (weight gradients sum over batch x positions) stay well within 1e-5 relative,
+    // plus an absolute 1e-5 for results that cancel to near zero.
+    check_close(y, golden_tensor(file, key + ".y"), 1e-5f, 1e-5f, key + ".y");
+    check_close(x.grad(), golden_tensor(file, key + ".grad_x"), 1e-5f, 1e-5f, key + ".grad_x");
+    check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), 1e-5f, 1e-5f,
+                key + ".grad_weight");
+    if (has_bias) {
+      check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), 1e-5f, 1e-5f,
+                  key + ".grad_bias");
+    }
+  }
+}
+
+TEST_CASE("conv2d on images split into several im2col bands matches the direct definition") {
+  Generator g(32);
+  // 16 channels x 3x3 taps x 48 columns: several bands of output rows per image; batch 3 on
+  // the OpenMP threads, then batch 1 alone (where the kernels split their own work).
+  for (int64_t batch : {3, 1}) {
+    for (int64_t stride : {1, 2}) {
+      CAPTURE(batch);
+      CAPTURE(stride);
+      Tensor x = random_input({batch, 16, 50, 48}, g);
+      Tensor w = random_input({5, 16, 3, 3}, g);
+      Tensor y = conv2d(x, w, Tensor(), stride, 1);
+      const std::vector<double> expected =
+          direct_conv2d(x, w, stride, 1, y.size(2), y.size(3));
+      std::vector<float> expected_f(expected.begin(), expected.end());
+      // Sums of 144 products: float32 rounding stays below 1e-5 relative + 1e-5 absolute.
+      check_close(y, from_vector(expected_f, y.shape()), 1e-5f, 1e-5f, "y");
+      // The backward passes are checked through the adjoint identities of a linear map:
+      // <conv(x, w), dy> = <x, dL/dx> = <w, dL/dw> for L = <conv(x, w), dy>.
+      Tensor dy = uniform(y.shape(), -1, 1, g);
+      y.backward(dy);
+      const double reference = dot(y, dy);
+      CHECK(dot(x, x.grad()) == doctest::Approx(reference).epsilon(1e-5));
+      CHECK(dot(w, w.grad()) == doctest::Approx(reference).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("conv2d computes only the gradients its inputs need, and reads strided views") {
+  Generator g(33);
+  Tensor x = uniform({2, 3, 6, 6}, -1, 1, g);  // does not require grad
+  Tensor w = random_input({4, 3, 3, 3}, g);
+  Tensor b = uniform({4}, -1, 1, g);  // frozen bias
+  sum(conv2d(x, w, b, 1, 1)).backward();
+  CHECK(w.grad().defined());
+  CHECK_FALSE(x.grad().defined());
+  CHECK_FALSE(b.grad().defined());
+  // A permuted (non-contiguous) input gives the same result as its contiguous copy.
+  Tensor nhwc = uniform({2, 6, 6, 3}, -1, 1, g);
+  Tensor view = nhwc.permute({0, 3, 1, 2});
+  REQUIRE_FALSE(view.is_contiguous());
+  check_close(conv2d(view, w, b, 1, 1), conv2d(view.contiguous(), w, b, 1, 1), 0.0f, 0.0f,
+              "permuted input");
+  // Without recording, the output carries no history.
+  NoGradGuard no_grad;
+  CHECK_FALSE(conv2d(x, w, b).requires_grad());
+}
+
+TEST_CASE("conv2d rejects bad input with clear messages") {
+  Tensor x = zeros({2, 4, 8, 8});
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 3, 3, 3})),
+                       doctest::Contains("conv2d: input has 4 channels, weight expects 3"), Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({4, 3})),
+                       doctest::Contains("conv2d: weight [out, in, kh, kw] must be 4-D, got shape [4, 3]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(conv2d(zeros({4, 8, 8}), zeros({5, 4, 3, 3})),
+                       doctest::Contains("conv2d: input [N, C, H, W] must be 4-D, got shape [4, 8, 8]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 11, 3}), Tensor(), 1, 1),
+                       doctest::Contains("is larger than the padded input 10x10"), Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 1, 0, 5),
+                       doctest::Contains("kernel 3x3 (11x11 dilated) is larger than the padded input 8x8"),
+                       Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), zeros({4})),
+                       doctest::Contains("conv2d: bias must be [5] (one per output channel), got [4]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(conv2d(zeros({2, 4, 8, 8}, DType::i64), zeros({5, 4, 3, 3})),
+                       doctest::Contains("conv2d: input must be"), Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 0),
+                       doctest::Contains("conv2d: stride must be positive, got 0x0"), Error);
+  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 1, -1),
+                       doctest::Contains("conv2d: padding must be >= 0, got -1x-1"), Error);
+}
