@@ -91,7 +91,8 @@ std::vector<int64_t> split_sizes(int64_t n, const std::vector<double>& fractions
   return sizes;
 }
 
-std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<int64_t>& sizes, uint64_t seed) {
+std::vector<Dataset> random_split_by_size(const Dataset& dataset, const std::vector<int64_t>& sizes,
+                                         uint64_t seed) {
   int64_t total = 0;
   for (int64_t s : sizes) {
     LEUKO_CHECK(s >= 0, "random_split: sizes must be non-negative, got ", s);
@@ -113,7 +114,7 @@ std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<int6
 }
 
 std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<double>& fractions, uint64_t seed) {
-  return random_split(dataset, split_sizes(dataset.size(), fractions), seed);
+  return random_split_by_size(dataset, split_sizes(dataset.size(), fractions), seed);
 }
 
 std::vector<float> balanced_class_weights(const std::vector<int64_t>& labels, int64_t num_classes) {

@@ -197,7 +197,7 @@ Image apply_mask(const Image& image, const Image& mask, const std::string& what)
               " channels");
   LEUKO_CHECK(mask.height == image.height && mask.width == image.width, what, ": the mask is ",
               mask.width, "x", mask.height, " pixels but the image is ", image.width, "x",
-              image.height, " (expected the same size)");
+              image.height, " pixels (expected the same size)");
   Image out = image;
   const size_t pixels = static_cast<size_t>(image.height) * image.width;
   for (size_t i = 0; i < pixels; ++i) {
