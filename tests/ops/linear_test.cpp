@@ -1,0 +1,86 @@
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+using leuko::testing::check_close;
+using leuko::testing::golden_tensor;
+using leuko::testing::gradcheck;
+using leuko::testing::random_input;
+
+TEST_CASE("linear: hand-computed values, with and without bias") {
+  Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor w = from_vector({1, 0, 0,
+                          1, 1, 1}, {2, 3});  // feature 0 copies x0, feature 1 sums
+  CHECK(linear(x, w).to_vector() == std::vector<float>{1, 6, 4, 15});
+  CHECK(linear(x, w, from_vector({10, -1}, {2})).to_vector() ==
+        std::vector<float>{11, 5, 14, 14});
+}
+
+TEST_CASE("gradcheck: linear with and without bias, one row and a batch") {
+  Generator g(61);
+  gradcheck([](const std::vector<Tensor>& v) { return linear(v[0], v[1], v[2]); },
+            {random_input({4, 7}, g), random_input({3, 7}, g), random_input({3}, g)});
+  gradcheck([](const std::vector<Tensor>& v) { return linear(v[0], v[1]); },
+            {random_input({1, 5}, g), random_input({6, 5}, g)});
+  gradcheck([](const std::vector<Tensor>& v) { return linear(v[0], v[1], v[2]); },
+            {random_input({9, 16}, g), random_input({5, 16}, g), random_input({5}, g)});
+}
+
+TEST_CASE("linear matches PyTorch: output and input, weight, bias gradients (golden)") {
+  const SafetensorsFile file = testing::load_golden("linear");
+  for (const char* name : {"small", "row_nobias", "batch16"}) {
+    CAPTURE(name);
+    const std::string key = name;
+    const bool has_bias = file.tensors.count(key + ".bias") > 0;
+    Tensor x = golden_tensor(file, key + ".x").clone().set_requires_grad(true);
+    Tensor w = golden_tensor(file, key + ".weight").clone().set_requires_grad(true);
+    Tensor b = has_bias ? golden_tensor(file, key + ".bias").clone().set_requires_grad(true) : Tensor();
+    Tensor y = linear(x, w, b);
+    y.backward(golden_tensor(file, key + ".grad_y"));
+    // float64 reference; float32 dot products of at most 64 terms in (-1, 1).
+    check_close(y, golden_tensor(file, key + ".y"), 1e-5f, 1e-5f, key + ".y");
+    check_close(x.grad(), golden_tensor(file, key + ".grad_x"), 1e-5f, 1e-5f, key + ".grad_x");
+    check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), 1e-5f, 1e-5f,
+                key + ".grad_weight");
+    if (has_bias) {
+      check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), 1e-5f, 1e-5f,
+                  key + ".grad_bias");
+    }
+  }
+}
+
+TEST_CASE("linear equals matmul with the transposed weight plus the bias") {
+  Generator g(62);
+  Tensor x = uniform({37, 130}, -1, 1, g), w = uniform({70, 130}, -1, 1, g);
+  Tensor b = uniform({70}, -1, 1, g);
+  // Large enough that gemm splits the product over the threads. Same products, but the bias
+  // is added before the sum here and after it there: equal to float32 rounding.
+  check_close(linear(x, w, b), matmul(x, w.transpose(0, 1)) + b, 1e-5f, 1e-5f, "linear");
+}
+
+TEST_CASE("linear computes only the gradients its inputs need") {
+  Generator g(63);
+  Tensor x = uniform({3, 4}, -1, 1, g);
+  Tensor w = random_input({2, 4}, g);
+  Tensor b = uniform({2}, -1, 1, g);
+  sum(linear(x, w, b)).backward();
+  CHECK(w.grad().defined());
+  CHECK_FALSE(x.grad().defined());
+  CHECK_FALSE(b.grad().defined());
+}
+
+TEST_CASE("linear rejects bad input with clear messages") {
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 5}), zeros({3, 4})),
+                       doctest::Contains("linear: input has 5 features, weight expects 4"), Error);
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 4}), zeros({3, 4}), zeros({4})),
+                       doctest::Contains("linear: bias must be [3] (one per output feature), got [4]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 1, 4}), zeros({3, 4})),
+                       doctest::Contains("linear: input [N, in] must be 2-D, got shape [2, 1, 4]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 4}), zeros({4})),
+                       doctest::Contains("linear: weight [out, in] must be 2-D"), Error);
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 4}, DType::i64), zeros({3, 4})),
+                       doctest::Contains("linear: input must be"), Error);
+}
