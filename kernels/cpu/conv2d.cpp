@@ -103,14 +103,20 @@ void col2im_add(const float* columns, const ConvGeometry& g, int64_t row_begin, 
   }
 }
 
-// The three passes below share one loop shape: images over the OpenMP threads (an inactive
-// region for a single image, so the kernels inside may fork), bands of output rows inside.
+// The three passes below share one loop shape: images over the OpenMP threads, bands of
+// output rows inside. A single image, or a batch too small to pay for waking the threads
+// (gradient checks run thousands of tiny convolutions), runs in an inactive region, where
+// the kernels inside may still fork if their own work is large.
+static bool spread_images(int64_t batch, int64_t out_channels, const ConvGeometry& g) {
+  constexpr int64_t kParallelMacs = 1 << 20;
+  return batch > 1 && batch * out_channels * g.column_rows() * g.column_cols() > kParallelMacs;
+}
 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                     int64_t batch, int64_t out_channels, const ConvGeometry& g) {
   const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
   const bool pointwise = g.is_pointwise();
-#pragma omp parallel if (batch > 1)
+#pragma omp parallel if (spread_images(batch, out_channels, g))
   {
     auto columns = scratch(pointwise ? 0 : k * band * g.out_w);
 #pragma omp for schedule(static)
@@ -139,7 +145,7 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
                            int64_t batch, int64_t out_channels, const ConvGeometry& g) {
   const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
   const bool pointwise = g.is_pointwise();
-#pragma omp parallel if (batch > 1)
+#pragma omp parallel if (spread_images(batch, out_channels, g))
   {
     auto columns = scratch(pointwise ? 0 : k * band * g.out_w);
 #pragma omp for schedule(static)
@@ -168,7 +174,7 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
   const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
   const bool pointwise = g.is_pointwise();
   std::fill(grad_weight, grad_weight + out_channels * k, 0.0f);
-#pragma omp parallel if (batch > 1)
+#pragma omp parallel if (spread_images(batch, out_channels, g))
   {
     auto columns = scratch(pointwise ? 0 : k * band * g.out_w);
     std::vector<float> partial(out_channels * k, 0.0f);

@@ -64,7 +64,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 // a single pair is split over the threads inside gemm instead.
 void matmul_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m,
                     int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1)
+#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(false, false, m, n, k, 1.0f, a + i * m * k, k, b + i * k * n, n, 0.0f, out + i * m * n, n);
   }
@@ -72,7 +72,7 @@ void matmul_forward(const float* a, const float* b, float* out, int64_t batch, i
 
 void matmul_backward_a(const float* grad_out, const float* b, float* grad_a, int64_t batch,
                        int64_t m, int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1)
+#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(false, true, m, k, n, 1.0f, grad_out + i * m * n, n, b + i * k * n, n, 0.0f,
          grad_a + i * m * k, k);
@@ -81,7 +81,7 @@ void matmul_backward_a(const float* grad_out, const float* b, float* grad_a, int
 
 void matmul_backward_b(const float* a, const float* grad_out, float* grad_b, int64_t batch,
                        int64_t m, int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1)
+#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(true, false, k, n, m, 1.0f, a + i * m * k, k, grad_out + i * m * n, n, 0.0f,
          grad_b + i * k * n, n);
