@@ -2,10 +2,11 @@
 // kernel over a contiguous buffer, record a backward kernel". Where the derivative is a
 // function of the output (relu, sigmoid, tanh, elu's negative side) backward reads the
 // saved output instead of recomputing anything.
+#include "kernels/cpu/activation.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/activation.h"
 
 namespace leuko {
 

@@ -2,12 +2,13 @@
 // weighted mean sum_i w[y_i] * nll_i / sum_i w[y_i], as one fused kernel rather than
 // log_softmax + gather + mean (one pass, and no [N, K] intermediate kept for backward).
 // Labels and weights are validated here, before the kernel indexes with them.
+#include "kernels/cpu/cross_entropy.h"
+
 #include <cmath>
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/cross_entropy.h"
 
 namespace leuko {
 
@@ -65,16 +66,16 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& c
       x.data<float>(), y.data<int64_t>(), w_data, n, k, row_logsumexp.data<float>());
   Tensor loss = scalar(result.loss, logits.device());
   const float weight_total = result.weight_total;
-  return record(loss, kOp, {logits},
-                [x, y, w, row_logsumexp, weight_total](const Tensor& grad_loss)
-                    -> std::vector<Tensor> {
-                  Tensor grad_logits = empty_like(x);
-                  cpu::cross_entropy_backward(
-                      x.data<float>(), y.data<int64_t>(), w.defined() ? w.data<float>() : nullptr,
-                      row_logsumexp.data<float>(), x.size(0), x.size(1), weight_total,
-                      grad_loss.item(), grad_logits.data<float>());
-                  return {grad_logits};
-                });
+  return record(
+      loss, kOp, {logits},
+      [x, y, w, row_logsumexp, weight_total](const Tensor& grad_loss) -> std::vector<Tensor> {
+        Tensor grad_logits = empty_like(x);
+        cpu::cross_entropy_backward(x.data<float>(), y.data<int64_t>(),
+                                    w.defined() ? w.data<float>() : nullptr,
+                                    row_logsumexp.data<float>(), x.size(0), x.size(1), weight_total,
+                                    grad_loss.item(), grad_logits.data<float>());
+        return {grad_logits};
+      });
 }
 
 }  // namespace leuko

@@ -1,10 +1,11 @@
 // mse_loss(prediction, target): mean of squared differences over all elements, a 0-d
 // tensor. Shapes must match exactly (no broadcasting: a silently broadcast target is a
 // classic bug). Both inputs may receive gradients (e.g. comparing two networks' outputs).
+#include "kernels/cpu/mse.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/mse.h"
 
 namespace leuko {
 

@@ -1,12 +1,13 @@
 // softmax and log_softmax along any dimension (negative counts from the end). The input is
 // viewed as [outer, size, inner] around `dim`, which the kernels walk directly, so no
 // transposed copy is made. Both backward passes need only the saved output.
+#include "kernels/cpu/softmax.h"
+
 #include <algorithm>
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/softmax.h"
 
 namespace leuko {
 
@@ -35,8 +36,8 @@ AxisView axis_view(const Tensor& x, int64_t dim, const char* op) {
 
 using ForwardKernel = void (*)(const float* x, float* y, int64_t outer, int64_t size,
                                int64_t inner);
-using BackwardKernel = void (*)(const float* y, const float* grad_y, float* grad_x,
-                                int64_t outer, int64_t size, int64_t inner);
+using BackwardKernel = void (*)(const float* y, const float* grad_y, float* grad_x, int64_t outer,
+                                int64_t size, int64_t inner);
 
 Tensor normalize_along(const Tensor& x, int64_t dim, const char* op, ForwardKernel forward,
                        BackwardKernel backward) {

@@ -43,9 +43,9 @@ CrossEntropyForward cross_entropy_forward(const float* logits, const int64_t* la
   return {static_cast<float>(weighted_nll / weight_total), static_cast<float>(weight_total)};
 }
 
-void cross_entropy_backward(const float* logits, const int64_t* labels,
-                            const float* class_weights, const float* row_logsumexp, int64_t n,
-                            int64_t k, float weight_total, float grad_loss, float* grad_logits) {
+void cross_entropy_backward(const float* logits, const int64_t* labels, const float* class_weights,
+                            const float* row_logsumexp, int64_t n, int64_t k, float weight_total,
+                            float grad_loss, float* grad_logits) {
 #pragma omp parallel for schedule(static) if (n * k > kParallelMin)
   for (int64_t i = 0; i < n; ++i) {
     const float* x = logits + i * k;

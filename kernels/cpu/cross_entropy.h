@@ -19,8 +19,8 @@ CrossEntropyForward cross_entropy_forward(const float* logits, const int64_t* la
                                           float* row_logsumexp);
 
 // grad_logits[i, c] = grad_loss * w[y_i] / weight_total * (softmax(x_i)[c] - [c == y_i]).
-void cross_entropy_backward(const float* logits, const int64_t* labels,
-                            const float* class_weights, const float* row_logsumexp, int64_t n,
-                            int64_t k, float weight_total, float grad_loss, float* grad_logits);
+void cross_entropy_backward(const float* logits, const int64_t* labels, const float* class_weights,
+                            const float* row_logsumexp, int64_t n, int64_t k, float weight_total,
+                            float grad_loss, float* grad_logits);
 
 }  // namespace leuko::cpu

@@ -51,8 +51,7 @@ static void forward_row(const float* x, float* y, int64_t size) {
 
 // Columns [0, width) of one [size, inner] slab; `x` and `y` point at its first column.
 template <bool kLog>
-static void forward_columns(const float* x, float* y, int64_t size, int64_t inner,
-                            int64_t width) {
+static void forward_columns(const float* x, float* y, int64_t size, int64_t inner, int64_t width) {
   float max[kColumns], sum[kColumns];
   std::fill(max, max + width, -INFINITY);
   std::fill(sum, sum + width, 0.0f);
@@ -93,7 +92,9 @@ static void forward(const float* x, float* y, int64_t outer, int64_t size, int64
   const bool parallel = outer * size * inner > kParallelMin;
   if (inner == 1) {
 #pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t row = 0; row < outer; ++row) forward_row<kLog>(x + row * size, y + row * size, size);
+    for (int64_t row = 0; row < outer; ++row) {
+      forward_row<kLog>(x + row * size, y + row * size, size);
+    }
     return;
   }
   const int64_t chunks = (inner + kColumns - 1) / kColumns;

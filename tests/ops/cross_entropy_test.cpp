@@ -40,7 +40,8 @@ TEST_CASE("cross_entropy gradient is w[y]/W * (softmax - onehot), by hand") {
 
 TEST_CASE("cross_entropy matches PyTorch with and without class weights: loss and gradient") {
   const SafetensorsFile golden = load_golden("cross_entropy");
-  for (const std::string name : {"weighted_n7_k5", "plain_n16_k5", "weighted_n1_k2", "large_n4_k5"}) {
+  for (const std::string name :
+       {"weighted_n7_k5", "plain_n16_k5", "weighted_n1_k2", "large_n4_k5"}) {
     CAPTURE(name);
     Tensor logits = golden_tensor(golden, name + "/logits").clone();
     logits.set_requires_grad(true);
@@ -53,7 +54,8 @@ TEST_CASE("cross_entropy matches PyTorch with and without class weights: loss an
     // logits ~1000 the logsumexp itself is ~1000, so its float32 rounding (~6e-5) sets the
     // gradient's absolute error: 1e-4 there.
     const float atol = name == "large_n4_k5" ? 1e-4f : 1e-6f;
-    check_close(loss.reshape({1}), golden_tensor(golden, name + "/loss"), 1e-5f, atol, name + " loss");
+    check_close(loss.reshape({1}), golden_tensor(golden, name + "/loss"), 1e-5f, atol,
+                name + " loss");
     check_close(logits.grad(), golden_tensor(golden, name + "/grad"), 1e-5f, atol, name + " grad");
   }
 }
@@ -118,26 +120,30 @@ TEST_CASE("a large batch (split over threads) agrees with log_softmax composed b
 TEST_CASE("cross_entropy rejects bad input with clear messages") {
   const Tensor logits = zeros({4, 5});
   const Tensor labels = from_vector_i64({0, 1, 2, 7}, {4});
-  CHECK_THROWS_WITH_AS(cross_entropy(logits, labels),
-                       doctest::Contains("cross_entropy: label 7 at sample 3 is out of range for 5 classes"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      cross_entropy(logits, labels),
+      doctest::Contains("cross_entropy: label 7 at sample 3 is out of range for 5 classes"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector_i64({0, -1, 2, 3}, {4})),
                        doctest::Contains("label -1 at sample 1 is out of range"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector({0, 1, 2, 3}, {4})),
-                       doctest::Contains("cross_entropy: labels must be int64, got float32"), Error);
+                       doctest::Contains("cross_entropy: labels must be int64, got float32"),
+                       Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({5}), from_vector_i64({0}, {1})),
                        doctest::Contains("cross_entropy: logits [N, K] must be 2-D, got shape [5]"),
                        Error);
-  CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector_i64({0, 1, 2}, {3})),
-                       doctest::Contains("labels must have shape [4] (one per row of logits [4, 5]), got [3]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      cross_entropy(logits, from_vector_i64({0, 1, 2}, {3})),
+      doctest::Contains("labels must have shape [4] (one per row of logits [4, 5]), got [3]"),
+      Error);
   const Tensor ok_labels = from_vector_i64({0, 1, 2, 3}, {4});
-  CHECK_THROWS_WITH_AS(cross_entropy(logits, ok_labels, ones({4})),
-                       doctest::Contains("class_weights must have shape [5] (one per class of logits [4, 5]), got [4]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(cross_entropy(logits, ok_labels, from_vector({1, 1, -0.5f, 1, 1}, {5})),
-                       doctest::Contains("class weight 2 is -0.5; class weights must be finite and >= 0"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      cross_entropy(logits, ok_labels, ones({4})),
+      doctest::Contains(
+          "class_weights must have shape [5] (one per class of logits [4, 5]), got [4]"),
+      Error);
+  CHECK_THROWS_WITH_AS(
+      cross_entropy(logits, ok_labels, from_vector({1, 1, -0.5f, 1, 1}, {5})),
+      doctest::Contains("class weight 2 is -0.5; class weights must be finite and >= 0"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(logits, ok_labels, from_vector({0, 0, 0, 0, 1}, {5})),
                        doctest::Contains("class weights of this batch's labels sum to 0"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({0, 5}), from_vector_i64({}, {0})),

@@ -43,7 +43,8 @@ TEST_CASE("a target that needs no gradient gets none") {
 
 TEST_CASE("a large image batch (split over threads) matches a double-precision reference") {
   Generator g(12);
-  const Tensor p = uniform({4, 3, 97, 101}, 0.0f, 1.0f, g), t = uniform({4, 3, 97, 101}, 0.0f, 1.0f, g);
+  const Tensor p = uniform({4, 3, 97, 101}, 0.0f, 1.0f, g),
+               t = uniform({4, 3, 97, 101}, 0.0f, 1.0f, g);
   const std::vector<float> pv = p.to_vector(), tv = t.to_vector();
   double total = 0.0;
   for (size_t i = 0; i < pv.size(); ++i) total += (double(pv[i]) - tv[i]) * (double(pv[i]) - tv[i]);
@@ -54,9 +55,10 @@ TEST_CASE("a large image batch (split over threads) matches a double-precision r
 }
 
 TEST_CASE("mse_loss rejects mismatched shapes naming both, and non-float input") {
-  CHECK_THROWS_WITH_AS(mse_loss(zeros({2, 3}), zeros({3, 2})),
-                       doctest::Contains("mse_loss: prediction shape [2, 3] and target shape [3, 2] must be equal"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      mse_loss(zeros({2, 3}), zeros({3, 2})),
+      doctest::Contains("mse_loss: prediction shape [2, 3] and target shape [3, 2] must be equal"),
+      Error);
   CHECK_THROWS_WITH_AS(mse_loss(zeros({2}), from_vector_i64({1, 2}, {2})),
                        doctest::Contains("mse_loss: target must be float32, got int64"), Error);
   CHECK_THROWS_WITH_AS(mse_loss(zeros({0, 3}), zeros({0, 3})),

@@ -41,9 +41,9 @@ TEST_CASE("softmax and log_softmax give the hand-computed values") {
       {float(std::exp(1.0) / total), float(std::exp(2.0) / total), float(std::exp(3.0) / total)},
       {3});
   check_close(softmax(x, 0), expected, 1e-6f, 0.0f, "softmax([1, 2, 3])");
-  const Tensor expected_log = from_vector({float(1.0 - std::log(total)),
-                                           float(2.0 - std::log(total)),
-                                           float(3.0 - std::log(total))}, {3});
+  const Tensor expected_log = from_vector(
+      {float(1.0 - std::log(total)), float(2.0 - std::log(total)), float(3.0 - std::log(total))},
+      {3});
   check_close(log_softmax(x, -1), expected_log, 1e-6f, 0.0f, "log_softmax([1, 2, 3])");
   CHECK(softmax(scalar(5.0f), 0).item() == 1.0f);  // a 0-d tensor counts as [1], as in PyTorch
 }
@@ -82,7 +82,8 @@ TEST_CASE("softmax and log_softmax gradients match finite differences along dims
   }
 }
 
-TEST_CASE("large inputs along inner and outer dims (chunked, split over threads) match a reference") {
+TEST_CASE(
+    "large inputs along inner and outer dims (chunked, split over threads) match a reference") {
   Generator g(9);
   const Tensor x = uniform({5, 40, 301}, -10.0f, 10.0f, g);  // 301 columns: two chunks + rest
   for (int64_t dim : {0, 1, 2}) {
