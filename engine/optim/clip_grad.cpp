@@ -1,0 +1,70 @@
+#include "engine/optim/clip_grad.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/dispatch.h"
+#include "engine/error.h"
+#include "kernels/cpu/clip_grad.h"
+
+namespace leuko::optim {
+
+// The parameters' gradients, each made contiguous in place so it can be edited directly.
+static std::vector<Tensor> gradients(const std::vector<Tensor>& params, const char* op) {
+  std::vector<Tensor> grads;
+  for (const Tensor& param : params) {
+    check_defined(param, op, "parameter");
+    Tensor grad = param.grad();
+    if (!grad.defined()) continue;
+    check_dtype(grad, DType::f32, op, "gradient");
+    require_cpu(grad, op);
+    if (!grad.is_contiguous()) {
+      grad = grad.clone();
+      Tensor(param).set_grad(grad);
+    }
+    grads.push_back(grad);
+  }
+  return grads;
+}
+
+float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type,
+                      bool error_if_nonfinite) {
+  const char* op = "clip_grad_norm_";
+  LEUKO_CHECK(max_norm >= 0.0, op, ": max_norm must be >= 0, got ", max_norm);
+  LEUKO_CHECK(norm_type > 0.0, op, ": norm_type must be > 0 (or kInfinityNorm), got ",
+              norm_type);
+  const std::vector<Tensor> grads = gradients(params, op);
+  if (grads.empty()) return 0.0f;
+
+  double total_norm = 0.0;
+  if (norm_type == kInfinityNorm) {
+    for (const Tensor& g : grads) {
+      const double largest = cpu::max_abs(g.data<float>(), g.numel());
+      total_norm = std::isnan(largest) ? largest : std::max(total_norm, largest);
+      if (std::isnan(total_norm)) break;
+    }
+  } else {
+    for (const Tensor& g : grads) {
+      total_norm += cpu::sum_abs_pow(g.data<float>(), g.numel(), norm_type);
+    }
+    total_norm = std::pow(total_norm, 1.0 / norm_type);
+  }
+  LEUKO_CHECK(!error_if_nonfinite || std::isfinite(total_norm), op, ": the total ", norm_type,
+              "-norm of the gradients is ", total_norm, ", so they cannot be clipped (a NaN "
+              "or infinite loss upstream?)");
+  // PyTorch multiplies even when the factor is 1, so a NaN norm reaches the gradients (std::min
+  // returns its first argument when it is NaN).
+  const float factor = static_cast<float>(std::min(max_norm / (total_norm + 1e-6), 1.0));
+  for (const Tensor& g : grads) cpu::scale_inplace(g.data<float>(), g.numel(), factor);
+  return static_cast<float>(total_norm);
+}
+
+void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
+  const char* op = "clip_grad_value_";
+  LEUKO_CHECK(clip_value >= 0.0, op, ": clip_value must be >= 0, got ", clip_value);
+  for (const Tensor& g : gradients(params, op)) {
+    cpu::clamp_inplace(g.data<float>(), g.numel(), static_cast<float>(clip_value));
+  }
+}
+
+}  // namespace leuko::optim
