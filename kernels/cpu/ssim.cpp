@@ -195,7 +195,8 @@ double ssim_forward(const float* x, const float* y, int64_t planes, int64_t heig
 // G^T is separable too: the horizontal adjoint is applied to each coefficient row as it is
 // produced (into a ring of the last 11 such rows), and input row r is finished by the vertical
 // adjoint as soon as output row r exists, because later output rows touch only rows below r.
-// (With x == y: l = cs = 1 exactly, a_x = a_y = 0 and c = -2b, so the gradient is exactly 0.)
+// (With x == y: l = cs = 1 exactly, a_x = a_y = 0 and c = -2b, so the gradient vanishes but
+// for one float rounding where 2x G^T b and y G^T c cancel.)
 
 namespace {
 
