@@ -1,0 +1,39 @@
+#include "engine/nn/batch_norm.h"
+
+#include "engine/error.h"
+#include "engine/ops.h"
+
+namespace leuko::nn {
+
+BatchNorm::BatchNorm(const char* name, int64_t input_dim, int64_t num_features, float eps,
+                     float momentum, bool affine)
+    : name_(name),
+      input_dim_(input_dim),
+      num_features_(num_features),
+      eps_(eps),
+      momentum_(momentum) {
+  LEUKO_CHECK(num_features > 0, name, ": num_features must be positive, got ", num_features);
+  if (affine) {
+    weight = register_parameter("weight", ones({num_features}));
+    bias = register_parameter("bias", zeros({num_features}));
+  }
+  running_mean = register_buffer("running_mean", zeros({num_features}));
+  running_var = register_buffer("running_var", ones({num_features}));
+  num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, DType::i64));
+}
+
+Tensor BatchNorm::forward(const Tensor& x) {
+  check_dim(x, input_dim_, name_, "input");
+  Tensor y = batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
+  if (is_training())
+    ++num_batches_tracked.data<int64_t>()[0];  // after: a failed call counts nothing
+  return y;
+}
+
+BatchNorm2d::BatchNorm2d(int64_t num_features, float eps, float momentum, bool affine)
+    : BatchNorm("BatchNorm2d", 4, num_features, eps, momentum, affine) {}
+
+BatchNorm1d::BatchNorm1d(int64_t num_features, float eps, float momentum, bool affine)
+    : BatchNorm("BatchNorm1d", 2, num_features, eps, momentum, affine) {}
+
+}  // namespace leuko::nn
