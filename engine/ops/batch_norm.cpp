@@ -15,12 +15,13 @@ static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor
   if (!t.defined()) return;
   check_dtype(t, DType::f32, "batch_norm", what);
   check_same_device(t, x, "batch_norm");
-  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm: ", what, " must have shape [",
-              channels, "] (one value per channel of input ", to_string(x.shape()), "), got ",
+  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm: ", what, " must have shape [", channels,
+              "] (one value per channel of input ", to_string(x.shape()), "), got ",
               to_string(t.shape()));
 }
 
-static const float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+// Optional tensors reach the kernels as null pointers.
+static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
@@ -37,8 +38,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   check_channel_vector(running_var, C, x, "running_var");
   LEUKO_CHECK(running_mean.defined() == running_var.defined(),
               "batch_norm: running_mean and running_var must be given together");
-  LEUKO_CHECK(!running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
-              "batch_norm: running buffers must be contiguous (they are updated in place)");
+  LEUKO_CHECK(
+      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
+      "batch_norm: running buffers must be contiguous (they are updated in place)");
   require_cpu(x, "batch_norm");
 
   const bool batch_stats = training || !running_mean.defined();
@@ -55,39 +57,35 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (batch_stats) {
     Tensor variance = empty({C}, DType::f32, x.device());
     cpu::batch_norm_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
-                                        data_or_null(b), eps, out.data<float>(),
-                                        mean.data<float>(), variance.data<float>(),
-                                        inv_std.data<float>());
+                                        data_or_null(b), eps, out.data<float>(), mean.data<float>(),
+                                        variance.data<float>(), inv_std.data<float>());
     if (running_mean.defined()) {
-      cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S,
-                                     momentum, running_mean.data<float>(),
-                                     running_var.data<float>());
+      cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S, momentum,
+                                     running_mean.data<float>(), running_var.data<float>());
     }
   } else {
     mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
     cpu::batch_norm_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
-                                        running_var.data<float>(), data_or_null(w),
-                                        data_or_null(b), eps, out.data<float>(),
-                                        inv_std.data<float>());
+                                        running_var.data<float>(), data_or_null(w), data_or_null(b),
+                                        eps, out.data<float>(), inv_std.data<float>());
   }
 
-  return record(out, "batch_norm", {x, weight, bias},
-                [x, weight, bias, input, w, mean, inv_std, batch_stats, N, C, S](
-                    const Tensor& grad_out) -> std::vector<Tensor> {
-                  const Tensor g = grad_out.contiguous();
-                  Tensor grad_x = x.requires_grad() ? empty_like(input) : Tensor();
-                  Tensor grad_w = weight.defined() && weight.requires_grad()
-                                      ? empty({C}, DType::f32, input.device()) : Tensor();
-                  Tensor grad_b = bias.defined() && bias.requires_grad()
-                                      ? empty({C}, DType::f32, input.device()) : Tensor();
-                  cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S,
-                                           mean.data<float>(), inv_std.data<float>(),
-                                           data_or_null(w), batch_stats,
-                                           grad_x.defined() ? grad_x.data<float>() : nullptr,
-                                           grad_w.defined() ? grad_w.data<float>() : nullptr,
-                                           grad_b.defined() ? grad_b.data<float>() : nullptr);
-                  return {grad_x, grad_w, grad_b};
-                });
+  // Which gradients are wanted is known now: the closure keeps flags, not the inputs.
+  const bool want_x = x.requires_grad();
+  const bool want_weight = weight.defined() && weight.requires_grad();
+  const bool want_bias = bias.defined() && bias.requires_grad();
+  auto backward = [=](const Tensor& grad_out) -> std::vector<Tensor> {
+    const Tensor g = grad_out.contiguous();
+    Tensor grad_x = want_x ? empty_like(input) : Tensor();
+    Tensor grad_weight = want_weight ? empty({C}, DType::f32, input.device()) : Tensor();
+    Tensor grad_bias = want_bias ? empty({C}, DType::f32, input.device()) : Tensor();
+    cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(),
+                             inv_std.data<float>(), data_or_null(w), batch_stats,
+                             data_or_null(grad_x), data_or_null(grad_weight),
+                             data_or_null(grad_bias));
+    return {grad_x, grad_weight, grad_bias};
+  };
+  return record(out, "batch_norm", {x, weight, bias}, backward);
 }
 
 }  // namespace leuko

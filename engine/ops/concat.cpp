@@ -13,8 +13,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   check_dtype(first, DType::f32, "concat", "input 0");
   const int64_t ndim = first.dim();
   LEUKO_CHECK(ndim > 0, "concat: inputs must have at least one dimension, got a 0-D tensor");
-  LEUKO_CHECK(dim >= -ndim && dim < ndim, "concat: dimension ", dim, " out of range for input 0 of shape ",
-              to_string(first.shape()));
+  LEUKO_CHECK(dim >= -ndim && dim < ndim, "concat: dimension ", dim,
+              " out of range for input 0 of shape ", to_string(first.shape()));
   if (dim < 0) dim += ndim;
 
   Shape out_shape = first.shape();
@@ -24,9 +24,11 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     check_dtype(x, DType::f32, "concat", "input");
     check_same_device(x, first, "concat");
     bool matches = x.dim() == ndim;
-    for (int64_t d = 0; matches && d < ndim; ++d) matches = d == dim || x.shape()[d] == first.shape()[d];
-    LEUKO_CHECK(matches, "concat: input ", i, " has shape ", to_string(x.shape()), " but input 0 has shape ",
-                to_string(first.shape()), "; all dimensions except dim ", dim, " must match");
+    for (int64_t d = 0; matches && d < ndim; ++d)
+      matches = d == dim || x.shape()[d] == first.shape()[d];
+    LEUKO_CHECK(matches, "concat: input ", i, " has shape ", to_string(x.shape()),
+                " but input 0 has shape ", to_string(first.shape()), "; all dimensions except dim ",
+                dim, " must match");
     out_shape[dim] += x.shape()[dim];
   }
   require_cpu(first, "concat");
@@ -52,19 +54,20 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     shapes.push_back(x.shape());
     wanted.push_back(x.requires_grad());
   }
-  return record(out, "concat", xs, [shapes, wanted, row_sizes, outer](const Tensor& grad_out) -> std::vector<Tensor> {
-    const Tensor g = grad_out.contiguous();
-    std::vector<Tensor> grads(shapes.size());
-    std::vector<float*> pointers(shapes.size(), nullptr);
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      if (!wanted[i]) continue;
-      grads[i] = empty(shapes[i], DType::f32, g.device());
-      pointers[i] = grads[i].data<float>();
-    }
-    cpu::concat_backward(g.data<float>(), row_sizes.data(), static_cast<int64_t>(shapes.size()), outer,
-                         pointers.data());
-    return grads;
-  });
+  return record(out, "concat", xs,
+                [shapes, wanted, row_sizes, outer](const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  std::vector<Tensor> grads(shapes.size());
+                  std::vector<float*> pointers(shapes.size(), nullptr);
+                  for (size_t i = 0; i < shapes.size(); ++i) {
+                    if (!wanted[i]) continue;
+                    grads[i] = empty(shapes[i], DType::f32, g.device());
+                    pointers[i] = grads[i].data<float>();
+                  }
+                  cpu::concat_backward(g.data<float>(), row_sizes.data(),
+                                       static_cast<int64_t>(shapes.size()), outer, pointers.data());
+                  return grads;
+                });
 }
 
 }  // namespace leuko

@@ -9,7 +9,8 @@ namespace leuko {
 
 // PyTorch's pooling_output_shape: floor (or ceil) of (in + 2*pad - kernel) / stride + 1, and
 // in ceil_mode the last window must start inside the input or its left padding.
-static int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil_mode) {
+static int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
+                           bool ceil_mode) {
   const int64_t span = in + 2 * pad - kernel + (ceil_mode ? stride - 1 : 0);
   // Division rounding toward -infinity: a kernel larger than the padded input gives size 0.
   const int64_t floor_div = span >= 0 ? span / stride : -((-span + stride - 1) / stride);
@@ -22,14 +23,14 @@ static cpu::Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, 
                                    bool ceil_mode, const char* op) {
   check_dtype(x, DType::f32, op, "input");
   check_dim(x, 4, op, "input [N, C, H, W]");
-  LEUKO_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel size must be positive, got (",
-              kernel.h, ", ", kernel.w, ")");
-  LEUKO_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h,
-              ", ", stride.w, ")");
-  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0 && padding.h <= kernel.h / 2 &&
-                  padding.w <= kernel.w / 2,
-              op, ": padding must be at most half the kernel size, got padding (", padding.h,
-              ", ", padding.w, ") for kernel (", kernel.h, ", ", kernel.w, ")");
+  LEUKO_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel size must be positive, got (", kernel.h,
+              ", ", kernel.w, ")");
+  LEUKO_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got (", stride.h, ", ",
+              stride.w, ")");
+  LEUKO_CHECK(
+      padding.h >= 0 && padding.w >= 0 && padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
+      op, ": padding must be at most half the kernel size, got padding (", padding.h, ", ",
+      padding.w, ") for kernel (", kernel.h, ", ", kernel.w, ")");
   cpu::Pool2dShape s{};
   s.planes = x.size(0) * x.size(1);
   s.in_h = x.size(2);
@@ -57,12 +58,14 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   Tensor indices = empty(out_shape, DType::i64, x.device());
   cpu::max_pool2d_forward(input.data<float>(), s, out.data<float>(), indices.data<int64_t>());
   const Shape in_shape = x.shape();
-  return record(out, "max_pool2d", {x}, [s, indices, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
-    const Tensor g = grad_out.contiguous();
-    Tensor grad_x = empty(in_shape, DType::f32, g.device());
-    cpu::max_pool2d_backward(g.data<float>(), indices.data<int64_t>(), s, grad_x.data<float>());
-    return {grad_x};
-  });
+  return record(out, "max_pool2d", {x},
+                [s, indices, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  Tensor grad_x = empty(in_shape, DType::f32, g.device());
+                  cpu::max_pool2d_backward(g.data<float>(), indices.data<int64_t>(), s,
+                                           grad_x.data<float>());
+                  return {grad_x};
+                });
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bool ceil_mode,
@@ -72,12 +75,14 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   Tensor out = empty({x.size(0), x.size(1), s.out_h, s.out_w}, DType::f32, x.device());
   cpu::avg_pool2d_forward(input.data<float>(), s, count_include_pad, out.data<float>());
   const Shape in_shape = x.shape();
-  return record(out, "avg_pool2d", {x}, [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
-    const Tensor g = grad_out.contiguous();
-    Tensor grad_x = empty(in_shape, DType::f32, g.device());
-    cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad, grad_x.data<float>());
-    return {grad_x};
-  });
+  return record(out, "avg_pool2d", {x},
+                [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  Tensor grad_x = empty(in_shape, DType::f32, g.device());
+                  cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad,
+                                           grad_x.data<float>());
+                  return {grad_x};
+                });
 }
 
 Tensor global_avg_pool(const Tensor& x) {
@@ -91,12 +96,14 @@ Tensor global_avg_pool(const Tensor& x) {
   Tensor out = empty({x.size(0), x.size(1), 1, 1}, DType::f32, x.device());
   cpu::global_avg_pool_forward(input.data<float>(), planes, plane_size, out.data<float>());
   const Shape in_shape = x.shape();
-  return record(out, "global_avg_pool", {x}, [planes, plane_size, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
-    const Tensor g = grad_out.contiguous();
-    Tensor grad_x = empty(in_shape, DType::f32, g.device());
-    cpu::global_avg_pool_backward(g.data<float>(), planes, plane_size, grad_x.data<float>());
-    return {grad_x};
-  });
+  return record(out, "global_avg_pool", {x},
+                [planes, plane_size, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  Tensor grad_x = empty(in_shape, DType::f32, g.device());
+                  cpu::global_avg_pool_backward(g.data<float>(), planes, plane_size,
+                                                grad_x.data<float>());
+                  return {grad_x};
+                });
 }
 
 }  // namespace leuko

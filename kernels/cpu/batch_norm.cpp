@@ -70,8 +70,7 @@ void batch_norm_forward_fixed_stats(const float* x, int64_t N, int64_t C, int64_
 }
 
 void batch_norm_update_running(const float* batch_mean, const float* batch_variance, int64_t C,
-                               int64_t m, float momentum, float* running_mean,
-                               float* running_var) {
+                               int64_t m, float momentum, float* running_mean, float* running_var) {
   const float unbias = static_cast<float>(m) / static_cast<float>(m - 1);
   for (int64_t c = 0; c < C; ++c) {
     running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * batch_mean[c];
@@ -107,7 +106,8 @@ void batch_norm_backward(const float* grad_y, const float* x, int64_t N, int64_t
     // (the closed form in the header, expanded); with fixed statistics both are 0.
     const double k = istd * (weight ? weight[c] : 1.0f);
     const float kf = static_cast<float>(k);
-    const float slope = batch_stats ? static_cast<float>(-k * istd * istd * sum_dy_centered / m) : 0.0f;
+    const float slope =
+        batch_stats ? static_cast<float>(-k * istd * istd * sum_dy_centered / m) : 0.0f;
     const float offset = batch_stats ? static_cast<float>(-k * sum_dy / m) : 0.0f;
     for (int64_t n = 0; n < N; ++n) {
       const float* dyr = grad_y + (n * C + c) * S;

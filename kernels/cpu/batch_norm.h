@@ -24,8 +24,7 @@ void batch_norm_forward_fixed_stats(const float* x, int64_t N, int64_t C, int64_
 // running = (1 - momentum) * running + momentum * batch, in place, with the batch variance
 // made unbiased (times m / (m - 1)) first, as PyTorch does.
 void batch_norm_update_running(const float* batch_mean, const float* batch_variance, int64_t C,
-                               int64_t m, float momentum, float* running_mean,
-                               float* running_var);
+                               int64_t m, float momentum, float* running_mean, float* running_var);
 
 // Gradients from grad_y, with xhat = (x - mean) * inv_std. With batch statistics
 // (`batch_stats`) mean and inv_std are functions of x, and grad_x takes the closed form

@@ -30,8 +30,8 @@ void concat_forward(const float* const* inputs, const int64_t* row_sizes, int64_
   }
 }
 
-void concat_backward(const float* grad_out, const int64_t* row_sizes, int64_t count,
-                     int64_t outer, float* const* grad_inputs) {
+void concat_backward(const float* grad_out, const int64_t* row_sizes, int64_t count, int64_t outer,
+                     float* const* grad_inputs) {
   const int64_t out_row = total(row_sizes, count);
 #pragma omp parallel for schedule(static) if (outer * out_row > kParallelThreshold)
   for (int64_t r = 0; r < outer; ++r) {

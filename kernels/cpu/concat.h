@@ -13,7 +13,7 @@ void concat_forward(const float* const* inputs, const int64_t* row_sizes, int64_
 
 // The adjoint: cuts each row of grad_out back into the inputs' pieces. grad_inputs[i] may be
 // null (that input needs no gradient).
-void concat_backward(const float* grad_out, const int64_t* row_sizes, int64_t count,
-                     int64_t outer, float* const* grad_inputs);
+void concat_backward(const float* grad_out, const int64_t* row_sizes, int64_t count, int64_t outer,
+                     float* const* grad_inputs);
 
 }  // namespace leuko::cpu

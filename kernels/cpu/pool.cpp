@@ -69,7 +69,8 @@ void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool
     float* gxp = grad_x + p * in_plane;
     std::fill(gxp, gxp + in_plane, 0.0f);
     // Overlapping windows (kernel > stride) can pick the same winner: add, do not assign.
-    for (int64_t o = 0; o < out_plane; ++o) gxp[indices[p * out_plane + o]] += grad_y[p * out_plane + o];
+    for (int64_t o = 0; o < out_plane; ++o)
+      gxp[indices[p * out_plane + o]] += grad_y[p * out_plane + o];
   }
 }
 

@@ -29,8 +29,7 @@ void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool
 
 // y = sum over each window / divisor, where the divisor counts the window's positions inside
 // input-plus-padding (count_include_pad) or inside the input only.
-void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
-                        float* y);
+void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad, float* y);
 // grad_x: each output's gradient / divisor spread over its (clipped) window.
 void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape, bool count_include_pad,
                          float* grad_x);

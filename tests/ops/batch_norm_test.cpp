@@ -25,16 +25,20 @@ static BatchNormInputs make_inputs(const Shape& shape, Generator& g) {
 
 TEST_CASE("gradcheck: training mode (batch statistics), 4-D and 2-D, affine on and off") {
   Generator g(11);
-  for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {3, 2, 1, 1},
-                                               {5, 4}, {2, 3}}) {
+  for (const Shape& shape :
+       std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {3, 2, 1, 1}, {5, 4}, {2, 3}}) {
     CAPTURE(to_string(shape));
     BatchNormInputs in = make_inputs(shape, g);
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, true);
-    }, {in.x, in.weight, in.bias});
-    gradcheck([&](const std::vector<Tensor>& v) {  // affine off, no running buffers
-      return batch_norm(v[0], Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f, 1e-3f);
-    }, {in.x});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, true);
+        },
+        {in.x, in.weight, in.bias});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {  // affine off, no running buffers
+          return batch_norm(v[0], Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f, 1e-3f);
+        },
+        {in.x});
   }
 }
 
@@ -43,12 +47,16 @@ TEST_CASE("gradcheck: eval mode (running statistics), 4-D and 2-D, affine on and
   for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {1, 4}, {5, 3}}) {
     CAPTURE(to_string(shape));
     BatchNormInputs in = make_inputs(shape, g);
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, false);
-    }, {in.x, in.weight, in.bias});
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return batch_norm(v[0], Tensor(), Tensor(), in.running_mean, in.running_var, false);
-    }, {in.x});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, false);
+        },
+        {in.x, in.weight, in.bias});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return batch_norm(v[0], Tensor(), Tensor(), in.running_mean, in.running_var, false);
+        },
+        {in.x});
   }
 }
 
@@ -58,8 +66,9 @@ TEST_CASE("hand-computed values: 4 values in one channel, and the running-buffer
   Tensor y = batch_norm(x, Tensor(), Tensor(), running_mean, running_var, true, 0.1f, 1e-5f);
   // mean 2.5, biased variance 1.25 (normalizes), unbiased 5/3 (goes into running_var).
   const float inv_std = 1.0f / std::sqrt(1.25f + 1e-5f);
-  check_close(y, from_vector({-1.5f * inv_std, -0.5f * inv_std, 0.5f * inv_std, 1.5f * inv_std},
-                             {4, 1}), 1e-6f, 1e-7f, "y");
+  check_close(
+      y, from_vector({-1.5f * inv_std, -0.5f * inv_std, 0.5f * inv_std, 1.5f * inv_std}, {4, 1}),
+      1e-6f, 1e-7f, "y");
   CHECK(running_mean.item() == doctest::Approx(0.25f).epsilon(1e-6));
   CHECK(running_var.item() == doctest::Approx(0.9f + 0.1f * 5.0f / 3.0f).epsilon(1e-6));
 
@@ -67,9 +76,11 @@ TEST_CASE("hand-computed values: 4 values in one channel, and the running-buffer
   Tensor weight = from_vector({2}, {1}), bias = from_vector({-1}, {1});
   Tensor z = batch_norm(x, weight, bias, running_mean, running_var, false, 0.1f, 0.0f);
   const float rm = running_mean.item(), rv = running_var.item();
-  check_close(z, from_vector({(1 - rm) / std::sqrt(rv) * 2 - 1, (2 - rm) / std::sqrt(rv) * 2 - 1,
-                              (3 - rm) / std::sqrt(rv) * 2 - 1, (4 - rm) / std::sqrt(rv) * 2 - 1},
-                             {4, 1}), 1e-6f, 1e-6f, "eval y");
+  check_close(z,
+              from_vector({(1 - rm) / std::sqrt(rv) * 2 - 1, (2 - rm) / std::sqrt(rv) * 2 - 1,
+                           (3 - rm) / std::sqrt(rv) * 2 - 1, (4 - rm) / std::sqrt(rv) * 2 - 1},
+                          {4, 1}),
+              1e-6f, 1e-6f, "eval y");
   CHECK(running_mean.item() == rm);
   CHECK(running_var.item() == rv);
 }
@@ -81,9 +92,10 @@ TEST_CASE("golden: forward, gradients and running buffers match PyTorch") {
     bool affine, training;
     float momentum, eps;
   };
-  for (const Case& c : {Case{"train4d", true, true, 0.1f, 1e-5f}, Case{"eval4d", true, false, 0.1f, 1e-5f},
-                        Case{"train2d", true, true, 0.1f, 1e-5f}, Case{"eval2d", true, false, 0.1f, 1e-5f},
-                        Case{"train4d_plain", false, true, 0.3f, 1e-3f}}) {
+  for (const Case& c :
+       {Case{"train4d", true, true, 0.1f, 1e-5f}, Case{"eval4d", true, false, 0.1f, 1e-5f},
+        Case{"train2d", true, true, 0.1f, 1e-5f}, Case{"eval2d", true, false, 0.1f, 1e-5f},
+        Case{"train4d_plain", false, true, 0.3f, 1e-3f}}) {
     CAPTURE(c.name);
     const std::string prefix = std::string(c.name) + ".";
     auto golden = [&](const char* key) { return golden_tensor(file, prefix + key); };
@@ -94,8 +106,10 @@ TEST_CASE("golden: forward, gradients and running buffers match PyTorch") {
       weight = golden("weight").clone().set_requires_grad(true);
       bias = golden("bias").clone().set_requires_grad(true);
     }
-    Tensor running_mean = golden("running_mean").clone(), running_var = golden("running_var").clone();
-    Tensor y = batch_norm(x, weight, bias, running_mean, running_var, c.training, c.momentum, c.eps);
+    Tensor running_mean = golden("running_mean").clone(),
+           running_var = golden("running_var").clone();
+    Tensor y =
+        batch_norm(x, weight, bias, running_mean, running_var, c.training, c.momentum, c.eps);
     y.backward(golden("grad_y"));
     // Outputs are O(1) and near 0 in places: relative 1e-5 plus a small absolute floor.
     check_close(y, golden("y"), 1e-5f, 1e-5f, prefix + "y");
@@ -122,13 +136,14 @@ TEST_CASE("a non-contiguous input gives the same result as its contiguous copy")
 
 TEST_CASE("bad input is a clear error") {
   Tensor x = zeros({2, 3, 4, 4});
-  CHECK_THROWS_WITH_AS(batch_norm(zeros({2, 3, 4}), Tensor(), Tensor(), Tensor(), Tensor(), true),
-                       doctest::Contains("must be 2-D [N, C] or 4-D [N, C, H, W], got shape [2, 3, 4]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(batch_norm(x, ones({4}), Tensor(), Tensor(), Tensor(), true),
-                       doctest::Contains("weight must have shape [3] (one value per channel of input "
-                                         "[2, 3, 4, 4]), got [4]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm(zeros({2, 3, 4}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+      doctest::Contains("must be 2-D [N, C] or 4-D [N, C, H, W], got shape [2, 3, 4]"), Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm(x, ones({4}), Tensor(), Tensor(), Tensor(), true),
+      doctest::Contains("weight must have shape [3] (one value per channel of input "
+                        "[2, 3, 4, 4]), got [4]"),
+      Error);
   CHECK_THROWS_WITH_AS(batch_norm(x, Tensor(), zeros({3, 1}), Tensor(), Tensor(), true),
                        doctest::Contains("bias must have shape [3]"), Error);
   CHECK_THROWS_WITH_AS(batch_norm(x, Tensor(), Tensor(), zeros({2}), ones({2}), false),
@@ -137,14 +152,17 @@ TEST_CASE("bad input is a clear error") {
                        doctest::Contains("running_var must have shape [3]"), Error);
   CHECK_THROWS_WITH_AS(batch_norm(x, Tensor(), Tensor(), zeros({3}), Tensor(), false),
                        doctest::Contains("given together"), Error);
-  CHECK_THROWS_WITH_AS(batch_norm(zeros({2, 3}, DType::i64), Tensor(), Tensor(), Tensor(), Tensor(), true),
-                       doctest::Contains("batch_norm: input must be float32"), Error);
-  CHECK_THROWS_WITH_AS(batch_norm(zeros({1, 5}), Tensor(), Tensor(), zeros({5}), ones({5}), true),
-                       doctest::Contains("expected more than 1 value per channel when training, got "
-                                         "input [1, 5]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm(zeros({2, 3}, DType::i64), Tensor(), Tensor(), Tensor(), Tensor(), true),
+      doctest::Contains("batch_norm: input must be float32"), Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm(zeros({1, 5}), Tensor(), Tensor(), zeros({5}), ones({5}), true),
+      doctest::Contains("expected more than 1 value per channel when training, got "
+                        "input [1, 5]"),
+      Error);
   // One sample is fine in eval mode, and with H*W > 1 in training mode.
-  CHECK(batch_norm(zeros({1, 5}), Tensor(), Tensor(), zeros({5}), ones({5}), false).shape() == Shape{1, 5});
+  CHECK(batch_norm(zeros({1, 5}), Tensor(), Tensor(), zeros({5}), ones({5}), false).shape() ==
+        Shape{1, 5});
   CHECK(batch_norm(zeros({1, 2, 2, 1}), Tensor(), Tensor(), Tensor(), Tensor(), true).shape() ==
         Shape{1, 2, 2, 1});
 }

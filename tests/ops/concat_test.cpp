@@ -50,17 +50,19 @@ TEST_CASE("non-contiguous inputs are read through their strides") {
 }
 
 TEST_CASE("bad input is a clear error") {
-  CHECK_THROWS_WITH_AS(concat({zeros({2, 3, 4}), zeros({2, 5, 4}), zeros({3, 1, 4})}, 1),
-                       doctest::Contains("concat: input 2 has shape [3, 1, 4] but input 0 has shape "
-                                         "[2, 3, 4]; all dimensions except dim 1 must match"),
+  CHECK_THROWS_WITH_AS(
+      concat({zeros({2, 3, 4}), zeros({2, 5, 4}), zeros({3, 1, 4})}, 1),
+      doctest::Contains("concat: input 2 has shape [3, 1, 4] but input 0 has shape "
+                        "[2, 3, 4]; all dimensions except dim 1 must match"),
+      Error);
+  CHECK_THROWS_WITH_AS(
+      concat({zeros({2, 3}), zeros({2, 3, 1})}, 0),
+      doctest::Contains("input 1 has shape [2, 3, 1] but input 0 has shape [2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(concat({}, 0), doctest::Contains("concat: needs at least one tensor"),
                        Error);
-  CHECK_THROWS_WITH_AS(concat({zeros({2, 3}), zeros({2, 3, 1})}, 0),
-                       doctest::Contains("input 1 has shape [2, 3, 1] but input 0 has shape [2, 3]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(concat({}, 0), doctest::Contains("concat: needs at least one tensor"), Error);
-  CHECK_THROWS_WITH_AS(concat({zeros({2, 3}), zeros({2, 3})}, 2),
-                       doctest::Contains("concat: dimension 2 out of range for input 0 of shape [2, 3]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      concat({zeros({2, 3}), zeros({2, 3})}, 2),
+      doctest::Contains("concat: dimension 2 out of range for input 0 of shape [2, 3]"), Error);
   CHECK_THROWS_WITH_AS(concat({zeros({2, 3}), zeros({2, 3}, DType::i64)}, 0),
                        doctest::Contains("concat: input must be float32, got int64"), Error);
   CHECK_THROWS_WITH_AS(concat({scalar(1.0f), scalar(2.0f)}, 0),

@@ -67,10 +67,12 @@ TEST_CASE("gradcheck: through a generator re-seeded before every call (fixed mas
   for (const Shape& shape : std::vector<Shape>{{3, 4, 5}, {1, 7}, {2, 3, 4, 4}}) {
     CAPTURE(to_string(shape));
     Generator g(0);
-    gradcheck([&](const std::vector<Tensor>& v) {
-      g.manual_seed(7);
-      return dropout(v[0], 0.4f, true, g);
-    }, {random_input(shape, data)});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          g.manual_seed(7);
+          return dropout(v[0], 0.4f, true, g);
+        },
+        {random_input(shape, data)});
   }
 }
 
@@ -87,9 +89,11 @@ TEST_CASE("a non-contiguous input is masked in its logical order") {
 TEST_CASE("bad input is a clear error") {
   Generator g(48);
   CHECK_THROWS_WITH_AS(dropout(ones({3}), -0.1f, true, g),
-                       doctest::Contains("dropout: probability p must be in [0, 1], got -0.1"), Error);
+                       doctest::Contains("dropout: probability p must be in [0, 1], got -0.1"),
+                       Error);
   CHECK_THROWS_WITH_AS(dropout(ones({3}), 1.5f, false, g),
-                       doctest::Contains("dropout: probability p must be in [0, 1], got 1.5"), Error);
+                       doctest::Contains("dropout: probability p must be in [0, 1], got 1.5"),
+                       Error);
   CHECK_THROWS_WITH_AS(dropout(zeros({3}, DType::i64), 0.5f, true, g),
                        doctest::Contains("dropout: input must be float32"), Error);
 }

@@ -23,10 +23,7 @@ static Tensor distinct_input(const Shape& shape, Generator& g) {
 }
 
 TEST_CASE("max_pool2d: hand-computed values and winners on a 4x4 plane") {
-  Tensor x = from_vector({1, 5, 2, 0,
-                          3, 4, 8, 7,
-                          9, 0, 1, 1,
-                          2, 6, 3, 2}, {1, 1, 4, 4});
+  Tensor x = from_vector({1, 5, 2, 0, 3, 4, 8, 7, 9, 0, 1, 1, 2, 6, 3, 2}, {1, 1, 4, 4});
   CHECK(max_pool2d(x, 2, 2).to_vector() == std::vector<float>{5, 8, 9, 3});
   // 3x3 windows, stride 2, padding 1 (ResNet's stem): padded positions never win, even
   // against negative values.
@@ -50,23 +47,31 @@ TEST_CASE("gradcheck: max_pool2d (k2 s2, k3 s2 p1, ceil_mode, rectangular, batch
             {distinct_input({1, 2, 8, 8}, g)});
   gradcheck([](const std::vector<Tensor>& v) { return max_pool2d(v[0], 2, 2, 1, true); },
             {distinct_input({1, 1, 5, 7}, g)});
-  gradcheck([](const std::vector<Tensor>& v) { return max_pool2d(v[0], {2, 3}, {1, 2}, {1, 0}); },
-            {distinct_input({2, 2, 6, 7}, g)});
+  gradcheck(
+      [](const std::vector<Tensor>& v) {
+        return max_pool2d(v[0], {2, 3}, {1, 2}, {1, 0});
+      },
+      {distinct_input({2, 2, 6, 7}, g)});
 }
 
 TEST_CASE("gradcheck: avg_pool2d with count_include_pad both ways, and global_avg_pool") {
   Generator g(22);
   for (bool include_pad : {true, false}) {
     CAPTURE(include_pad);
-    gradcheck([&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 2, 2, 0, false, include_pad); },
-              {random_input({2, 3, 7, 9}, g)});
-    gradcheck([&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 3, 2, 1, false, include_pad); },
-              {random_input({1, 2, 9, 11}, g)});
-    gradcheck([&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 3, 2, 1, true, include_pad); },
-              {random_input({1, 2, 8, 8}, g)});
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return avg_pool2d(v[0], {3, 2}, {2, 1}, {1, 1}, true, include_pad);
-    }, {random_input({2, 1, 6, 5}, g)});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 2, 2, 0, false, include_pad); },
+        {random_input({2, 3, 7, 9}, g)});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 3, 2, 1, false, include_pad); },
+        {random_input({1, 2, 9, 11}, g)});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) { return avg_pool2d(v[0], 3, 2, 1, true, include_pad); },
+        {random_input({1, 2, 8, 8}, g)});
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return avg_pool2d(v[0], {3, 2}, {2, 1}, {1, 1}, true, include_pad);
+        },
+        {random_input({2, 1, 6, 5}, g)});
   }
   gradcheck([](const std::vector<Tensor>& v) { return global_avg_pool(v[0]); },
             {random_input({2, 3, 5, 7}, g)});
@@ -111,10 +116,10 @@ TEST_CASE("golden: pooling forward and backward match PyTorch") {
     auto golden = [&](const char* key) { return golden_tensor(file, prefix + key); };
     Tensor x = golden("x").clone();
     x.set_requires_grad(true);
-    Tensor y = c.kind == 'm'   ? max_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode)
-               : c.kind == 'a' ? avg_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode,
-                                            c.count_include_pad)
-                               : global_avg_pool(x);
+    Tensor y = c.kind == 'm' ? max_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode)
+               : c.kind == 'a'
+                   ? avg_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode, c.count_include_pad)
+                   : global_avg_pool(x);
     y.backward(golden("grad_y"));
     if (c.kind == 'm') {
       // Max pooling only copies values and adds a few gradients: exact up to the order of
@@ -140,9 +145,9 @@ TEST_CASE("a non-contiguous input gives the same result as its contiguous copy")
 
 TEST_CASE("bad input is a clear error") {
   Tensor x = zeros({1, 2, 4, 4});
-  CHECK_THROWS_WITH_AS(max_pool2d(zeros({2, 4, 4}), 2, 2),
-                       doctest::Contains("max_pool2d: input [N, C, H, W] must be 4-D, got shape [2, 4, 4]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      max_pool2d(zeros({2, 4, 4}), 2, 2),
+      doctest::Contains("max_pool2d: input [N, C, H, W] must be 4-D, got shape [2, 4, 4]"), Error);
   CHECK_THROWS_WITH_AS(avg_pool2d(zeros({2, 4, 4}), 2, 2),
                        doctest::Contains("avg_pool2d: input [N, C, H, W] must be 4-D"), Error);
   CHECK_THROWS_WITH_AS(global_avg_pool(zeros({2, 4})),
@@ -153,10 +158,11 @@ TEST_CASE("bad input is a clear error") {
                        Error);
   CHECK_THROWS_WITH_AS(avg_pool2d(x, {2, 6}, 1),
                        doctest::Contains("kernel (2, 6) is larger than the padded input"), Error);
-  CHECK_THROWS_WITH_AS(max_pool2d(x, 3, 1, 2),
-                       doctest::Contains("padding must be at most half the kernel size, got padding "
-                                         "(2, 2) for kernel (3, 3)"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      max_pool2d(x, 3, 1, 2),
+      doctest::Contains("padding must be at most half the kernel size, got padding "
+                        "(2, 2) for kernel (3, 3)"),
+      Error);
   CHECK_THROWS_WITH_AS(avg_pool2d(x, 2, 2, -1), doctest::Contains("padding must be at most half"),
                        Error);
   CHECK_THROWS_WITH_AS(max_pool2d(x, 2, 0), doctest::Contains("stride must be positive"), Error);
