@@ -22,13 +22,19 @@ from common import save  # noqa: E402
 
 def export(name, model, out_dir):
     torch.manual_seed(1)
-    # Non-trivial running statistics, so eval-mode BN is really exercised.
+    # Non-trivial BN: random affine parameters, and running statistics calibrated on a few
+    # random batches (as training would), so activations keep a realistic scale through
+    # all the layers and eval-mode BN is really exercised.
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 1.5)
             m.weight.data.uniform_(0.5, 1.5)
             m.bias.data.uniform_(-0.2, 0.2)
+            m.momentum = None  # cumulative average over the calibration batches
+            m.reset_running_stats()
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.rand(8, 3, 64, 64))
     x = torch.rand(2, 3, 64, 64)
     model.eval()
     with torch.no_grad():

@@ -1,0 +1,45 @@
+// The base WBC classifier of Study A (spec section 2.2): a ResNet-9-like network with
+// "multi-skip" residual sums, 175,533 parameters, input 3x256x256, 5 logits.
+//
+//   x -> conv1 -> conv2 = a                      CBRP: conv3x3 -> BN -> ReLU -> MaxPool 2
+//        b = res1(a) + a                         CBR:  conv3x3 -> BN -> ReLU
+//        c = a + res2(b) + b
+//        conv3 -> conv4 = d
+//        e = res3(d) + d
+//        f = d + res4(e) + e
+//        head: conv3x3 16->8 -> ReLU -> MaxPool 2 -> flatten -> 64 -> 8 -> 5
+#pragma once
+
+#include <memory>
+
+#include "engine/nn/batch_norm.h"
+#include "engine/nn/conv2d.h"
+#include "engine/nn/linear.h"
+#include "engine/nn/module.h"
+
+namespace leuko::models {
+
+// conv 3x3/1/1 with bias -> BatchNorm2d -> ReLU, optionally followed by MaxPool 2x2/2.
+class ConvBnRelu : public nn::Module {
+ public:
+  ConvBnRelu(int64_t in_channels, int64_t out_channels, bool pool);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::shared_ptr<nn::Conv2d> conv_;
+  std::shared_ptr<nn::BatchNorm2d> bn_;
+  bool pool_;
+};
+
+class WbcNet : public nn::Module {
+ public:
+  explicit WbcNet(int64_t num_classes = 5);
+  Tensor forward(const Tensor& x) override;  // [N,3,256,256] -> [N,num_classes] logits
+
+ private:
+  std::shared_ptr<ConvBnRelu> conv1_, conv2_, res1_, res2_, conv3_, conv4_, res3_, res4_;
+  std::shared_ptr<nn::Conv2d> head_conv_;
+  std::shared_ptr<nn::Linear> fc1_, fc2_, fc3_;
+};
+
+}  // namespace leuko::models

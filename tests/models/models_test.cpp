@@ -1,0 +1,135 @@
+// Parameter counts and per-stage output shapes of every network, against the spec
+// (../shared/spec/models.md), and a few training steps of each on generated data.
+#include <map>
+
+#include "engine/autograd.h"
+#include "engine/nn/module.h"
+#include "engine/ops.h"
+#include "models/cam16_classifier.h"
+#include "models/combined_wbc.h"
+#include "models/kandel_cnn.h"
+#include "models/prcc_autoencoder.h"
+#include "models/resnet.h"
+#include "models/wbc_net.h"
+#include "tests/support/testing.h"
+
+using namespace leuko;
+using namespace leuko::models;
+using FreezeMode = nn::Module::FreezeMode;
+
+// Output shape of every named module whose name is in `wanted`, for one forward of `x`.
+static std::map<std::string, Shape> stage_shapes(nn::Module& net, const Tensor& x,
+                                                 const std::vector<std::string>& wanted) {
+  std::map<const nn::Module*, std::string> name_of;
+  for (const auto& [name, module] : net.named_modules()) name_of[module] = name;
+  std::map<std::string, Shape> shapes;
+  NoGradGuard no_grad;
+  nn::ObserveForward observe([&](const nn::Module& m, const Tensor& y) {
+    const std::string& name = name_of[&m];
+    if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) shapes[name] = y.shape();
+  });
+  net(x);
+  return shapes;
+}
+
+TEST_CASE("WBC net: 175,533 parameters and the spec's stage shapes") {
+  WbcNet net;
+  CHECK(net.parameter_count() == 175533);
+  net.eval();
+  const auto shapes = stage_shapes(net, zeros({1, 3, 256, 256}),
+                                   {"conv1", "conv2", "res2", "conv3", "conv4", "res4", ""});
+  CHECK(shapes.at("conv1") == Shape{1, 64, 128, 128});
+  CHECK(shapes.at("conv2") == Shape{1, 64, 64, 64});
+  CHECK(shapes.at("res2") == Shape{1, 64, 64, 64});
+  CHECK(shapes.at("conv3") == Shape{1, 32, 32, 32});
+  CHECK(shapes.at("conv4") == Shape{1, 16, 16, 16});
+  CHECK(shapes.at("res4") == Shape{1, 16, 16, 16});
+  CHECK(shapes.at("") == Shape{1, 5});
+}
+
+TEST_CASE("pRCC autoencoder: 134,691 parameters, latent 128x64x64 at 512x512") {
+  PrccAutoencoder ae;
+  CHECK(ae.parameter_count() == 134691);
+  CHECK(ae.parameter_count() + PrccAutoencoder::unused_batchnorm_parameters == 135657);
+  NoGradGuard no_grad;
+  const Tensor latent = ae.encode(zeros({1, 3, 512, 512}));
+  CHECK(latent.shape() == Shape{1, 128, 64, 64});
+  const Tensor reconstruction = ae.decode(latent);
+  CHECK(reconstruction.shape() == Shape{1, 3, 512, 512});
+  for (float v : reconstruction.slice(2, 0, 4).to_vector()) CHECK((v > 0.0f && v < 1.0f));
+}
+
+TEST_CASE("ResNet-18 and ResNet-50: torchvision parameter counts, names and stage shapes") {
+  ResNet r18(ResNet::Depth::resnet18, 1000);
+  CHECK(r18.parameter_count() == 11689512);
+  const auto state = r18.state_dict();
+  for (const char* key : {"conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight",
+                          "layer2.0.downsample.0.weight", "layer2.0.downsample.1.num_batches_tracked",
+                          "layer4.1.bn2.bias", "fc.weight", "fc.bias"}) {
+    CHECK_MESSAGE(state.count(key) == 1, key);
+  }
+  r18.eval();
+  const auto shapes = stage_shapes(r18, zeros({1, 3, 224, 224}),
+                                   {"layer1", "layer2", "layer3", "layer4", ""});
+  CHECK(shapes.at("layer1") == Shape{1, 64, 56, 56});
+  CHECK(shapes.at("layer2") == Shape{1, 128, 28, 28});
+  CHECK(shapes.at("layer3") == Shape{1, 256, 14, 14});
+  CHECK(shapes.at("layer4") == Shape{1, 512, 7, 7});
+  CHECK(shapes.at("") == Shape{1, 1000});
+
+  ResNet body18(ResNet::Depth::resnet18, 0);
+  CHECK(body18.parameter_count() == 11176512);
+  ResNet r50(ResNet::Depth::resnet50, 0);
+  CHECK(r50.parameter_count() == 23508032);
+  CHECK(r50.feature_count() == 2048);
+  CHECK(r50.state_dict().count("layer3.5.conv3.weight") == 1);
+}
+
+TEST_CASE("ResNet freezing through a stage: Study B's first six children") {
+  ResNet r18(ResNet::Depth::resnet18, 1000);
+  r18.freeze_through("layer2", FreezeMode::gradients_only);
+  CHECK(r18.parameter_count() - r18.parameter_count(true) == 683072);
+  CHECK_THROWS_WITH_AS(r18.freeze_through("layer9", FreezeMode::full), doctest::Contains("unknown stage"),
+                       Error);
+}
+
+TEST_CASE("Camelyon16 classifier: 77,233 trainable on a frozen ResNet-18") {
+  Cam16Classifier cam;
+  CHECK(cam.parameter_count(true) == 77233);
+  CHECK(cam.parameter_count() == 77233 + 11176512);
+  cam.eval();
+  NoGradGuard no_grad;
+  const auto out = cam.run(zeros({2, 3, 224, 224}));
+  CHECK(out.penultimate.shape() == Shape{2, 5});
+  CHECK(out.logits.shape() == Shape{2, 2});
+}
+
+TEST_CASE("combined WBC model: 861,552 trainable, frozen branches get no gradient") {
+  auto prcc = std::make_shared<PrccAutoencoder>();
+  auto cam = std::make_shared<Cam16Classifier>();
+  CombinedWbc net(prcc, cam, FreezeMode::gradients_only);
+  CHECK(net.parameter_count(true) == 861552);
+  net.train();
+  Generator g(1);
+  const Tensor logits = net.run(rand({2, 3, 256, 256}, g), rand({2, 3, 512, 512}, g),
+                                rand({2, 3, 224, 224}, g));
+  CHECK(logits.shape() == Shape{2, 5});
+  cross_entropy(logits, from_vector_i64({0, 3}, {2})).backward();
+  for (const auto& [name, p] : net.named_parameters()) {
+    CHECK_MESSAGE(p.grad().defined() == p.requires_grad(), name);
+  }
+}
+
+TEST_CASE("Kandel ELU CNN: 9,171,652 parameters and the spec's block shapes at 320x240") {
+  KandelCnn net;
+  CHECK(net.parameter_count() == 9171652);
+  net.eval();
+  const auto shapes = stage_shapes(net, zeros({1, 3, 320, 240}),
+                                   {"block1", "block2", "block3", "block4", "block5", ""});
+  CHECK(shapes.at("block1") == Shape{1, 32, 160, 120});
+  CHECK(shapes.at("block2") == Shape{1, 64, 53, 40});
+  CHECK(shapes.at("block3") == Shape{1, 128, 17, 13});
+  CHECK(shapes.at("block4") == Shape{1, 256, 5, 4});
+  CHECK(shapes.at("block5") == Shape{1, 512, 2, 2});
+  CHECK(shapes.at("") == Shape{1, 4});
+}
