@@ -65,23 +65,35 @@ inline uint8_t to_byte(int32_t sum) {
   return static_cast<uint8_t>(std::clamp(sum >> kPrecisionBits, 0, 255));
 }
 
-// Horizontal pass: each output pixel is a weighted sum of a window of its row.
-Image resample_rows(const Image& in, int width) {
-  const AxisWeights w = axis_weights(in.width, width);
-  Image out(in.height, width, in.channels);
-  const int channels = in.channels;
+// Horizontal pass: each output pixel is a weighted sum of a window of its row. The
+// channel count is a template parameter so the channel loop unrolls (3 interleaved
+// channels otherwise defeat the compiler).
+template <int kChannels>
+void resample_rows_into(const Image& in, const AxisWeights& w, Image& out) {
   for (int y = 0; y < in.height; ++y) {
     const uint8_t* src = in.row(y);
     uint8_t* dst = out.row(y);
-    for (int x = 0; x < width; ++x) {
+    for (int x = 0; x < out.width; ++x) {
       const int32_t* k = &w.weights[static_cast<size_t>(x) * w.taps];
-      const uint8_t* window = src + w.first[x] * channels;
-      for (int c = 0; c < channels; ++c) {
-        int32_t sum = 1 << (kPrecisionBits - 1);
-        for (int i = 0; i < w.count[x]; ++i) sum += window[i * channels + c] * k[i];
-        dst[x * channels + c] = to_byte(sum);
+      const uint8_t* window = src + w.first[x] * kChannels;
+      int32_t sum[kChannels];
+      for (int c = 0; c < kChannels; ++c) sum[c] = 1 << (kPrecisionBits - 1);
+      for (int i = 0; i < w.count[x]; ++i) {
+        for (int c = 0; c < kChannels; ++c) sum[c] += window[i * kChannels + c] * k[i];
       }
+      for (int c = 0; c < kChannels; ++c) dst[x * kChannels + c] = to_byte(sum[c]);
     }
+  }
+}
+
+Image resample_rows(const Image& in, int width) {
+  const AxisWeights w = axis_weights(in.width, width);
+  Image out(in.height, width, in.channels);
+  if (in.channels == 3) {
+    resample_rows_into<3>(in, w, out);
+  } else {
+    LEUKO_CHECK(in.channels == 1, "resize: expected 1 or 3 channels, got ", in.channels);
+    resample_rows_into<1>(in, w, out);
   }
   return out;
 }
