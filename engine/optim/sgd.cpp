@@ -36,7 +36,7 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
   if (options_.momentum != 0.0) {
     Tensor& slot = state["momentum_buffer"];
     first_step = !slot.defined();  // PyTorch creates the buffer from the first gradient
-    if (first_step) slot = empty(param.shape());
+    if (first_step) slot = zeros(param.shape());  // overwritten by the kernel; never garbage
     buffer = slot.data<float>();
   }
   const cpu::SgdHyperparameters h{static_cast<float>(lr()),

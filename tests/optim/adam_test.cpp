@@ -94,23 +94,3 @@ TEST_CASE("betas are settable (OneCycle cycles beta1) and checked") {
   CHECK_THROWS_WITH_AS(AdamW({p}, {.weight_decay = -0.01}),
                        doctest::Contains("AdamW: weight_decay must be >= 0"), Error);
 }
-
-TEST_CASE("a large parameter (the multi-threaded path) gets the same update as a small one") {
-  Generator g(7);
-  const int64_t n = 100003;
-  Tensor big = uniform({n}, -1, 1, g);
-  Tensor small = big.slice(0, n - 5, n).clone();  // the tail: handled by the vector remainder
-  big.set_requires_grad(true);
-  small.set_requires_grad(true);
-  Tensor grad = uniform({n}, -1, 1, g);
-  AdamW big_optimizer({big}, {.lr = 0.01});
-  AdamW small_optimizer({small}, {.lr = 0.01});
-  for (int step = 0; step < 3; ++step) {
-    big.set_grad(grad.clone());
-    small.set_grad(grad.slice(0, n - 5, n).clone());
-    big_optimizer.step();
-    small_optimizer.step();
-  }
-  leuko::testing::check_close(big.slice(0, n - 5, n).contiguous(), small, 1e-6f, 1e-7f,
-                              "tail of the large parameter");
-}
