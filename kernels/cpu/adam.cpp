@@ -1,7 +1,7 @@
 // Adam / AdamW, fused: one pass reads param, grad and both moment estimates once and writes
 // param and the moments once (PyTorch 1.13's CPU path makes one pass per tensor op, ~8).
 // Elements are independent: split evenly over the cores, vectorized within each. Cost per
-// element: ~14 flops incl. one sqrt and one division, 24 bytes moved (memory bound).
+// element: ~14 flops incl. one sqrt and one division, 28 bytes moved (memory bound).
 // The loop vectorizes only under -fno-math-errno: otherwise GCC keeps a per-element branch to
 // libm's sqrtf (to set errno for negative inputs), and the scalar loop is ~3-4x slower.
 #include "kernels/cpu/adam.h"

@@ -1,7 +1,7 @@
 // RMSprop, fused: one pass reads param, grad and the (up to three) state tensors once and
 // writes them once. Elements are independent: split evenly over the cores, vectorized within
 // each; the options are template parameters so that each variant is a branch-free loop.
-// Cost per element: ~10-14 flops incl. one sqrt and one division, 16-32 bytes moved
+// Cost per element: ~10-14 flops incl. one sqrt and one division, 20-36 bytes moved
 // (memory bound).
 // The loop vectorizes only under -fno-math-errno: otherwise GCC keeps a per-element branch to
 // libm's sqrtf (to set errno for negative inputs), and the scalar loop is ~3-4x slower.

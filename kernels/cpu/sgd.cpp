@@ -1,7 +1,7 @@
 // SGD, fused: one pass reads param, grad and the momentum buffer once and writes param and
 // buffer once. The elements are independent, so the loop is split evenly over the cores and
 // vectorized within each; the options are template parameters so that each variant is a
-// branch-free loop. Cost per element: ~6 flops, 8 bytes moved without momentum, 16 with
+// branch-free loop. Cost per element: ~6 flops, 12 bytes moved without momentum, 20 with
 // (memory bound).
 #include "kernels/cpu/sgd.h"
 
