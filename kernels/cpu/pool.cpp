@@ -1,61 +1,82 @@
 // Max, average and global average pooling over [H, W] planes, forward and backward.
 //
 // Work split: OpenMP over the N*C planes (planes are independent, and the backward of a
-// plane only writes into that plane, so no atomics are needed). Within a plane each output
-// walks its clipped window.
-// Cost: max/avg read each input about (kernel_h*kernel_w)/(stride_h*stride_w) times (from
-// cache) and do one compare or add per read; global average reads each input once. Memory
-// bound for the usual 2x2/s2 and 3x3/s2 windows.
+// plane only writes into that plane, so no atomics are needed). Windows are rectangles, so
+// max and average pooling are done separably, one output row at a time: first down the
+// window's rows for every input column (a contiguous loop that vectorizes), then across the
+// window's columns of that one row of partial results.
+// Cost per output row: kernel_h * W compare-selects (or adds) in the vertical pass, plus
+// out_w * kernel_w in the horizontal one; global average reads each input once. Every
+// input is read ~kernel_h / stride_h times, from cache: memory bound for 2x2/s2 and 3x3/s2.
 #include "kernels/cpu/pool.h"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <vector>
 
 namespace leuko::cpu {
 
 static constexpr int64_t kParallelThreshold = 32768;
 
-// The window of output (oh, ow) in input coordinates: [h0, h1) x [w0, w1), before and after
-// clipping. The unclipped end stops at the padded border (PyTorch's rule for the divisor).
-struct Window {
-  int64_t h0, h1, w0, w1;  // clipped to the input
-  int64_t padded_size;     // positions inside input + padding
+// One window's extent along one axis: [begin, end) clipped to the input, and the length
+// of the unclipped window cut at the padded border (PyTorch's count for the divisor).
+struct Span {
+  int64_t begin, end, padded_length;
 };
 
-static Window window_at(const Pool2dShape& s, int64_t oh, int64_t ow) {
-  const int64_t h0 = oh * s.stride_h - s.pad_h, w0 = ow * s.stride_w - s.pad_w;
-  const int64_t h1 = std::min(h0 + s.kernel_h, s.in_h + s.pad_h);
-  const int64_t w1 = std::min(w0 + s.kernel_w, s.in_w + s.pad_w);
-  return {std::max<int64_t>(h0, 0), std::min(h1, s.in_h), std::max<int64_t>(w0, 0),
-          std::min(w1, s.in_w), (h1 - h0) * (w1 - w0)};
+static Span span_at(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t in) {
+  const int64_t start = o * stride - pad;
+  const int64_t stop = std::min(start + kernel, in + pad);
+  return {std::max<int64_t>(start, 0), std::min(stop, in), stop - start};
 }
 
-static int64_t divisor(const Window& win, bool count_include_pad) {
-  return count_include_pad ? win.padded_size : (win.h1 - win.h0) * (win.w1 - win.w0);
+static int64_t divisor(const Span& rows, const Span& cols, bool count_include_pad) {
+  return count_include_pad ? rows.padded_length * cols.padded_length
+                           : (rows.end - rows.begin) * (cols.end - cols.begin);
 }
 
 void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t* indices) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
-#pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
-  for (int64_t p = 0; p < s.planes; ++p) {
-    const float* xp = x + p * in_plane;
-    for (int64_t oh = 0; oh < s.out_h; ++oh) {
-      for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        const Window win = window_at(s, oh, ow);
-        float best = -std::numeric_limits<float>::infinity();
-        int64_t best_index = win.h0 * s.in_w + win.w0;
-        for (int64_t h = win.h0; h < win.h1; ++h) {
-          for (int64_t w = win.w0; w < win.w1; ++w) {
-            const float v = xp[h * s.in_w + w];
-            if (v > best || std::isnan(v)) {  // PyTorch's rule: NaN propagates
-              best = v;
-              best_index = h * s.in_w + w;
-            }
+#pragma omp parallel if (s.planes * in_plane > kParallelThreshold)
+  {
+    // Per column of the current window rows: the maximum and the row it came from.
+    std::vector<float> column_max(s.in_w);
+    std::vector<int32_t> column_row(s.in_w);
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < s.planes; ++p) {
+      const float* xp = x + p * in_plane;
+      for (int64_t oh = 0; oh < s.out_h; ++oh) {
+        const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
+        std::copy(xp + rows.begin * s.in_w, xp + (rows.begin + 1) * s.in_w, column_max.begin());
+        std::fill(column_row.begin(), column_row.end(), static_cast<int32_t>(rows.begin));
+        for (int64_t h = rows.begin + 1; h < rows.end; ++h) {
+          const float* xr = xp + h * s.in_w;
+          for (int64_t w = 0; w < s.in_w; ++w) {
+            // Strictly greater keeps the first row on ties; a NaN always wins (PyTorch's rule).
+            const bool take = xr[w] > column_max[w] || std::isnan(xr[w]);
+            column_max[w] = take ? xr[w] : column_max[w];
+            column_row[w] = take ? static_cast<int32_t>(h) : column_row[w];
           }
         }
-        y[p * out_plane + oh * s.out_w + ow] = best;
-        indices[p * out_plane + oh * s.out_w + ow] = best_index;
+        float* yr = y + p * out_plane + oh * s.out_w;
+        int64_t* ir = indices + p * out_plane + oh * s.out_w;
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
+          float best = column_max[cols.begin];
+          int64_t best_index = column_row[cols.begin] * s.in_w + cols.begin;
+          for (int64_t w = cols.begin + 1; w < cols.end; ++w) {
+            const float v = column_max[w];
+            const int64_t index = column_row[w] * s.in_w + w;
+            // On a tie the smaller flat index wins: the first maximum in row-major order,
+            // the element PyTorch picks.
+            if (v > best || (v == best && index < best_index) || std::isnan(v)) {
+              best = v;
+              best_index = index;
+            }
+          }
+          yr[ow] = best;
+          ir[ow] = best_index;
+        }
       }
     }
   }
@@ -67,27 +88,37 @@ void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
   for (int64_t p = 0; p < s.planes; ++p) {
     float* gxp = grad_x + p * in_plane;
+    const float* gyp = grad_y + p * out_plane;
+    const int64_t* ip = indices + p * out_plane;
     std::fill(gxp, gxp + in_plane, 0.0f);
-    // Overlapping windows (kernel > stride) can pick the same winner: add, do not assign.
-    for (int64_t o = 0; o < out_plane; ++o)
-      gxp[indices[p * out_plane + o]] += grad_y[p * out_plane + o];
+    // Overlapping windows (kernel > stride) can share a winner: add, do not assign.
+    for (int64_t o = 0; o < out_plane; ++o) gxp[ip[o]] += gyp[o];
   }
 }
 
 void avg_pool2d_forward(const float* x, const Pool2dShape& s, bool count_include_pad, float* y) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
-#pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
-  for (int64_t p = 0; p < s.planes; ++p) {
-    const float* xp = x + p * in_plane;
-    for (int64_t oh = 0; oh < s.out_h; ++oh) {
-      for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        const Window win = window_at(s, oh, ow);
-        float sum = 0.0f;
-        for (int64_t h = win.h0; h < win.h1; ++h) {
-          for (int64_t w = win.w0; w < win.w1; ++w) sum += xp[h * s.in_w + w];
+#pragma omp parallel if (s.planes * in_plane > kParallelThreshold)
+  {
+    std::vector<float> column_sum(s.in_w);  // per column, the sum over the window rows
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < s.planes; ++p) {
+      const float* xp = x + p * in_plane;
+      for (int64_t oh = 0; oh < s.out_h; ++oh) {
+        const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
+        std::fill(column_sum.begin(), column_sum.end(), 0.0f);
+        for (int64_t h = rows.begin; h < rows.end; ++h) {
+          const float* xr = xp + h * s.in_w;
+#pragma omp simd
+          for (int64_t w = 0; w < s.in_w; ++w) column_sum[w] += xr[w];
         }
-        y[p * out_plane + oh * s.out_w + ow] =
-            sum / static_cast<float>(divisor(win, count_include_pad));
+        float* yr = y + p * out_plane + oh * s.out_w;
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
+          float sum = 0.0f;
+          for (int64_t w = cols.begin; w < cols.end; ++w) sum += column_sum[w];
+          yr[ow] = sum / static_cast<float>(divisor(rows, cols, count_include_pad));
+        }
       }
     }
   }
@@ -96,17 +127,27 @@ void avg_pool2d_forward(const float* x, const Pool2dShape& s, bool count_include
 void avg_pool2d_backward(const float* grad_y, const Pool2dShape& s, bool count_include_pad,
                          float* grad_x) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
-#pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
-  for (int64_t p = 0; p < s.planes; ++p) {
-    float* gxp = grad_x + p * in_plane;
-    std::fill(gxp, gxp + in_plane, 0.0f);
-    for (int64_t oh = 0; oh < s.out_h; ++oh) {
-      for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        const Window win = window_at(s, oh, ow);
-        const float share = grad_y[p * out_plane + oh * s.out_w + ow] /
-                            static_cast<float>(divisor(win, count_include_pad));
-        for (int64_t h = win.h0; h < win.h1; ++h) {
-          for (int64_t w = win.w0; w < win.w1; ++w) gxp[h * s.in_w + w] += share;
+#pragma omp parallel if (s.planes * in_plane > kParallelThreshold)
+  {
+    // Per column, the gradient one output row sends to each of its window rows.
+    std::vector<float> column_share(s.in_w);
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < s.planes; ++p) {
+      float* gxp = grad_x + p * in_plane;
+      std::fill(gxp, gxp + in_plane, 0.0f);
+      for (int64_t oh = 0; oh < s.out_h; ++oh) {
+        const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
+        std::fill(column_share.begin(), column_share.end(), 0.0f);
+        const float* gyr = grad_y + p * out_plane + oh * s.out_w;
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
+          const float share = gyr[ow] / static_cast<float>(divisor(rows, cols, count_include_pad));
+          for (int64_t w = cols.begin; w < cols.end; ++w) column_share[w] += share;
+        }
+        for (int64_t h = rows.begin; h < rows.end; ++h) {
+          float* gxr = gxp + h * s.in_w;
+#pragma omp simd
+          for (int64_t w = 0; w < s.in_w; ++w) gxr[w] += column_share[w];
         }
       }
     }

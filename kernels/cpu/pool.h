@@ -19,9 +19,9 @@ struct Pool2dShape {
   int64_t pad_h, pad_w;
 };
 
-// y = max over each window; indices[o] = h * in_w + w of the winner inside its plane (the
-// first one on ties; a NaN wins and propagates, the last NaN's index kept, as in PyTorch),
-// numbered as PyTorch's return_indices.
+// y = max over each window; indices[o] = h * in_w + w of the winner inside its plane,
+// numbered as PyTorch's return_indices. On ties the first maximum in row-major order wins,
+// as in PyTorch; a NaN in a window wins and propagates.
 void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int64_t* indices);
 // grad_x = 0, then each output's gradient is added at its winner's position.
 void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool2dShape& shape,

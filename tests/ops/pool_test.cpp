@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include "engine/error.h"
 #include "engine/ops.h"
@@ -33,6 +34,14 @@ TEST_CASE("max_pool2d: hand-computed values and winners on a 4x4 plane") {
   ties.set_requires_grad(true);
   sum(max_pool2d(ties, 2, 2)).backward();
   CHECK(ties.grad().to_vector() == std::vector<float>{1, 0, 0, 0});
+  // A tie between (row 1, column 2) and (row 2, column 0): row-major order picks row 1.
+  Tensor late = from_vector({0, 0, 0, 0, 0, 2, 2, 0, 0}, {1, 1, 3, 3});
+  late.set_requires_grad(true);
+  sum(max_pool2d(late, 3, 1)).backward();
+  CHECK(late.grad().to_vector() == std::vector<float>{0, 0, 0, 0, 0, 1, 0, 0, 0});
+  // A NaN propagates, as in PyTorch.
+  Tensor with_nan = from_vector({1, NAN, 3, 4}, {1, 1, 2, 2});
+  CHECK(std::isnan(max_pool2d(with_nan, 2, 2).item()));
 }
 
 TEST_CASE("gradcheck: max_pool2d (k2 s2, k3 s2 p1, ceil_mode, rectangular, batch 1)") {
