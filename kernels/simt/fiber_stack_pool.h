@@ -26,8 +26,8 @@ class FiberStackPool {
   void give_back(boost::context::stack_context& stack) noexcept;
 
  private:
-  std::vector<void*> mapped_;  // every stack this pool owns (lowest address, guard page first)
-  std::vector<void*> free_;    // the ones no fiber is using
+  std::vector<void*> mapped_;  // every mapping this pool owns (guard page first)
+  std::vector<void*> free_;    // the tops of the stacks no fiber is using
 };
 
 // Boost.Context's StackAllocator interface over a pool: boost::context::fiber calls

@@ -110,7 +110,7 @@ TEST_CASE("streams order async copies, memsets and launches; events time them") 
   const auto host_start = std::chrono::steady_clock::now();
   REQUIRE(cudaEventRecord(start, stream) == cudaSuccess);
   REQUIRE(cudaMemsetAsync(values.get(), 0, n * sizeof(float), stream) == cudaSuccess);
-  leuko_launch(fill, 64, 256, 0, stream, values.get(), 2.5f, n);
+  launch_fill(values.get(), 2.5f, n, stream);
   REQUIRE(cudaGetLastError() == cudaSuccess);
   REQUIRE(cudaMemcpyAsync(host.data(), values.get(), n * sizeof(float), cudaMemcpyDeviceToHost, stream) == cudaSuccess);
   REQUIRE(cudaEventRecord(stop, stream) == cudaSuccess);

@@ -7,6 +7,11 @@ __global__ void fill(float* out, float value, int n) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) out[i] = value;
 }
 
+// A host-side launcher, as the backend's will be: leuko_launch is <<<...>>> under nvcc.
+void launch_fill(float* out, float value, int n, cudaStream_t stream) {
+  leuko_launch(fill, 64, 256, 0, stream, out, value, n);
+}
+
 // Touches every byte of the dynamic shared memory the launch asked for, and counts the
 // threads that ran.
 __global__ void touch_dynamic_shared(int bytes, int* threads_run) {

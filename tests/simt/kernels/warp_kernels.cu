@@ -10,6 +10,10 @@ __global__ void warp_sum_down(const T* in, T* warp_sums) {
   for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_down_sync(0xffffffffu, sum, offset);
   if (threadIdx.x % 32 == 0) warp_sums[t / 32] = sum;
 }
+// Instantiated here so that nvcc compiles them even where no host code launches them.
+template __global__ void warp_sum_down<int>(const int*, int*);
+template __global__ void warp_sum_down<float>(const float*, float*);
+template __global__ void warp_sum_down<double>(const double*, double*);
 
 // Butterfly sum with __shfl_xor_sync over segments of `width` lanes: every lane ends with
 // its segment's total.
