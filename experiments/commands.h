@@ -6,5 +6,6 @@
 namespace leuko::cli {
 
 void add_info_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
 
 }  // namespace leuko::cli
