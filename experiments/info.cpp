@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "experiments/commands.h"
+#include "experiments/device.h"
 
 namespace leuko::cli {
 
@@ -17,7 +18,10 @@ void add_info_command(CLI::App& app) {
               << openblas_get_num_threads() << " threads\n"
               << "openmp:  " << omp_get_max_threads() << " threads\n"
               << "cuda:    " << (LEUKO_CUDA_BUILT ? "built" : "not built") << "\n"
-              << "devices: cpu" << (LEUKO_CUDA_BUILT ? ", cuda-emu" : "") << "\n";
+              << "devices: ";
+    const std::vector<std::string> devices = usable_devices();
+    for (size_t i = 0; i < devices.size(); ++i) std::cout << (i ? ", " : "") << devices[i];
+    std::cout << " (usable now)\n";
   });
 }
 

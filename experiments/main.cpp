@@ -10,11 +10,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   leuko::cli::add_info_command(app);
   leuko::cli::add_demo_command(app);
+  leuko::cli::add_train_command(app);
+  leuko::cli::add_eval_command(app);
+  leuko::cli::add_predict_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  } catch (const leuko::Error& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // A wrong flag or value: one line, exit code 2 (scripts can tell it from a failed run).
+    std::fprintf(stderr, "leuko: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // leuko::Error and anything else the work raised (file system, JSON): one line, exit 1.
     std::fprintf(stderr, "leuko: %s\n", e.what());
     return 1;
   }

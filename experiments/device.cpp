@@ -1,0 +1,40 @@
+#include "experiments/device.h"
+
+#include "engine/error.h"
+
+namespace leuko::cli {
+
+std::vector<std::string> usable_devices() {
+  std::vector<std::string> names{"cpu"};
+  for (Device device : {Device::cuda, Device::cuda_emu})
+    if (device_available(device)) names.emplace_back(to_string(device));
+  return names;
+}
+
+Device select_device(const std::string& name) {
+  const Device device = parse_device(name);
+  if (!device_available(device)) {
+    std::string usable;
+    for (const std::string& d : usable_devices()) usable += (usable.empty() ? "" : ", ") + d;
+    throw Error(cat("--device ", name, ": this device is not usable here (",
+                    device == Device::cuda ? "no CUDA GPU or no CUDA backend in this build"
+                                           : "the emulated CUDA backend is not in this build",
+                    "); usable devices: ", usable));
+  }
+  return device;
+}
+
+void move_model(nn::Module& model, Device device) {
+  auto move = [device](const Tensor& t) {
+    if (t.device() == device) return;
+    const Tensor moved = t.to(device);
+    // Re-point the shared TensorImpl, so every handle on this tensor sees the new storage.
+    t.impl()->storage = moved.impl()->storage;
+    t.impl()->offset = moved.offset();
+    t.impl()->strides = moved.strides();
+  };
+  for (const auto& [name, tensor] : model.named_parameters()) move(tensor);
+  for (const auto& [name, tensor] : model.named_buffers()) move(tensor);
+}
+
+}  // namespace leuko::cli

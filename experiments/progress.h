@@ -1,0 +1,32 @@
+// Progress of long work: on a terminal, one line redrawn in place (a bar, the step, the
+// running loss, images/s and the time left); when stdout is a file or a pipe, plain log
+// lines at every tenth of the work instead, so logs stay readable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace leuko::cli {
+
+class Progress {
+ public:
+  Progress(std::string label, int64_t total_steps);
+
+  // After `step` (1-based) of total_steps; `images` counts images processed so far.
+  void update(int64_t step, double loss, int64_t images);
+  // Ends the line with a summary ("train loss 0.41, val loss 0.38 ...").
+  void finish(const std::string& summary);
+
+  static bool stdout_is_terminal();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string label_;
+  int64_t total_;
+  bool terminal_;
+  Clock::time_point start_, last_draw_;
+  int64_t last_logged_tenth_ = 0;
+};
+
+}  // namespace leuko::cli

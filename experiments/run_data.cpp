@@ -1,0 +1,41 @@
+#include "experiments/run_data.h"
+
+#include "engine/data/image_folder.h"
+#include "engine/error.h"
+
+namespace leuko::cli {
+
+data::Dataset scan_split(const std::filesystem::path& root, const std::string& split, Task task) {
+  const std::filesystem::path dir = root / split;
+  LEUKO_CHECK(std::filesystem::is_directory(dir), "data folder ", root.string(), " has no ",
+              split, "/ split (expected ", dir.string(), "/<class>/<image>)");
+  if (task == Task::reconstruction) {
+    bool has_subfolders = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      has_subfolders = has_subfolders || entry.is_directory();
+    if (!has_subfolders) return data::scan_unlabelled_folder(dir);
+  }
+  return data::scan_image_folder(dir);
+}
+
+const nlohmann::json& config_value(const nlohmann::json& config, const std::string& key) {
+  LEUKO_CHECK(config.contains(key), "run config has no '", key, "' setting");
+  return config.at(key);
+}
+
+data::LoaderOptions loader_options(const nlohmann::json& config, bool shuffle) {
+  data::LoaderOptions options;
+  options.batch_size = config_value(config, "batch").get<int64_t>();
+  options.height = config_value(config, "height").get<int>();
+  options.width = config_value(config, "width").get<int>();
+  options.seed = config_value(config, "seed").get<uint64_t>();
+  options.workers = config_value(config, "workers").get<int>();
+  options.shuffle = shuffle;
+  const std::string normalize = config_value(config, "normalize").get<std::string>();
+  LEUKO_CHECK(normalize == "none" || normalize == "imagenet", "unknown normalization '",
+              normalize, "': expected none or imagenet");
+  if (normalize == "imagenet") options.normalization = data::kImageNetStats;
+  return options;
+}
+
+}  // namespace leuko::cli

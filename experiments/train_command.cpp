@@ -1,0 +1,259 @@
+// `leuko train`: trains one network on an image-folder dataset (or on generated cells when
+// no data is given) and writes a run folder (experiments/trainer.h).
+#include <cstdio>
+#include <memory>
+
+#include "engine/data/data_root.h"
+#include "engine/data/image_folder.h"
+#include "engine/data/subsets.h"
+#include "engine/data/synthetic.h"
+#include "engine/error.h"
+#include "engine/optim/adam.h"
+#include "engine/optim/rmsprop.h"
+#include "engine/optim/sgd.h"
+#include "engine/random.h"
+#include "experiments/commands.h"
+#include "experiments/device.h"
+#include "experiments/run_data.h"
+#include "experiments/trainer.h"
+
+namespace leuko::cli {
+
+namespace {
+
+struct TrainOptions {
+  std::string model, data, out, size, optimizer = "adam", schedule = "onecycle";
+  std::string loss, normalize = "default", class_weights = "none", select = "last";
+  std::string weights, freeze, freeze_mode = "gradients-only", prcc_weights, cam16_weights;
+  std::string device = "cpu";
+  int64_t epochs = 10, batch = 16, step_size = 5, stop_after = 0, synthetic_per_class = 20;
+  double lr = 0.01, weight_decay = -1.0, momentum = 0.0, gamma = 0.1;
+  double clip_value = 0.0, clip_norm = 0.0, val_fraction = 0.3, ssim_data_range = 255.0;
+  bool masks = false, four_copies = false;
+  int workers = 2;
+  uint64_t seed = 0;
+};
+
+// "224" or "320x240" (height x width).
+std::pair<int, int> parse_size(const std::string& text) {
+  int height = 0, width = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%dx%d%c", &height, &width, &extra) == 2 ||
+      (std::sscanf(text.c_str(), "%d%c", &height, &extra) == 1 && (width = height)))
+    if (height >= 8 && width >= 8 && height <= 4096 && width <= 4096) return {height, width};
+  throw Error(cat("--size ", text, ": expected N or HxW with sides from 8 to 4096"));
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, std::vector<Tensor> params) {
+  const bool default_decay = o.weight_decay < 0;
+  if (o.optimizer == "adam")
+    return std::make_unique<optim::Adam>(
+        params, optim::AdamOptions{.lr = o.lr, .weight_decay = default_decay ? 0.0 : o.weight_decay});
+  if (o.optimizer == "adamw")
+    return std::make_unique<optim::AdamW>(
+        params, optim::AdamWOptions{.lr = o.lr, .weight_decay = default_decay ? 0.01 : o.weight_decay});
+  if (o.optimizer == "sgd")
+    return std::make_unique<optim::SGD>(
+        params, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum,
+                                  .weight_decay = default_decay ? 0.0 : o.weight_decay});
+  return std::make_unique<optim::RMSprop>(
+      params, optim::RMSpropOptions{.lr = o.lr, .weight_decay = default_decay ? 0.0 : o.weight_decay,
+                                    .momentum = o.momentum});
+}
+
+std::unique_ptr<optim::LRSchedule> make_schedule(const TrainOptions& o, optim::Optimizer& optimizer,
+                                                 int64_t steps_per_epoch) {
+  if (o.schedule == "onecycle")
+    return std::make_unique<optim::OneCycle>(
+        optimizer, optim::OneCycleOptions{.max_lr = o.lr, .epochs = o.epochs,
+                                          .steps_per_epoch = steps_per_epoch});
+  if (o.schedule == "step") return std::make_unique<optim::StepLR>(optimizer, o.step_size, o.gamma);
+  if (o.schedule == "cosine") return std::make_unique<optim::CosineAnnealingLR>(optimizer, o.epochs);
+  return nullptr;  // constant
+}
+
+void run_train(TrainOptions o) {
+  const ModelInfo& info = find_model(o.model);
+  const Device device = select_device(o.device);
+  auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
+  LEUKO_CHECK(!info.fixed_size || (height == info.height && width == info.width), o.model,
+              "'s layers only fit ", info.height, "x", info.width, " inputs, not --size ", o.size);
+  if (o.out.empty()) o.out = cat("runs/", o.model, "-seed", o.seed);
+  const RunFolder folder(o.out);
+
+  // The data: --data, else LEUKO_DATA, else generated cells (said loudly).
+  std::filesystem::path root = data::resolve_data_root(o.data);
+  std::string note;
+  if (root.empty()) {
+    root = folder.file("synthetic-data");
+    if (!std::filesystem::exists(root / "test"))
+      data::write_synthetic_folder(root, {.size = 64, .train_per_class = o.synthetic_per_class,
+                                          .test_per_class = std::max<int64_t>(4, o.synthetic_per_class / 2),
+                                          .seed = o.seed});
+    note = cat("No --data and no LEUKO_DATA: trained on SYNTHETIC cell images (", root.string(),
+               "); these numbers say nothing about real data.");
+    std::printf("*** %s ***\n", note.c_str());
+  }
+  data::Dataset train = scan_split(root, "train", info.task);
+  if (o.masks) {
+    const std::filesystem::path masks = root / "masks" / "train";
+    LEUKO_CHECK(std::filesystem::is_directory(masks), "--masks: no mask folder ", masks.string());
+    train = data::with_masked_copies(data::scan_image_folder(root / "train", masks));
+  }
+  if (o.four_copies) train = data::four_copy_augmentation(train);
+  data::Dataset test = scan_split(root, "test", info.task);
+  std::optional<data::Dataset> validation;
+  if (std::filesystem::is_directory(root / "val")) {
+    validation = scan_split(root, "val", info.task);
+  } else if (o.val_fraction > 0) {
+    // As Study A: the test folder split (seeded here) into test (1 - f) and validation (f).
+    std::vector<data::Dataset> parts = data::random_split(test, {1.0 - o.val_fraction, o.val_fraction}, o.seed);
+    test = parts[0];
+    validation = parts[1];
+  }
+  const bool classify = info.task == Task::classification;
+  LEUKO_CHECK(!classify || test.classes == train.classes, "the train/ and test/ folders of ",
+              root.string(), " have different classes");
+
+  const std::string normalize =
+      o.normalize == "default" ? (info.imagenet_normalized ? "imagenet" : "none") : o.normalize;
+  const std::string loss_name = !o.loss.empty() ? o.loss : classify ? "cross-entropy" : "ssim";
+  nlohmann::json config{
+      {"model", o.model}, {"data", root.string()}, {"synthetic_data", !note.empty()},
+      {"epochs", o.epochs}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
+      {"weight_decay", o.weight_decay}, {"momentum", o.momentum}, {"schedule", o.schedule},
+      {"step_size", o.step_size}, {"gamma", o.gamma}, {"clip_value", o.clip_value},
+      {"clip_norm", o.clip_norm}, {"loss", loss_name}, {"ssim_data_range", o.ssim_data_range},
+      {"class_weights", o.class_weights}, {"masks", o.masks}, {"four_copies", o.four_copies},
+      {"weights", o.weights}, {"freeze", o.freeze}, {"freeze_mode", o.freeze_mode},
+      {"prcc_weights", o.prcc_weights}, {"cam16_weights", o.cam16_weights},
+      {"device", o.device}, {"seed", o.seed}, {"height", height}, {"width", width},
+      {"normalize", normalize}, {"val_fraction", o.val_fraction}, {"select", o.select},
+      {"workers", o.workers}, {"classes", classify ? train.classes : std::vector<std::string>{}},
+      {"train_images", train.size()}, {"validation_images", validation ? validation->size() : 0},
+      {"test_images", test.size()}, {"git_commit", git_commit()}, {"leuko_version", LEUKO_VERSION}};
+
+  // The network, initialised from the seed, optionally from --weights, then on its device.
+  manual_seed(o.seed);
+  ModelSettings settings{.name = o.model,
+                         .num_classes = classify ? static_cast<int64_t>(train.classes.size()) : 0,
+                         .freeze_mode = o.freeze_mode == "full" ? nn::Module::FreezeMode::full
+                                                                : nn::Module::FreezeMode::gradients_only,
+                         .freeze = o.freeze,
+                         .prcc_weights = o.prcc_weights,
+                         .cam16_weights = o.cam16_weights,
+                         .seed = o.seed};
+  BuiltModel model = build_model(settings);
+  if (!o.weights.empty()) {
+    const auto report = model.module->load_state_dict(read_weights(o.weights), /*strict=*/false);
+    std::printf("loaded %s (%zu tensors of the model not in the file, %zu in the file unused)\n",
+                o.weights.c_str(), report.missing.size(), report.unexpected.size());
+  }
+  move_model(*model.module, device);
+
+  data::Loader train_loader(train, loader_options(config, /*shuffle=*/true));
+  data::Loader test_loader(test, loader_options(config, false));
+  std::unique_ptr<data::Loader> validation_loader;
+  if (validation) validation_loader = std::make_unique<data::Loader>(*validation, loader_options(config, false));
+
+  std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model.module->parameters());
+  std::unique_ptr<optim::LRSchedule> schedule =
+      make_schedule(o, *optimizer, train_loader.batches_per_epoch());
+
+  TrainerSettings t;
+  t.model_name = o.model;
+  t.epochs = o.epochs;
+  t.loss.kind = parse_loss_kind(loss_name);
+  t.loss.ssim_data_range = static_cast<float>(o.ssim_data_range);
+  if (o.class_weights == "balanced")
+    t.loss.class_weights = from_vector(
+        data::balanced_class_weights(train.labels(), static_cast<int64_t>(train.classes.size())),
+        {static_cast<int64_t>(train.classes.size())}).to(device);
+  if (classify) t.classes = train.classes;
+  t.clip_value = o.clip_value;
+  t.clip_norm = o.clip_norm;
+  t.schedule_unit = o.schedule == "onecycle" ? ScheduleUnit::per_batch : ScheduleUnit::per_epoch;
+  t.test_best_validation = o.select == "best-val-loss";
+  t.stop_after_epochs = o.stop_after;
+  t.device = device;
+  t.config = config;
+  t.title = cat("leuko train: ", o.model, " (", info.description, "), seed ", o.seed);
+  t.note = note;
+  std::printf("training %s: %lld parameters (%lld trainable), %lld train / %lld validation / %lld test images, %dx%d, on %s\n",
+              o.model.c_str(), static_cast<long long>(model.module->parameter_count()),
+              static_cast<long long>(model.module->parameter_count(true)),
+              static_cast<long long>(train.size()),
+              static_cast<long long>(validation ? validation->size() : 0),
+              static_cast<long long>(test.size()), height, width, to_string(device));
+  Trainer(model, *optimizer, schedule.get(), train_loader, validation_loader.get(), test_loader,
+          folder, t)
+      .run();
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a network; writes a run folder with checkpoints, metrics and a report");
+  cmd->footer(
+      "Examples:\n"
+      "  leuko train --model tiny_cnn --epochs 3 --size 32 --out runs/try     (synthetic data)\n"
+      "  leuko train --model wbc_net --data data/WBC_100 --epochs 10 --batch 16 --lr 0.01 \\\n"
+      "              --optimizer adam --weight-decay 1e-4 --schedule onecycle --clip-value 0.1 --masks\n"
+      "  leuko train --model resnet18 --data data/WBC_10 --optimizer adamw --lr 1e-4 --batch 64 \\\n"
+      "              --class-weights balanced --weights resnet18.safetensors --select best-val-loss\n"
+      "Running the same command again with the same --out resumes from the last checkpoint.");
+  cmd->add_option("--model", o->model, "network: " + model_names())->required();
+  cmd->add_option("--data", o->data, "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, else synthetic)");
+  cmd->add_option("--out", o->out, "run folder (default runs/<model>-seed<seed>)");
+  cmd->add_option("--epochs", o->epochs, "epochs")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "images per step")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->lr, "learning rate (OneCycle: the peak)")->check(CLI::PositiveNumber);
+  cmd->add_option("--optimizer", o->optimizer, "adam | adamw | sgd | rmsprop")
+      ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}));
+  cmd->add_option("--weight-decay", o->weight_decay, "weight decay (default: 0.01 for adamw, else 0)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--momentum", o->momentum, "momentum of sgd / rmsprop")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--schedule", o->schedule, "onecycle (per step) | step | cosine | constant")
+      ->check(CLI::IsMember({"onecycle", "step", "cosine", "constant"}));
+  cmd->add_option("--step-size", o->step_size, "StepLR: epochs per decay")->check(CLI::PositiveNumber);
+  cmd->add_option("--gamma", o->gamma, "StepLR: decay factor")->check(CLI::PositiveNumber);
+  cmd->add_option("--clip-value", o->clip_value, "clamp every gradient element to [-c, c]")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--clip-norm", o->clip_norm, "scale gradients to this total 2-norm at most")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--loss", o->loss, "cross-entropy | ssim | mse (default by model)")
+      ->check(CLI::IsMember({"cross-entropy", "ssim", "mse"}));
+  cmd->add_option("--ssim-data-range", o->ssim_data_range, "SSIM data range L (Study A used 255)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--class-weights", o->class_weights, "none | balanced (sklearn's n / (k n_c))")
+      ->check(CLI::IsMember({"none", "balanced"}));
+  cmd->add_flag("--masks", o->masks, "add masked copies of training images (<data>/masks/train)");
+  cmd->add_flag("--four-copies", o->four_copies, "Study A's four-copy augmentation of the training set");
+  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)");
+  cmd->add_option("--normalize", o->normalize, "default | none | imagenet")
+      ->check(CLI::IsMember({"default", "none", "imagenet"}));
+  cmd->add_option("--weights", o->weights, "start from these weights (safetensors or leuko checkpoint)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--freeze", o->freeze, "resnets: last stage to freeze (e.g. layer2); others: parameter-name prefix");
+  cmd->add_option("--freeze-mode", o->freeze_mode, "gradients-only (BN still trains, as the studies) | full")
+      ->check(CLI::IsMember({"gradients-only", "full"}));
+  cmd->add_option("--prcc-weights", o->prcc_weights, "combined_wbc: pRCC autoencoder checkpoint")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cam16-weights", o->cam16_weights, "combined_wbc: Camelyon16 classifier checkpoint")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--val-fraction", o->val_fraction, "without val/: share of test/ split off (seeded) for validation")
+      ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--select", o->select, "weights to test: last | best-val-loss")
+      ->check(CLI::IsMember({"last", "best-val-loss"}));
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
+  cmd->add_option("--seed", o->seed, "seed of initialisation, data order and splits");
+  cmd->add_option("--workers", o->workers, "data loader threads")->check(CLI::Range(0, 64));
+  cmd->add_option("--synthetic-per-class", o->synthetic_per_class, "synthetic data: training images per class")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--stop-after", o->stop_after, "leave after this many epochs (resume later with the same command)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([o] { run_train(*o); });
+}
+
+}  // namespace leuko::cli

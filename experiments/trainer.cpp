@@ -1,0 +1,213 @@
+#include "experiments/trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "engine/autograd.h"
+#include "engine/data/image.h"
+#include "engine/error.h"
+#include "engine/io/checkpoint.h"
+#include "engine/optim/clip_grad.h"
+#include "engine/random.h"
+#include "experiments/progress.h"
+
+namespace leuko::cli {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string exact(double value) {  // round-trips a double through text
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+}  // namespace
+
+Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedule* schedule,
+                 data::Loader& train, data::Loader* validation, data::Loader& test,
+                 const RunFolder& folder, TrainerSettings settings)
+    : model_(std::move(model)),
+      optimizer_(optimizer),
+      schedule_(schedule),
+      train_(train),
+      validation_(validation),
+      test_(test),
+      folder_(folder),
+      settings_(std::move(settings)),
+      best_validation_loss_(std::numeric_limits<double>::infinity()) {}
+
+void Trainer::resume() {
+  if (!folder_.exists(kCheckpoint)) return;
+  const std::string path = folder_.file(kCheckpoint).string();
+  const Checkpoint checkpoint = load_checkpoint(path);
+  const auto info = [&](const std::string& key) {
+    auto it = checkpoint.info.find(key);
+    LEUKO_CHECK(it != checkpoint.info.end(), path, ": not a leuko training checkpoint (no '",
+                key, "' entry)");
+    return it->second;
+  };
+  LEUKO_CHECK(info("model") == settings_.model_name, path, " holds a run of model '",
+              info("model"), "', not '", settings_.model_name,
+              "': give this run another --out folder");
+  model_.module->load_state_dict(checkpoint.model);
+  optimizer_.load_state_dict(checkpoint.optimizer);
+  if (schedule_) schedule_->load_state_dict(checkpoint.schedule);
+  auto generator = checkpoint.generators.find("default");
+  if (generator != checkpoint.generators.end()) default_generator().set_state(generator->second);
+  history_ = history_from_json(nlohmann::json::parse(info("history")));
+  best_validation_loss_ = std::stod(info("best_validation_loss"));
+  start_epoch_ = checkpoint.epoch;
+  std::printf("resuming from %s after epoch %lld\n", path.c_str(),
+              static_cast<long long>(start_epoch_));
+}
+
+void Trainer::save(int64_t epochs_done, const std::string& file) const {
+  Checkpoint checkpoint;
+  for (const auto& [name, tensor] : model_.module->state_dict())
+    checkpoint.model[name] = tensor.to(Device::cpu);
+  checkpoint.optimizer = optimizer_.state_dict();
+  if (schedule_) checkpoint.schedule = schedule_->state_dict();
+  checkpoint.generators["default"] = default_generator().state();
+  checkpoint.epoch = epochs_done;
+  checkpoint.info = {{"model", settings_.model_name},
+                     {"history", history_to_json(history_).dump()},
+                     {"best_validation_loss", exact(best_validation_loss_)},
+                     {"classes", nlohmann::json(settings_.classes).dump()},
+                     {"config", settings_.config.dump()}};
+  save_checkpoint(folder_.file(file).string(), checkpoint);
+}
+
+EpochRecord Trainer::train_epoch(int64_t epoch) {
+  const bool classify = settings_.loss.kind == LossKind::cross_entropy;
+  model_.module->train();
+  train_.start_epoch(epoch);
+  Progress progress(cat("epoch ", epoch + 1, "/", settings_.epochs), train_.batches_per_epoch());
+  double loss_sum = 0.0;
+  int64_t step = 0, seen = 0, correct = 0;
+  while (std::optional<data::Batch> batch = train_.next()) {
+    ++step;
+    const Tensor images = batch->images.to(settings_.device);
+    const Tensor labels = batch->labels.to(settings_.device);
+    const Tensor output = model_.forward(images);
+    const Tensor loss = batch_loss(settings_.loss, output, images, labels);
+    const double value = loss.item();
+    if (!std::isfinite(value))
+      throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss is ", value,
+                      "; training stopped. ",
+                      epoch > 0 ? cat("The last good checkpoint (epoch ", epoch, ") is kept in ",
+                                      folder_.file(kCheckpoint).string())
+                                : std::string("No checkpoint had been written yet.")));
+    loss.backward();
+    if (settings_.clip_value > 0) optim::clip_grad_value_(optimizer_.params(), settings_.clip_value);
+    if (settings_.clip_norm > 0) optim::clip_grad_norm_(optimizer_.params(), settings_.clip_norm);
+    optimizer_.step();
+    optimizer_.zero_grad();
+    if (schedule_ && settings_.schedule_unit == ScheduleUnit::per_batch) schedule_->step();
+    loss_sum += value;
+    seen += images.size(0);
+    if (classify) {
+      const std::vector<int64_t> truth = batch->labels.to_vector_i64();
+      const std::vector<int64_t> predicted = argmax_rows(output.detach().to(Device::cpu));
+      for (size_t i = 0; i < truth.size(); ++i) correct += truth[i] == predicted[i];
+    }
+    progress.update(step, loss_sum / static_cast<double>(step), seen);
+  }
+  if (schedule_ && settings_.schedule_unit == ScheduleUnit::per_epoch) schedule_->step();
+
+  EpochRecord record{epoch + 1, optimizer_.lr(), loss_sum / static_cast<double>(std::max<int64_t>(step, 1)),
+                     classify ? static_cast<double>(correct) / static_cast<double>(seen) : kNaN,
+                     kNaN, kNaN, kNaN};
+  std::string summary = cat("train loss ", record.train_loss);
+  if (classify) summary += cat(", accuracy ", record.train_accuracy);
+  if (validation_) {
+    const Evaluation validation = evaluate(model_, *validation_, settings_.loss, settings_.device,
+                                           static_cast<int64_t>(settings_.classes.size()));
+    record.val_loss = validation.loss;
+    summary += cat("; validation loss ", record.val_loss);
+    if (validation.confusion) {
+      const ClassificationReport report = classification_report(*validation.confusion);
+      record.val_accuracy = report.accuracy;
+      record.val_macro_f1 = report.macro_f1;
+      summary += cat(", accuracy ", report.accuracy, ", macro F1 ", report.macro_f1);
+    }
+  }
+  progress.finish(summary);
+  return record;
+}
+
+bool Trainer::run() {
+  resume();
+  folder_.write("config.json", settings_.config.dump(2) + "\n");
+  for (int64_t epoch = start_epoch_; epoch < settings_.epochs; ++epoch) {
+    const EpochRecord record = train_epoch(epoch);
+    history_.push_back(record);
+    if (settings_.test_best_validation && record.val_loss < best_validation_loss_) {
+      best_validation_loss_ = record.val_loss;
+      save(epoch + 1, kBestCheckpoint);
+    }
+    save(epoch + 1, kCheckpoint);
+    folder_.write("metrics.csv", metrics_csv(history_));
+    const int64_t done_here = epoch + 1 - start_epoch_;
+    if (settings_.stop_after_epochs > 0 && done_here >= settings_.stop_after_epochs &&
+        epoch + 1 < settings_.epochs) {
+      std::printf("stopped after %lld epoch(s) as asked; run the same command again to continue\n",
+                  static_cast<long long>(done_here));
+      return false;
+    }
+  }
+  finish();
+  return true;
+}
+
+void Trainer::finish() {
+  if (settings_.test_best_validation && folder_.exists(kBestCheckpoint)) {
+    model_.module->load_state_dict(load_checkpoint(folder_.file(kBestCheckpoint).string()).model);
+    std::printf("testing the weights of the epoch with the lowest validation loss (%g)\n",
+                best_validation_loss_);
+  }
+  const Evaluation test = evaluate(model_, test_, settings_.loss, settings_.device,
+                                   static_cast<int64_t>(settings_.classes.size()));
+  ReportInput input{settings_.title, settings_.config, settings_.classes, history_, test.loss,
+                    test.images, test.confusion, {}, settings_.published, settings_.note};
+
+  if (settings_.loss.kind != LossKind::cross_entropy && settings_.reconstruction_examples > 0) {
+    NoGradGuard no_grad;
+    model_.module->eval();
+    test_.start_epoch(0);
+    if (std::optional<data::Batch> batch = test_.next()) {
+      const Tensor output = model_.forward(batch->images.to(settings_.device)).to(Device::cpu);
+      const int64_t n = std::min<int64_t>(settings_.reconstruction_examples, output.size(0));
+      std::filesystem::create_directories(folder_.file("reconstructions"));
+      for (int64_t k = 0; k < n; ++k) {
+        const std::string in = cat("reconstructions/", k, "_input.png");
+        const std::string out = cat("reconstructions/", k, "_output.png");
+        data::write_image(data::from_tensor(batch->images.slice(0, k, k + 1).reshape(
+                              {3, batch->images.size(2), batch->images.size(3)})),
+                          folder_.file(in));
+        data::write_image(
+            data::from_tensor(output.slice(0, k, k + 1).reshape({3, output.size(2), output.size(3)})),
+            folder_.file(out));
+        input.reconstructions.emplace_back(in, out);
+      }
+    }
+    model_.module->train();
+  }
+
+  folder_.write("results.json", results_json(input).dump(2) + "\n");
+  write_report(folder_, input);
+  if (input.test_confusion) {
+    const ClassificationReport report = classification_report(*input.test_confusion);
+    std::printf("test: accuracy %.4f, macro F1 %.4f, weighted F1 %.4f, loss %.4f (%lld images)\n",
+                report.accuracy, report.macro_f1, report.weighted_f1, test.loss,
+                static_cast<long long>(test.images));
+  } else {
+    std::printf("test: loss %.6g (%lld images)\n", test.loss, static_cast<long long>(test.images));
+  }
+  std::printf("run folder: %s (report.md, results.json, metrics.csv)\n",
+              folder_.root().string().c_str());
+}
+
+}  // namespace leuko::cli
