@@ -1,0 +1,212 @@
+// End-to-end tests of the `leuko` command line: the built binary is run on tiny generated
+// data in a temp folder, and its exit codes, messages and run folders are checked. The
+// binary is the one built next to this test (run `ninja leuko` before ctest).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/data/synthetic.h"
+#include "engine/io/checkpoint.h"
+#include "engine/storage.h"
+#include "tests/data/temp_folder.h"
+#include "tests/support/testing.h"
+
+namespace leuko {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `leuko <arguments>` with stdout and stderr captured in files under `scratch`.
+Result leuko(const std::string& arguments, const fs::path& scratch) {
+  const fs::path binary = fs::read_symlink("/proc/self/exe").parent_path() / "leuko";
+  REQUIRE_MESSAGE(fs::exists(binary), "build the leuko binary first (ninja leuko): ", binary.string());
+  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
+  const std::string command = "'" + binary.string() + "' " + arguments + " >'" + out.string() +
+                              "' 2>'" + err.string() + "'";
+  const int status = std::system(command.c_str());
+  Result result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+  INFO("leuko " << arguments << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
+  return result;
+}
+
+int64_t count_lines(const std::string& text) {
+  return static_cast<int64_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// A small image folder of generated cells (5 classes, 32x32).
+fs::path make_data(const testing::TempFolder& folder, int64_t per_class = 8) {
+  const fs::path root = folder / "data";
+  data::write_synthetic_folder(root, {.size = 32, .train_per_class = per_class,
+                                      .test_per_class = 4, .seed = 3});
+  return root;
+}
+
+const std::string kTiny = " --model tiny_cnn --size 32 --batch 8 --workers 1 --seed 5";
+
+}  // namespace
+
+TEST_CASE("every command has --help with examples") {
+  testing::TempFolder scratch;
+  for (const std::string command : {"train", "eval", "predict"}) {
+    const Result r = leuko(command + " --help", scratch.path());
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Examples") != std::string::npos);
+  }
+  const Result info = leuko("info", scratch.path());
+  CHECK(info.code == 0);
+  CHECK(info.out.find("devices: cpu") != std::string::npos);
+  CHECK(info.out.find("threads") != std::string::npos);
+}
+
+TEST_CASE("a wrong flag or value gets one line and exit code 2") {
+  testing::TempFolder scratch;
+  for (const std::string arguments :
+       {"train --model tiny_cnn --bogus", "train --model tiny_cnn --optimizer adagrad",
+        "train --model tiny_cnn --epochs -3", "eval --data /nonexistent"}) {
+    const Result r = leuko(arguments, scratch.path());
+    INFO(arguments);
+    CHECK(r.code == 2);
+    CHECK(count_lines(r.err) == 1);
+  }
+}
+
+TEST_CASE("train, eval and predict round trip on generated cells") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch);
+  const fs::path run = scratch / "run";
+  const Result train = leuko("train" + kTiny + " --epochs 2 --data '" + data.string() +
+                                 "' --out '" + run.string() + "'",
+                             scratch.path());
+  REQUIRE(train.code == 0);
+  CHECK(train.out.find("test: accuracy") != std::string::npos);
+  for (const char* file : {"config.json", "metrics.csv", "checkpoint.safetensors", "results.json",
+                           "report.md", "plots/loss.svg", "plots/accuracy.svg",
+                           "plots/confusion.svg", "plots/per_class.svg"})
+    CHECK_MESSAGE(fs::exists(run / file), file);
+  CHECK(count_lines(read_text(run / "metrics.csv")) == 3);  // header + 2 epochs
+  const std::string report = read_text(run / "report.md");
+  CHECK(report.find("![confusion matrix](plots/confusion.svg)") != std::string::npos);
+  CHECK(report.find("| macro avg |") != std::string::npos);
+  CHECK(read_text(run / "results.json").find("\"confusion_matrix\"") != std::string::npos);
+  CHECK(read_text(run / "config.json").find("\"git_commit\"") != std::string::npos);
+  CHECK(read_text(run / "plots/confusion.svg").rfind("<svg", 0) == 0);
+
+  const std::string checkpoint = (run / "checkpoint.safetensors").string();
+  const Result eval = leuko("eval --checkpoint '" + checkpoint + "' --data '" + data.string() + "'",
+                            scratch.path());
+  CHECK(eval.code == 0);
+  CHECK(eval.out.find("20 images") != std::string::npos);  // 5 classes x 4 test images
+  CHECK(eval.out.find("confusion matrix") != std::string::npos);
+
+  const Result predict = leuko("predict --checkpoint '" + checkpoint + "' '" +
+                                   (data / "test").string() + "'",
+                               scratch.path());
+  CHECK(predict.code == 0);
+  CHECK(count_lines(predict.out) == 21);  // header + one row per image
+  CHECK(predict.out.rfind("file,predicted,p_basophil,", 0) == 0);
+}
+
+TEST_CASE("a run stopped after epoch 1 and resumed ends exactly like an uninterrupted one") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch);
+  const std::string common = "train" + kTiny + " --epochs 3 --data '" + data.string() + "'";
+  const fs::path whole = scratch / "whole", parts = scratch / "parts";
+  REQUIRE(leuko(common + " --out '" + whole.string() + "'", scratch.path()).code == 0);
+
+  const Result first = leuko(common + " --stop-after 1 --out '" + parts.string() + "'", scratch.path());
+  REQUIRE(first.code == 0);
+  CHECK(count_lines(read_text(parts / "metrics.csv")) == 2);
+  CHECK_FALSE(fs::exists(parts / "results.json"));
+  const Result second = leuko(common + " --out '" + parts.string() + "'", scratch.path());
+  REQUIRE(second.code == 0);
+  CHECK(second.out.find("resuming from") != std::string::npos);
+
+  CHECK(read_text(parts / "metrics.csv") == read_text(whole / "metrics.csv"));
+  CHECK(read_text(parts / "results.json") == read_text(whole / "results.json"));
+  const Checkpoint a = load_checkpoint((whole / "checkpoint.safetensors").string());
+  const Checkpoint b = load_checkpoint((parts / "checkpoint.safetensors").string());
+  CHECK(a.epoch == 3);
+  CHECK(b.epoch == 3);
+  REQUIRE(a.model.size() == b.model.size());
+  for (const auto& [name, tensor] : a.model) {
+    INFO(name);
+    REQUIRE(b.model.count(name) == 1);
+    if (tensor.dtype() == DType::f32) CHECK(tensor.to_vector() == b.model.at(name).to_vector());
+    else CHECK(tensor.to_vector_i64() == b.model.at(name).to_vector_i64());
+  }
+}
+
+TEST_CASE("an autoencoder run writes reconstructions next to their inputs") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch, 4);
+  const fs::path run = scratch / "ae";
+  const Result r = leuko("train --model prcc_autoencoder --size 16 --batch 8 --epochs 1 --workers 1"
+                         " --val-fraction 0 --data '" + data.string() + "' --out '" + run.string() + "'",
+                         scratch.path());
+  REQUIRE(r.code == 0);
+  CHECK(fs::exists(run / "reconstructions/0_input.png"));
+  CHECK(fs::exists(run / "reconstructions/0_output.png"));
+  CHECK(read_text(run / "report.md").find("reconstructions/0_output.png") != std::string::npos);
+  CHECK(read_text(run / "report.md").find("accuracy") == std::string::npos);
+}
+
+TEST_CASE("bad input gets one clear message and exit code 1") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch, 4);
+  const std::string tiny = "train" + kTiny + " --epochs 1 --out '" + (scratch / "run").string() + "'";
+  const auto expect_failure = [&](const std::string& arguments, const std::string& message) {
+    const Result r = leuko(arguments, scratch.path());
+    INFO(arguments);
+    CHECK(r.code == 1);
+    CHECK(count_lines(r.err) == 1);
+    CHECK_MESSAGE(r.err.find(message) != std::string::npos, r.err);
+  };
+  expect_failure(tiny + " --data '" + (scratch / "missing").string() + "'", "missing");
+
+  // A corrupt image names the file.
+  testing::write_bytes(data / "train/basophil/broken.png", {0x89, 'P', 'N', 'G', 1, 2, 3});
+  expect_failure(tiny + " --data '" + data.string() + "'", "broken.png");
+  fs::remove(data / "train/basophil/broken.png");
+
+  // An empty class folder.
+  fs::create_directories(data / "train/zz_empty");
+  expect_failure(tiny + " --data '" + data.string() + "'", "zz_empty");
+  fs::remove(data / "train/zz_empty");
+
+  // A NaN loss names the epoch and the step.
+  expect_failure("train" + kTiny + " --epochs 1 --optimizer sgd --lr 1e30 --schedule constant"
+                 " --data '" + data.string() + "' --out '" + (scratch / "nan").string() + "'",
+                 "epoch 1 step 2: the loss is");
+
+  // A truncated checkpoint, and a resume into a folder of another model.
+  REQUIRE(leuko(tiny + " --data '" + data.string() + "'", scratch.path()).code == 0);
+  const fs::path checkpoint = scratch / "run/checkpoint.safetensors";
+  expect_failure("train --model wbc_net --epochs 1 --workers 1 --data '" + data.string() +
+                     "' --out '" + (scratch / "run").string() + "'",
+                 "holds a run of model 'tiny_cnn'");
+  std::vector<uint8_t> bytes = testing::read_bytes(checkpoint);
+  bytes.resize(bytes.size() / 2);
+  testing::write_bytes(scratch / "truncated.safetensors", bytes);
+  expect_failure("eval --checkpoint '" + (scratch / "truncated.safetensors").string() +
+                     "' --data '" + data.string() + "'",
+                 "truncated.safetensors");
+
+  if (!device_available(Device::cuda))
+    expect_failure(tiny + " --device cuda --data '" + data.string() + "'", "--device cuda");
+}
+
+}  // namespace leuko
