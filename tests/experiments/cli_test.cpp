@@ -35,8 +35,8 @@ Result leuko(const std::string& arguments, const fs::path& scratch) {
   const fs::path binary = fs::read_symlink("/proc/self/exe").parent_path() / "leuko";
   REQUIRE_MESSAGE(fs::exists(binary), "build the leuko binary first (ninja leuko): ", binary.string());
   const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string command = "'" + binary.string() + "' " + arguments + " >'" + out.string() +
-                              "' 2>'" + err.string() + "'";
+  const std::string command = cat("'", binary.string(), "' ", arguments, " >'", out.string(), "' 2>'",
+                                  err.string(), "'");
   const int status = std::system(command.c_str());
   Result result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
   INFO("leuko " << arguments << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
