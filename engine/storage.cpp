@@ -2,9 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <map>
 
 #include "engine/error.h"
+#include "engine/host_allocator.h"
+#include "kernels/cuda/runtime.h"
 
 namespace leuko {
 
@@ -24,29 +25,65 @@ Device parse_device(const std::string& name) {
   throw Error(cat("unknown device '", name, "': expected cpu, cuda or cuda-emu"));
 }
 
-bool is_host_accessible(Device device) { return device != Device::cuda; }
 
-static std::map<Device, DeviceBackend>& backends() {
-  static std::map<Device, DeviceBackend> registry;
-  return registry;
+// The two CUDA backends share one interface (kernels/cuda/runtime.h): the real one when
+// built with nvcc, and the emulated one, always.
+struct DeviceRuntime {
+  void* (*malloc)(size_t);
+  void (*free)(void*);
+  void (*to_host)(void*, const void*, size_t);
+  void (*from_host)(void*, const void*, size_t);
+  void (*on_device)(void*, const void*, size_t);
+  void (*synchronize)();
+};
+
+static const DeviceRuntime* runtime_for(Device device) {
+  static const DeviceRuntime emulated{cuda_emu::device_malloc,  cuda_emu::device_free,
+                                      cuda_emu::copy_to_host,   cuda_emu::copy_from_host,
+                                      cuda_emu::copy_on_device, cuda_emu::synchronize};
+#if LEUKO_WITH_CUDA
+  static const DeviceRuntime real{cuda::device_malloc,  cuda::device_free,
+                                  cuda::copy_to_host,   cuda::copy_from_host,
+                                  cuda::copy_on_device, cuda::synchronize};
+  if (device == Device::cuda) return &real;
+#endif
+  return device == Device::cuda_emu ? &emulated : nullptr;
 }
 
-void register_device_backend(Device device, DeviceBackend backend) {
-  backends()[device] = std::move(backend);
-}
-
-const DeviceBackend* device_backend(Device device) {
-  auto it = backends().find(device);
-  return it == backends().end() ? nullptr : &it->second;
-}
-
-static const DeviceBackend& require_backend(Device device) {
-  const DeviceBackend* backend = device_backend(device);
-  if (!backend) {
-    throw Error(cat("device ", to_string(device),
-                    " is not available: no CUDA device; use --device cpu or cuda-emu"));
+bool device_available(Device device) {
+  switch (device) {
+    case Device::cpu:
+    case Device::cuda_emu: return true;
+    case Device::cuda:
+#if LEUKO_WITH_CUDA
+      return cuda::device_count() > 0;
+#else
+      return false;
+#endif
   }
-  return *backend;
+  return false;
+}
+
+std::string device_description(Device device) {
+  if (device == Device::cpu) return "host CPU";
+  if (device == Device::cuda_emu) return "SIMT emulator (CUDA kernels on host fibers)";
+#if LEUKO_WITH_CUDA
+  if (device_available(device)) return cuda::device_name();
+  return "no CUDA device found";
+#else
+  return "not built (no nvcc at configure time)";
+#endif
+}
+
+static const DeviceRuntime& require_runtime(Device device) {
+  LEUKO_CHECK(device_available(device), "device ", to_string(device),
+              " is not available (", device_description(device),
+              "): no CUDA device; use --device cpu or cuda-emu");
+  return *runtime_for(device);
+}
+
+void synchronize(Device device) {
+  if (device != Device::cpu) require_runtime(device).synchronize();
 }
 
 std::shared_ptr<Storage> allocate(size_t bytes, Device device) {
@@ -55,14 +92,13 @@ std::shared_ptr<Storage> allocate(size_t bytes, Device device) {
   storage->device = device;
   const size_t rounded = (bytes + 63) / 64 * 64;  // aligned_alloc needs a multiple
   if (device == Device::cpu) {
-    storage->data = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-    LEUKO_CHECK(storage->data != nullptr, "out of host memory allocating ", bytes, " bytes");
-    storage->release = [](void* p) { std::free(p); };
+    storage->data = host_allocate(bytes);  // the caching host allocator
+    storage->release = [bytes](void* p) { host_release(p, bytes); };
     return storage;
   }
-  const DeviceBackend& backend = require_backend(device);
-  storage->data = backend.allocate(rounded == 0 ? 64 : rounded);
-  storage->release = backend.release;
+  const DeviceRuntime& runtime = require_runtime(device);
+  storage->data = runtime.malloc(rounded == 0 ? 64 : rounded);
+  storage->release = runtime.free;
   return storage;
 }
 
@@ -71,13 +107,13 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
   if (dst_device == Device::cpu && src_device == Device::cpu) {
     std::memcpy(dst, src, bytes);
   } else if (src_device == Device::cpu) {
-    require_backend(dst_device).copy_from_host(dst, src, bytes);
+    require_runtime(dst_device).from_host(dst, src, bytes);
   } else if (dst_device == Device::cpu) {
-    require_backend(src_device).copy_to_host(dst, src, bytes);
+    require_runtime(src_device).to_host(dst, src, bytes);
   } else {
     LEUKO_CHECK(src_device == dst_device, "copy between ", to_string(src_device), " and ",
                 to_string(dst_device), " must go through the host");
-    require_backend(src_device).copy_on_device(dst, src, bytes);
+    require_runtime(src_device).on_device(dst, src, bytes);
   }
 }
 

@@ -12,7 +12,6 @@ namespace leuko {
 enum class Device : uint8_t { cpu, cuda, cuda_emu };
 const char* to_string(Device device);
 Device parse_device(const std::string& name);  // "cpu", "cuda", "cuda-emu"
-bool is_host_accessible(Device device);        // cpu and cuda-emu memory is plain host memory
 
 struct Storage {
   void* data = nullptr;
@@ -30,17 +29,13 @@ struct Storage {
 
 std::shared_ptr<Storage> allocate(size_t bytes, Device device);
 
-// A backend that owns device memory (the CUDA backend) registers how to allocate it and
-// how to copy bytes between that device and the host.
-struct DeviceBackend {
-  std::function<void*(size_t)> allocate;
-  std::function<void(void*)> release;
-  std::function<void(void* dst, const void* src, size_t bytes)> copy_to_host;
-  std::function<void(void* dst, const void* src, size_t bytes)> copy_from_host;
-  std::function<void(void* dst, const void* src, size_t bytes)> copy_on_device;
-};
-void register_device_backend(Device device, DeviceBackend backend);
-const DeviceBackend* device_backend(Device device);  // nullptr for cpu or when not built
+// Whether `device` can be used in this process: cpu and cuda-emu always; cuda when the
+// CUDA backend was built and a GPU is present.
+bool device_available(Device device);
+std::string device_description(Device device);  // "NVIDIA H100 80GB HBM3", "SIMT emulator", ...
+
+// Waits for the device's queued work (a no-op on the CPU).
+void synchronize(Device device);
 
 // Byte copies between any two storages' memory, whatever their devices.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);

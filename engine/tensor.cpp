@@ -9,7 +9,9 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "engine/dispatch.h"
 #include "kernels/cpu/copy.h"
+#include "kernels/cuda/copy.h"
 
 namespace leuko {
 
@@ -159,36 +161,48 @@ Tensor Tensor::to(Device target) const {
   return out;
 }
 
+// Packs a strided view into a new contiguous tensor on the same device.
+static Tensor gather(const Tensor& view) {
+  Tensor packed = empty(view.shape(), view.dtype(), view.device());
+  const size_t esize = element_size(view.dtype());
+  const char* source = static_cast<const char*>(view.impl()->storage->data) + view.offset() * esize;
+  if (view.device() == Device::cpu) {
+    cpu::strided_copy(source, view.shape(), view.strides(), esize,
+                      static_cast<char*>(packed.impl()->storage->data));
+  } else {
+    LEUKO_CUDA_DISPATCH(view.device(), "copy", strided_gather, source, view.shape().data(),
+                        view.strides().data(), static_cast<int>(view.dim()),
+                        static_cast<int>(esize), packed.impl()->storage->data);
+  }
+  return packed;
+}
+
 void Tensor::copy_(const Tensor& other) const {
   check_same_shape(*this, other, "copy_");
   LEUKO_CHECK(dtype() == other.dtype(), "copy_: dtype ", to_string(other.dtype()), " into ",
               to_string(dtype()));
   const size_t esize = element_size(dtype());
-  if (is_contiguous() && other.is_contiguous()) {
-    copy_bytes(static_cast<char*>(impl_->storage->data) + offset() * esize, device(),
-               static_cast<char*>(other.impl()->storage->data) + other.offset() * esize,
-               other.device(), numel() * esize);
-    return;
+  // Bring `other` into packed row-major order on this tensor's device, then place it.
+  Tensor packed = other.is_contiguous() ? other : gather(other);
+  if (packed.device() != device()) packed = packed.to(device());
+  const char* source = static_cast<const char*>(packed.impl()->storage->data) + packed.offset() * esize;
+  char* target = static_cast<char*>(impl_->storage->data) + offset() * esize;
+  if (is_contiguous()) {
+    copy_bytes(target, device(), source, device(), numel() * esize);
+  } else if (device() == Device::cpu) {
+    cpu::strided_scatter(source, shape(), strides(), esize, target);
+  } else {
+    LEUKO_CUDA_DISPATCH(device(), "copy_", strided_scatter, source, shape().data(),
+                        strides().data(), static_cast<int>(dim()), static_cast<int>(esize), target);
   }
-  LEUKO_CHECK(is_host_accessible(device()) && is_host_accessible(other.device()),
-              "copy_: strided copies on ", to_string(device()), " are not supported");
-  // Gather `other` into contiguous order, then scatter into this view's layout.
-  std::vector<char> packed(numel() * esize);
-  cpu::strided_copy(static_cast<const char*>(other.impl()->storage->data) + other.offset() * esize,
-                    other.shape(), other.strides(), esize, packed.data());
-  cpu::strided_scatter(packed.data(), shape(), strides(), esize,
-                       static_cast<char*>(impl_->storage->data) + offset() * esize);
 }
 
 void Tensor::fill_(float value) const {
-  LEUKO_CHECK(is_host_accessible(device()), "fill_ on ", to_string(device()),
-              " goes through full(): not supported in place");
   if (dtype() == DType::f32) {
-    Tensor values = full(shape(), value, Device::cpu);
-    copy_(values);
+    copy_(full(shape(), value, device()));
   } else {
-    Tensor values = from_vector_i64(std::vector<int64_t>(numel(), static_cast<int64_t>(value)), shape());
-    copy_(values);
+    copy_(from_vector_i64(std::vector<int64_t>(numel(), static_cast<int64_t>(value)), shape(),
+                          device()));
   }
 }
 
