@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <numeric>
 #include <sstream>
@@ -91,6 +92,12 @@ Tensor random_input(const Shape& shape, Generator& g, float low, float high) {
   Tensor t = uniform(shape, low, high, g);
   t.set_requires_grad(true);
   return t;
+}
+
+Device gpu_test_device() {
+  const char* flag = std::getenv("LEUKO_TEST_GPU");
+  const bool wanted = flag != nullptr && std::string(flag) == "1";
+  return wanted && device_available(Device::cuda) ? Device::cuda : Device::cuda_emu;
 }
 
 SafetensorsFile load_golden(const std::string& name) {

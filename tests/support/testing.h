@@ -36,6 +36,11 @@ void check_close(const Tensor& actual, const Tensor& expected, float rtol, float
 // A leaf input with uniform values in [low, high) that requires grad.
 Tensor random_input(const Shape& shape, Generator& g, float low = -1.0f, float high = 1.0f);
 
+// The device the "cuda-emu matches the CPU" cases run on: Device::cuda when the environment
+// sets LEUKO_TEST_GPU=1 and a GPU is usable (bench/gpu_check.sh runs the suite that way on a
+// real GPU), else Device::cuda_emu, the same kernels under the SIMT emulator.
+Device gpu_test_device();
+
 // tests/golden/<name>.safetensors; FAILs with a hint to run scripts/make_golden.py if absent.
 SafetensorsFile load_golden(const std::string& name);
 Tensor golden_tensor(const SafetensorsFile& file, const std::string& key);
