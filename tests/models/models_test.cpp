@@ -1,10 +1,12 @@
 // Parameter counts and per-stage output shapes of every network, against the spec
 // (../shared/spec/models.md), and a few training steps of each on generated data.
+#include <cmath>
 #include <map>
 
 #include "engine/autograd.h"
 #include "engine/nn/module.h"
 #include "engine/ops.h"
+#include "engine/optim/adam.h"
 #include "models/cam16_classifier.h"
 #include "models/combined_wbc.h"
 #include "models/kandel_cnn.h"
@@ -132,4 +134,84 @@ TEST_CASE("Kandel ELU CNN: 9,171,652 parameters and the spec's block shapes at 3
   CHECK(shapes.at("block4") == Shape{1, 256, 5, 4});
   CHECK(shapes.at("block5") == Shape{1, 512, 2, 2});
   CHECK(shapes.at("") == Shape{1, 4});
+}
+
+TEST_CASE("freeze modes on a real network: gradients-only frozen BN still tracks batch stats, full does not") {
+  for (const auto mode : {FreezeMode::gradients_only, FreezeMode::full}) {
+    Cam16Classifier cam(mode);
+    cam.train();
+    const Tensor running_mean = cam.backbone().state_dict().at("bn1.running_mean");
+    const std::vector<float> before = running_mean.to_vector();
+    Generator g(2);
+    Tensor loss = cross_entropy(cam(rand({2, 3, 64, 64}, g)), from_vector_i64({0, 1}, {2}));
+    loss.backward();
+    const bool moved = running_mean.to_vector() != before;
+    CHECK(moved == (mode == FreezeMode::gradients_only));
+    for (const auto& [name, p] : cam.backbone().named_parameters()) {
+      CHECK_MESSAGE(!p.grad().defined(), name);
+    }
+  }
+}
+
+// Two optimizer steps on generated data: the loss is finite, every trainable parameter
+// moves, every frozen one stays.
+template <typename Forward>
+static void check_trains(nn::Module& net, Forward loss_of_batch) {
+  std::map<std::string, std::vector<float>> before;
+  for (const auto& [name, p] : net.named_parameters()) before[name] = p.to_vector();
+  optim::Adam optimizer(net.trainable_parameters(), {.lr = 1e-3});
+  net.train();
+  for (int step = 0; step < 2; ++step) {
+    Tensor loss = loss_of_batch();
+    REQUIRE(std::isfinite(loss.item()));
+    loss.backward();
+    optimizer.step();
+    optimizer.zero_grad();
+  }
+  for (const auto& [name, p] : net.named_parameters()) {
+    const bool moved = p.to_vector() != before[name];
+    CHECK_MESSAGE(moved == p.requires_grad(), name);
+  }
+}
+
+TEST_CASE("every network trains a few steps on generated data") {
+  Generator g(4);
+  const Tensor two_labels = from_vector_i64({1, 3}, {2});
+  SUBCASE("WBC net") {
+    WbcNet net;
+    check_trains(net, [&] { return cross_entropy(net(rand({2, 3, 256, 256}, g)), two_labels); });
+  }
+  SUBCASE("pRCC autoencoder with the SSIM loss (fully convolutional: 64x64 here)") {
+    PrccAutoencoder ae;
+    check_trains(ae, [&] {
+      const Tensor x = rand({2, 3, 64, 64}, g);
+      return ssim_loss(ae(x), x, 255.0f);
+    });
+  }
+  SUBCASE("Camelyon16 classifier (frozen backbone)") {
+    Cam16Classifier cam;
+    check_trains(cam, [&] { return cross_entropy(cam(rand({2, 3, 64, 64}, g)), from_vector_i64({0, 1}, {2})); });
+  }
+  SUBCASE("combined WBC model") {
+    CombinedWbc net(std::make_shared<PrccAutoencoder>(), std::make_shared<Cam16Classifier>(),
+                    FreezeMode::gradients_only);
+    check_trains(net, [&] {
+      return cross_entropy(net.run(rand({2, 3, 256, 256}, g), rand({2, 3, 512, 512}, g),
+                                   rand({2, 3, 224, 224}, g)),
+                           two_labels);
+    });
+  }
+  SUBCASE("ResNet-18 and ResNet-50 with a replaced head, stem and layer1 frozen") {
+    for (const auto depth : {ResNet::Depth::resnet18, ResNet::Depth::resnet50}) {
+      ResNet net(depth, 5);
+      net.freeze_through("layer1", FreezeMode::full);
+      check_trains(net, [&] { return cross_entropy(net(rand({2, 3, 64, 64}, g)), two_labels); });
+    }
+  }
+  SUBCASE("Kandel ELU CNN with dropout (model 4)") {
+    KandelCnn net(4, 0.3f);
+    check_trains(net, [&] {
+      return cross_entropy(net(mul(rand({2, 3, 320, 240}, g), 255.0f)), from_vector_i64({0, 3}, {2}));
+    });
+  }
 }
