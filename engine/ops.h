@@ -115,4 +115,11 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target);
 Tensor ssim(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // mean SSIM
 Tensor ssim_loss(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // 1 - ssim
 
+// ---- fused ops (CPU speed and memory): one pass and one saved tensor fewer per layer --------
+// batch_norm_relu(x, ...) == relu(batch_norm(x, ...)), same arguments and running-buffer
+// updates as batch_norm.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       float momentum = 0.1f, float eps = 1e-5f);
+
 }  // namespace leuko

@@ -1,0 +1,93 @@
+// batch_norm_relu: relu(batch_norm(x, ...)) as one op, with batch_norm's semantics (training
+// normalizes with the batch's statistics and moves the running buffers; eval uses them) and
+// one fused CPU kernel each way (kernels/cpu/batch_norm_relu.h says why). The backward keeps
+// only the input and the per-channel statistics: the ReLU's mask is recomputed from x.
+#include "kernels/cpu/batch_norm_relu.h"
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/cpu/batch_norm.h"
+
+namespace leuko {
+
+static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor& x,
+                                 const char* what) {
+  if (!t.defined()) return;
+  check_dtype(t, DType::f32, "batch_norm_relu", what);
+  check_same_device(t, x, "batch_norm_relu");
+  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm_relu: ", what, " must have shape [",
+              channels, "] (one value per channel of input ", to_string(x.shape()), "), got ",
+              to_string(t.shape()));
+}
+
+static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       float momentum, float eps) {
+  check_dtype(x, DType::f32, "batch_norm_relu", "input");
+  LEUKO_CHECK(x.dim() == 2 || x.dim() == 4,
+              "batch_norm_relu: input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ",
+              to_string(x.shape()));
+  const int64_t N = x.size(0), C = x.size(1);
+  const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
+  check_channel_vector(weight, C, x, "weight");
+  check_channel_vector(bias, C, x, "bias");
+  check_channel_vector(running_mean, C, x, "running_mean");
+  check_channel_vector(running_var, C, x, "running_var");
+  LEUKO_CHECK(running_mean.defined() == running_var.defined(),
+              "batch_norm_relu: running_mean and running_var must be given together");
+  LEUKO_CHECK(
+      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
+      "batch_norm_relu: running buffers must be contiguous (they are updated in place)");
+  require_cpu(x, "batch_norm_relu");
+
+  const bool batch_stats = training || !running_mean.defined();
+  LEUKO_CHECK(!batch_stats || N * S > 1,
+              "batch_norm_relu: expected more than 1 value per channel when training, got input ",
+              to_string(x.shape()));
+
+  const Tensor input = x.contiguous().detach();
+  const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
+  const Tensor b = bias.defined() ? bias.contiguous().detach() : Tensor();
+  Tensor out = empty(x.shape(), DType::f32, x.device());
+  Tensor mean = empty({C}, DType::f32, x.device());
+  Tensor inv_std = empty({C}, DType::f32, x.device());
+  if (batch_stats) {
+    Tensor variance = empty({C}, DType::f32, x.device());
+    cpu::batch_norm_relu_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
+                                             data_or_null(b), eps, out.data<float>(),
+                                             mean.data<float>(), variance.data<float>(),
+                                             inv_std.data<float>());
+    if (running_mean.defined()) {
+      cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S,
+                                     momentum, running_mean.data<float>(),
+                                     running_var.data<float>());
+    }
+  } else {
+    mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
+    cpu::batch_norm_relu_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
+                                             running_var.data<float>(), data_or_null(w),
+                                             data_or_null(b), eps, out.data<float>(),
+                                             inv_std.data<float>());
+  }
+
+  const bool want_x = x.requires_grad();
+  const bool want_weight = weight.defined() && weight.requires_grad();
+  const bool want_bias = bias.defined() && bias.requires_grad();
+  auto backward = [=](const Tensor& grad_out) -> std::vector<Tensor> {
+    const Tensor g = grad_out.contiguous();
+    Tensor grad_x = want_x ? empty_like(input) : Tensor();
+    Tensor grad_weight = want_weight ? empty({C}, DType::f32, input.device()) : Tensor();
+    Tensor grad_bias = want_bias ? empty({C}, DType::f32, input.device()) : Tensor();
+    cpu::batch_norm_relu_backward(g.data<float>(), input.data<float>(), N, C, S,
+                                  mean.data<float>(), inv_std.data<float>(), data_or_null(w),
+                                  data_or_null(b), batch_stats, data_or_null(grad_x),
+                                  data_or_null(grad_weight), data_or_null(grad_bias));
+    return {grad_x, grad_weight, grad_bias};
+  };
+  return record(out, "batch_norm_relu", {x, weight, bias}, backward);
+}
+
+}  // namespace leuko
