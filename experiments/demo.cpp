@@ -5,6 +5,7 @@
 
 #include "engine/autograd.h"
 #include "engine/data/synthetic.h"
+#include "engine/metrics.h"
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lr_schedule.h"
@@ -27,17 +28,10 @@ struct DemoOptions {
 double test_accuracy(models::TinyCnn& net, const data::Batch& test) {
   NoGradGuard no_grad;
   net.eval();
-  const Tensor logits = net(test.images);
+  ConfusionMatrix confusion(5);
+  confusion.add(test.labels.to_vector_i64(), argmax_rows(net(test.images)));
   net.train();
-  const std::vector<float> values = logits.to_vector();
-  const std::vector<int64_t> labels = test.labels.to_vector_i64();
-  const int64_t k = logits.size(1);
-  int64_t correct = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const auto row = values.begin() + static_cast<int64_t>(i) * k;
-    correct += std::max_element(row, row + k) - row == labels[i];
-  }
-  return static_cast<double>(correct) / static_cast<double>(labels.size());
+  return classification_report(confusion).accuracy;
 }
 
 void run_demo(const DemoOptions& o) {
