@@ -24,17 +24,6 @@ Device select_device(const std::string& name) {
   return device;
 }
 
-void move_model(nn::Module& model, Device device) {
-  auto move = [device](const Tensor& t) {
-    if (t.device() == device) return;
-    const Tensor moved = t.to(device);
-    // Re-point the shared TensorImpl, so every handle on this tensor sees the new storage.
-    t.impl()->storage = moved.impl()->storage;
-    t.impl()->offset = moved.offset();
-    t.impl()->strides = moved.strides();
-  };
-  for (const auto& [name, tensor] : model.named_parameters()) move(tensor);
-  for (const auto& [name, tensor] : model.named_buffers()) move(tensor);
-}
+void move_model(nn::Module& model, Device device) { model.to(device); }
 
 }  // namespace leuko::cli

@@ -135,6 +135,23 @@ void Module::unfreeze() {
   pinned_eval_ = false;
 }
 
+// Re-points the shared TensorImpl at a copy on `device`, so every handle sees the move.
+static void move_in_place(const Tensor& t, Device device) {
+  if (t.device() == device) return;
+  const Tensor moved = t.to(device);
+  t.impl()->storage = moved.impl()->storage;
+  t.impl()->offset = moved.offset();
+  t.impl()->strides = moved.strides();
+}
+
+void Module::to(Device device) {
+  for (const auto& [name, t] : named_parameters()) {
+    move_in_place(t, device);
+    if (t.grad().defined()) move_in_place(t.grad(), device);
+  }
+  for (const auto& [name, t] : named_buffers()) move_in_place(t, device);
+}
+
 void Module::zero_grad() {
   for (const auto& [name, t] : named_parameters()) Tensor(t).zero_grad();
 }

@@ -50,6 +50,10 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
+  // Moves every parameter and buffer (and gradient) to `device` in place: the tensors keep
+  // their identity, so optimizers and other holders of them see the moved values.
+  void to(Device device);
+
   void zero_grad();
   void set_requires_grad(bool on);  // freeze (false) or unfreeze every parameter below
 

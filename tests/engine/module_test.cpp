@@ -140,3 +140,16 @@ TEST_CASE("load_state_dict copies by name, strict and non-strict, with clear err
                        Error);
   CHECK(target.first->weight.to_vector() == std::vector<float>{7, 7});  // untouched on failure
 }
+
+TEST_CASE("Module::to moves parameters and buffers in place, keeping their identity") {
+  Block block;
+  const Tensor weight = block.first->weight;
+  block.first->weight.fill_(3.0f);
+  block.to(Device::cuda_emu);
+  CHECK(weight.device() == Device::cuda_emu);  // the same handle sees the move
+  CHECK(block.second->count.device() == Device::cuda_emu);
+  CHECK(weight.to_vector() == std::vector<float>{3, 3});
+  block.to(Device::cpu);
+  CHECK(weight.device() == Device::cpu);
+  CHECK(weight.requires_grad());
+}
