@@ -1,5 +1,5 @@
 // Throughput of the memory-bound ops at the WBC net's activation sizes: batch norm
-// (training), ReLU, 2x2 max pooling and the residual add, forward and backward, in GB/s
+// (training), fused batch norm + ReLU, ReLU, 2x2 max pooling and the residual add, forward and backward, in GB/s
 // and as a fraction of the copy bandwidth measured in the same run. Bytes counted are the
 // least each pass must move (every input read once, every output written once), so a
 // fraction near 1 means the op is as fast as a copy of the same data.
@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
     const Tensor running_mean = zeros({c}), running_var = ones({c});
     report("batch_norm", shape,
            time_op([&] { return batch_norm(x, weight, bias, running_mean, running_var, true); },
+                   grad, {x, weight, bias}),
+           2 * bytes, 3 * bytes);
+    report("batch_norm_relu", shape,
+           time_op([&] { return batch_norm_relu(x, weight, bias, running_mean, running_var, true); },
                    grad, {x, weight, bias}),
            2 * bytes, 3 * bytes);
     report("relu", shape, time_op([&] { return relu(x); }, grad, {x}), 2 * bytes, 3 * bytes);
