@@ -3,13 +3,22 @@
 #include <string>
 
 #include "engine/autograd.h"
+#include "engine/cuda_options.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cuda/bias_grad.h"
 
 namespace leuko {
 
 static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
+
+// The same convolution as the GPU launchers describe it.
+static ConvProblem gpu_problem(const cpu::ConvGeometry& g, int64_t batch, int64_t out_channels) {
+  return {batch,    g.channels, g.height, g.width,    out_channels, g.kernel_h,   g.kernel_w,
+          g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, g.out_h,
+          g.out_w};
+}
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
               Size2 padding, Size2 dilation) {
@@ -57,15 +66,19 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   g.out_h = (g.height + 2 * padding.h - span_h) / stride.h + 1;
   g.out_w = (g.width + 2 * padding.w - span_w) / stride.w + 1;
 
-  require_cpu(x, "conv2d");
   const int64_t batch = x.size(0);
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor out = empty({batch, out_channels, g.out_h, g.out_w}, DType::f32, x.device());
-  cpu::conv2d_forward(input.data<float>(), filters.data<float>(),
-                      shift.defined() ? shift.data<float>() : nullptr, out.data<float>(), batch,
-                      out_channels, g);
+  const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
+  if (x.device() == Device::cpu) {
+    cpu::conv2d_forward(input.data<float>(), filters.data<float>(), bias_data, out.data<float>(),
+                        batch, out_channels, g);
+  } else {
+    gpu_conv2d_forward(x.device(), "conv2d", input.data<float>(), filters.data<float>(),
+                       bias_data, out.data<float>(), gpu_problem(g, batch, out_channels));
+  }
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -76,18 +89,37 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
                     grads[0] = empty(x.shape(), DType::f32, x.device());
-                    cpu::conv2d_backward_input(grad.data<float>(), filters.data<float>(),
-                                               grads[0].data<float>(), batch, out_channels, g);
+                    if (x.device() == Device::cpu) {
+                      cpu::conv2d_backward_input(grad.data<float>(), filters.data<float>(),
+                                                 grads[0].data<float>(), batch, out_channels, g);
+                    } else {
+                      gpu_conv2d_backward_input(x.device(), "conv2d", grad.data<float>(),
+                                                filters.data<float>(), nullptr,
+                                                grads[0].data<float>(),
+                                                gpu_problem(g, batch, out_channels));
+                    }
                   }
                   if (weight.requires_grad()) {
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    cpu::conv2d_backward_weight(grad.data<float>(), input.data<float>(),
-                                                grads[1].data<float>(), batch, out_channels, g);
+                    if (x.device() == Device::cpu) {
+                      cpu::conv2d_backward_weight(grad.data<float>(), input.data<float>(),
+                                                  grads[1].data<float>(), batch, out_channels, g);
+                    } else {
+                      gpu_conv2d_backward_weight(x.device(), "conv2d", grad.data<float>(),
+                                                 input.data<float>(), grads[1].data<float>(),
+                                                 gpu_problem(g, batch, out_channels));
+                    }
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    cpu::conv2d_backward_bias(grad.data<float>(), grads[2].data<float>(), batch,
-                                              out_channels, g.column_cols());
+                    if (x.device() == Device::cpu) {
+                      cpu::conv2d_backward_bias(grad.data<float>(), grads[2].data<float>(),
+                                                batch, out_channels, g.column_cols());
+                    } else {
+                      LEUKO_CUDA_DISPATCH(x.device(), "conv2d", channel_sums, grad.data<float>(),
+                                          grads[2].data<float>(), batch, out_channels,
+                                          g.column_cols());
+                    }
                   }
                   return grads;
                 });

@@ -3,13 +3,23 @@
 #include <string>
 
 #include "engine/autograd.h"
+#include "engine/cuda_options.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/conv_transpose2d.h"
+#include "kernels/cuda/bias_grad.h"
 
 namespace leuko {
 
 static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
+
+// The conv2d that maps y's grid back onto x's (g), as the GPU launchers describe it: its
+// output channels are this op's input channels.
+static ConvProblem gpu_problem(const cpu::ConvGeometry& g, int64_t batch, int64_t in_channels) {
+  return {batch,    g.channels, g.height, g.width,    in_channels,  g.kernel_h,   g.kernel_w,
+          g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, g.out_h,
+          g.out_w};
+}
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                         Size2 padding, Size2 output_padding, Size2 dilation) {
@@ -64,15 +74,19 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
               " is not positive (input ", to_string(x.shape()), ", kernel ", g.kernel_h, "x",
               g.kernel_w, ", stride ", pair_text(stride), ", padding ", pair_text(padding), ")");
 
-  require_cpu(x, op);
   const int64_t batch = x.size(0);
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor out = empty({batch, out_channels, g.height, g.width}, DType::f32, x.device());
-  cpu::conv_transpose2d_forward(input.data<float>(), filters.data<float>(),
-                                shift.defined() ? shift.data<float>() : nullptr,
-                                out.data<float>(), batch, in_channels, g);
+  const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
+  if (x.device() == Device::cpu) {
+    cpu::conv_transpose2d_forward(input.data<float>(), filters.data<float>(), bias_data,
+                                  out.data<float>(), batch, in_channels, g);
+  } else {  // conv2d's input gradient of x, plus the bias
+    gpu_conv2d_backward_input(x.device(), op, input.data<float>(), filters.data<float>(),
+                              bias_data, out.data<float>(), gpu_problem(g, batch, in_channels));
+  }
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -83,20 +97,41 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
                     grads[0] = empty(x.shape(), DType::f32, x.device());
-                    cpu::conv_transpose2d_backward_input(grad.data<float>(), filters.data<float>(),
-                                                         grads[0].data<float>(), batch,
-                                                         in_channels, g);
+                    if (x.device() == Device::cpu) {
+                      cpu::conv_transpose2d_backward_input(grad.data<float>(),
+                                                           filters.data<float>(),
+                                                           grads[0].data<float>(), batch,
+                                                           in_channels, g);
+                    } else {  // conv2d's forward of grad_y
+                      gpu_conv2d_forward(x.device(), "conv_transpose2d", grad.data<float>(),
+                                         filters.data<float>(), nullptr, grads[0].data<float>(),
+                                         gpu_problem(g, batch, in_channels));
+                    }
                   }
                   if (weight.requires_grad()) {
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    cpu::conv_transpose2d_backward_weight(grad.data<float>(), input.data<float>(),
-                                                          grads[1].data<float>(), batch,
-                                                          in_channels, g);
+                    if (x.device() == Device::cpu) {
+                      cpu::conv_transpose2d_backward_weight(grad.data<float>(),
+                                                            input.data<float>(),
+                                                            grads[1].data<float>(), batch,
+                                                            in_channels, g);
+                    } else {  // conv2d's weight gradient with x in the output's role
+                      gpu_conv2d_backward_weight(x.device(), "conv_transpose2d",
+                                                 input.data<float>(), grad.data<float>(),
+                                                 grads[1].data<float>(),
+                                                 gpu_problem(g, batch, in_channels));
+                    }
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    cpu::conv_transpose2d_backward_bias(grad.data<float>(),
-                                                        grads[2].data<float>(), batch, g);
+                    if (x.device() == Device::cpu) {
+                      cpu::conv_transpose2d_backward_bias(grad.data<float>(),
+                                                          grads[2].data<float>(), batch, g);
+                    } else {
+                      LEUKO_CUDA_DISPATCH(x.device(), "conv_transpose2d", channel_sums,
+                                          grad.data<float>(), grads[2].data<float>(), batch,
+                                          g.channels, g.height * g.width);
+                    }
                   }
                   return grads;
                 });

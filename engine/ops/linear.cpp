@@ -3,9 +3,11 @@
 // adds onto it (beta = 1), so it costs no second pass.
 //   dx = dy x W,   dW = dy^T x x,   db = column sums of dy
 #include "engine/autograd.h"
+#include "engine/cuda_options.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cuda/bias_grad.h"
 
 namespace leuko {
 
@@ -26,15 +28,20 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                 "] (one per output feature), got ", to_string(bias.shape()));
   }
 
-  require_cpu(x, "linear");
   const Tensor input = x.detach().contiguous(), w = weight.detach().contiguous();
   Tensor out = empty({rows, out_features}, DType::f32, x.device());
-  if (bias.defined()) {
-    const Tensor b = bias.detach().contiguous();
-    cpu::broadcast_rows(b.data<float>(), out.data<float>(), rows, out_features);
+  const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
+  if (x.device() == Device::cpu) {
+    if (bias.defined()) {
+      cpu::broadcast_rows(shift.data<float>(), out.data<float>(), rows, out_features);
+    }
+    cpu::gemm(false, true, rows, out_features, in, 1.0f, input.data<float>(), in,
+              w.data<float>(), in, bias.defined() ? 1.0f : 0.0f, out.data<float>(), out_features);
+  } else {  // the bias is added in the GEMM's epilogue
+    gpu_linear_forward(x.device(), input.data<float>(), w.data<float>(),
+                       bias.defined() ? shift.data<float>() : nullptr, out.data<float>(), rows,
+                       in, out_features);
   }
-  cpu::gemm(false, true, rows, out_features, in, 1.0f, input.data<float>(), in, w.data<float>(),
-            in, bias.defined() ? 1.0f : 0.0f, out.data<float>(), out_features);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -45,18 +52,37 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
                     grads[0] = empty(x.shape(), DType::f32, x.device());
-                    cpu::gemm(false, false, rows, in, out_features, 1.0f, grad.data<float>(),
-                              out_features, w.data<float>(), in, 0.0f, grads[0].data<float>(), in);
+                    if (x.device() == Device::cpu) {
+                      cpu::gemm(false, false, rows, in, out_features, 1.0f, grad.data<float>(),
+                                out_features, w.data<float>(), in, 0.0f, grads[0].data<float>(),
+                                in);
+                    } else {
+                      gpu_gemm(x.device(), "linear", false, false, 1, rows, in, out_features,
+                               1.0f, grad.data<float>(), out_features, 0, w.data<float>(), in, 0,
+                               0.0f, grads[0].data<float>(), in, 0);
+                    }
                   }
                   if (weight.requires_grad()) {
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    cpu::gemm(true, false, out_features, in, rows, 1.0f, grad.data<float>(),
-                              out_features, input.data<float>(), in, 0.0f,
-                              grads[1].data<float>(), in);
+                    if (x.device() == Device::cpu) {
+                      cpu::gemm(true, false, out_features, in, rows, 1.0f, grad.data<float>(),
+                                out_features, input.data<float>(), in, 0.0f,
+                                grads[1].data<float>(), in);
+                    } else {
+                      gpu_gemm(x.device(), "linear", true, false, 1, out_features, in, rows,
+                               1.0f, grad.data<float>(), out_features, 0, input.data<float>(),
+                               in, 0, 0.0f, grads[1].data<float>(), in, 0);
+                    }
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    cpu::sum_rows(grad.data<float>(), grads[2].data<float>(), rows, out_features);
+                    if (x.device() == Device::cpu) {
+                      cpu::sum_rows(grad.data<float>(), grads[2].data<float>(), rows,
+                                    out_features);
+                    } else {  // rows play the batch, each feature a channel of one position
+                      LEUKO_CUDA_DISPATCH(x.device(), "linear", channel_sums, grad.data<float>(),
+                                          grads[2].data<float>(), rows, out_features, 1);
+                    }
                   }
                   return grads;
                 });

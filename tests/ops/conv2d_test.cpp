@@ -1,8 +1,10 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "engine/dispatch.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "kernels/cuda/conv2d.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -191,4 +193,91 @@ TEST_CASE("conv2d rejects bad input with clear messages") {
                        doctest::Contains("conv2d: stride must be positive, got 0x0"), Error);
   CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 1, -1),
                        doctest::Contains("conv2d: padding must be >= 0, got -1x-1"), Error);
+}
+
+// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+
+// A copy of leaf `t` on `device`, requiring grad like t.
+static Tensor device_leaf(const Tensor& t, Device device) {
+  Tensor copy = t.detach().to(device);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+// conv2d forward and backward on the test device vs the CPU, from the same fresh random
+// inputs and output gradient. Device outputs start as NaN under the emulator, so an
+// element a kernel never writes fails. Tolerances: the device sums the C*kh*kw (forward),
+// O*kh*kw (input gradient) and N*out_h*out_w (weight and bias gradients) products in
+// another order than OpenBLAS, so results agree to float32 rounding of sums of ~30-130
+// terms of size ~1, not bit for bit.
+static void check_conv2d_device_matches_cpu(const Shape& x_shape, const Shape& w_shape,
+                                            bool with_bias, Size2 stride, Size2 padding,
+                                            Size2 dilation, uint64_t seed) {
+  Generator g(seed);
+  const Device device = testing::gpu_test_device();
+  Tensor x = random_input(x_shape, g), w = random_input(w_shape, g);
+  Tensor b = with_bias ? random_input({w_shape[0]}, g) : Tensor();
+  Tensor y = conv2d(x, w, b, stride, padding, dilation);
+  const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
+  y.backward(grad_y);
+
+  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+  Tensor y_d = conv2d(x_d, w_d, b_d, stride, padding, dilation);
+  REQUIRE(y_d.device() == device);
+  y_d.backward(grad_y.to(device));
+  check_close(y_d, y, 1e-4f, 1e-5f, "conv2d output");
+  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv2d input gradient");
+  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv2d weight gradient");
+  if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv2d bias gradient");
+}
+
+TEST_CASE("cuda-emu matches the CPU: conv2d forward and backward, padding, bias") {
+  // 126 output positions and 27 products per output: two column tiles and two K slices,
+  // both with tails.
+  check_conv2d_device_matches_cpu({2, 3, 9, 7}, {4, 3, 3, 3}, true, 1, 1, 1, 11);
+}
+
+TEST_CASE("cuda-emu matches the CPU: conv2d with stride 2, dilation, uneven padding") {
+  check_conv2d_device_matches_cpu({1, 3, 9, 7}, {5, 3, 3, 2}, false, {2, 2}, {1, 0}, {1, 2}, 12);
+  check_conv2d_device_matches_cpu({2, 2, 8, 9}, {3, 2, 2, 3}, true, {2, 3}, {0, 1}, 1, 13);
+}
+
+TEST_CASE("cuda-emu matches the CPU: conv2d 1x1 with more output channels than a tile") {
+  check_conv2d_device_matches_cpu({1, 5, 4, 3}, {70, 5, 1, 1}, true, 1, 0, 1, 14);
+}
+
+TEST_CASE("cuda-emu: fused conv + batch norm (inference) + ReLU matches the three ops on the CPU") {
+  Generator g(15);
+  const Device device = testing::gpu_test_device();
+  const Tensor x = uniform({2, 3, 7, 5}, -1.0f, 1.0f, g), w = uniform({6, 3, 3, 3}, -1.0f, 1.0f, g);
+  const Tensor bias = uniform({6}, -1.0f, 1.0f, g);
+  const Tensor gamma = uniform({6}, 0.5f, 1.5f, g), beta = uniform({6}, -0.5f, 0.5f, g);
+  const Tensor mean = uniform({6}, -0.5f, 0.5f, g), var = uniform({6}, 0.2f, 2.0f, g);
+  const float eps = 1e-5f;
+  const Tensor expected =
+      relu(batch_norm(conv2d(x, w, bias, 1, 1), gamma, beta, mean, var, false, 0.1f, eps));
+
+  const ConvProblem problem{2, 3, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 7, 5};
+  const Tensor x_d = x.to(device), w_d = w.to(device), bias_d = bias.to(device);
+  const Tensor gamma_d = gamma.to(device), beta_d = beta.to(device);
+  const Tensor mean_d = mean.to(device), var_d = var.to(device);
+  Tensor y_d = empty(expected.shape(), DType::f32, device);
+  LEUKO_CUDA_DISPATCH(device, "conv2d_bn_relu_inference", conv2d_bn_relu_inference,
+                      x_d.data<float>(), w_d.data<float>(), bias_d.data<float>(),
+                      gamma_d.data<float>(), beta_d.data<float>(), mean_d.data<float>(),
+                      var_d.data<float>(), eps, y_d.data<float>(), problem);
+  // Folding the scale into the weights rounds each product differently from normalizing
+  // the finished sum: agreement to a few float32 ulps of the 27-term sums.
+  check_close(y_d, expected, 1e-4f, 1e-5f, "conv + batch norm + relu");
+  int zeros_count = 0;
+  for (float v : y_d.to_vector()) zeros_count += v == 0.0f;
+  CHECK(zeros_count > 0);  // the ReLU did clip something
+}
+
+TEST_CASE("conv2d rejects tensors on different devices") {
+  const Tensor x = zeros({1, 2, 5, 5});
+  const Tensor w = zeros({3, 2, 3, 3}, DType::f32, Device::cuda_emu);
+  CHECK_THROWS_WITH_AS(conv2d(x, w), doctest::Contains("conv2d: tensors on different devices"),
+                       Error);
 }

@@ -1,0 +1,207 @@
+// The project's implicit-GEMM convolution. Each of the three convolution products is a
+// GEMM whose one operand is the im2col matrix of an image; instead of writing that matrix
+// out (kernel_h x kernel_w times the image), the GEMM's loader computes each element from
+// its (row, column) index when it stages a shared-memory slice (tiled_gemm.cuh: 64x64 tiles
+// per 16x16-thread block, K in slices of 16, 4x4 register blocks per thread). With
+// P = out_h * out_w positions and T = kernel_h * kernel_w taps:
+//
+//   forward          y[o, (n,p)]     = sum_(c,t)  W[o, (c,t)] * im2col(x)[(c,t), (n,p)]
+//                    M = O, N = batch * P, K = C * T; bias (+ ReLU) in the epilogue
+//   input gradient   dx[c, (n,h,w)]  = sum_(o,t)  W[o, c, t] * dy[n, o, tap t's output at (h,w)]
+//                    M = C, N = batch * H * W, K = O * T; an output position exists only where
+//                    the stride divides the offset, the other terms load as zeros
+//   weight gradient  dW[o, (c,t)]    = sum_(n,p)  dy[n, o, p] * im2col(x)[(c,t), (n,p)]
+//                    M = O, N = C * T, K = batch * P
+//
+// Each costs 2 * batch * O * C * T * P flops (the input gradient at stride s also multiplies
+// the zeros of the s x s positions no output reaches). Index arithmetic is 32-bit (far
+// cheaper than 64-bit division on a GPU); the launchers check the sizes fit.
+#include <stdexcept>
+#include <string>
+
+#include "kernels/cuda/common.cuh"
+#include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/tiled_gemm.cuh"
+
+namespace leuko::LEUKO_CUDA_NS {
+
+namespace {
+
+// The problem in 32-bit integers, for the kernels.
+struct ConvIndex {
+  int batch, channels, height, width, out_channels, kernel_h, kernel_w;
+  int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, out_h, out_w;
+
+  __device__ int taps() const { return kernel_h * kernel_w; }
+  __device__ int positions() const { return out_h * out_w; }
+};
+
+ConvIndex checked_index(const ConvProblem& p, const char* op) {
+  const int64_t largest[] = {p.batch * p.channels * p.height * p.width,
+                             p.batch * p.out_channels * p.out_h * p.out_w,
+                             p.out_channels * p.channels * p.kernel_h * p.kernel_w};
+  for (int64_t count : largest) {
+    if (count > INT32_MAX) throw std::runtime_error(std::string(op) + ": tensor above 2^31 elements");
+  }
+  auto i = [](int64_t v) { return static_cast<int>(v); };
+  return {i(p.batch),      i(p.channels),   i(p.height),     i(p.width),      i(p.out_channels),
+          i(p.kernel_h),   i(p.kernel_w),   i(p.stride_h),   i(p.stride_w),   i(p.pad_h),
+          i(p.pad_w),      i(p.dilation_h), i(p.dilation_w), i(p.out_h),      i(p.out_w)};
+}
+
+// The im2col element for channel c, tap t at output position p of image n: the input pixel
+// that tap sees there, 0 in the padding.
+__device__ float im2col_element(const ConvIndex& g, const float* x, int n, int c, int t, int p) {
+  const int i = t / g.kernel_w, j = t % g.kernel_w;
+  const int oh = p / g.out_w, ow = p % g.out_w;
+  const int ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+  const int iw = ow * g.stride_w - g.pad_w + j * g.dilation_w;
+  if (ih < 0 || ih >= g.height || iw < 0 || iw >= g.width) return 0.0f;
+  return x[((n * g.channels + c) * g.height + ih) * g.width + iw];
+}
+
+struct ForwardProblem {
+  int rows, cols, depth;
+  ConvIndex g;
+  const float* x;
+  const float* weight;
+  const float* bias;  // may be null
+  float* y;
+  bool apply_relu;
+
+  __device__ float a(int, int o, int k) const { return weight[o * depth + k]; }
+  __device__ float b(int, int k, int col) const {
+    const int positions = g.positions();
+    return im2col_element(g, x, col / positions, k / g.taps(), k % g.taps(), col % positions);
+  }
+  __device__ void store(int, int o, int col, float sum) const {
+    const int positions = g.positions();
+    const int n = col / positions, p = col % positions;
+    float value = bias != nullptr ? sum + bias[o] : sum;
+    if (apply_relu && value < 0.0f) value = 0.0f;  // NaN stays NaN, as in relu()
+    y[(n * g.out_channels + o) * positions + p] = value;
+  }
+};
+
+struct InputGradientProblem {
+  int rows, cols, depth;
+  ConvIndex g;
+  const float* grad_y;
+  const float* weight;
+  const float* bias;  // may be null
+  float* grad_x;
+
+  __device__ float a(int, int c, int k) const {
+    const int o = k / g.taps(), t = k % g.taps();
+    return weight[(o * g.channels + c) * g.taps() + t];
+  }
+  // dy at the output position whose tap t reads pixel (h, w), 0 where there is none.
+  __device__ float b(int, int k, int col) const {
+    const int pixels = g.height * g.width;
+    const int n = col / pixels, h = col % pixels / g.width, w = col % g.width;
+    const int o = k / g.taps(), t = k % g.taps();
+    const int i = t / g.kernel_w, j = t % g.kernel_w;
+    const int th = h + g.pad_h - i * g.dilation_h, tw = w + g.pad_w - j * g.dilation_w;
+    if (th < 0 || tw < 0 || th % g.stride_h != 0 || tw % g.stride_w != 0) return 0.0f;
+    const int oh = th / g.stride_h, ow = tw / g.stride_w;
+    if (oh >= g.out_h || ow >= g.out_w) return 0.0f;
+    return grad_y[((n * g.out_channels + o) * g.out_h + oh) * g.out_w + ow];
+  }
+  __device__ void store(int, int c, int col, float sum) const {
+    const int pixels = g.height * g.width;
+    const int n = col / pixels, pixel = col % pixels;
+    grad_x[(n * g.channels + c) * pixels + pixel] = bias != nullptr ? sum + bias[c] : sum;
+  }
+};
+
+struct WeightGradientProblem {
+  int rows, cols, depth;
+  ConvIndex g;
+  const float* grad_y;
+  const float* x;
+  float* grad_weight;
+
+  __device__ float a(int, int o, int k) const {
+    const int positions = g.positions();
+    return grad_y[(k / positions * g.out_channels + o) * positions + k % positions];
+  }
+  __device__ float b(int, int k, int col) const {
+    const int positions = g.positions();
+    return im2col_element(g, x, k / positions, col / g.taps(), col % g.taps(), k % positions);
+  }
+  __device__ void store(int, int o, int col, float sum) const {
+    grad_weight[o * cols + col] = sum;
+  }
+};
+
+// w' = weight * scale and b' = (bias - mean) * scale + bn_bias per output channel, with
+// scale = bn_weight / sqrt(var + eps); one thread per weight element, grid stride.
+__global__ void fold_batch_norm_kernel(const float* weight, const float* bias,
+                                       const float* bn_weight, const float* bn_bias,
+                                       const float* mean, const float* var, float eps,
+                                       int out_channels, int per_channel, float* folded_weight,
+                                       float* folded_bias) {
+  const int count = out_channels * per_channel;
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < count; e += gridDim.x * blockDim.x) {
+    const int o = e / per_channel;
+    const float scale = bn_weight[o] / sqrtf(var[o] + eps);
+    folded_weight[e] = weight[e] * scale;
+    if (e % per_channel == 0) {
+      const float shift = bias != nullptr ? bias[o] : 0.0f;
+      folded_bias[o] = (shift - mean[o]) * scale + bn_bias[o];
+    }
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
+                    const ConvProblem& problem, bool apply_relu) {
+  const ConvIndex g = checked_index(problem, "conv2d_forward");
+  const ForwardProblem p{g.out_channels, g.batch * g.out_h * g.out_w,
+                         g.channels * g.kernel_h * g.kernel_w, g, x, weight, bias, y, apply_relu};
+  launch_tiled_gemm(p, 1, "conv2d_forward");
+}
+
+void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
+                           float* grad_x, const ConvProblem& problem) {
+  const ConvIndex g = checked_index(problem, "conv2d_backward_input");
+  const InputGradientProblem p{g.channels, g.batch * g.height * g.width,
+                               g.out_channels * g.kernel_h * g.kernel_w, g, grad_y, weight,
+                               bias, grad_x};
+  launch_tiled_gemm(p, 1, "conv2d_backward_input");
+}
+
+void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
+                            const ConvProblem& problem) {
+  const ConvIndex g = checked_index(problem, "conv2d_backward_weight");
+  const WeightGradientProblem p{g.out_channels, g.channels * g.kernel_h * g.kernel_w,
+                                g.batch * g.out_h * g.out_w, g, grad_y, x, grad_weight};
+  launch_tiled_gemm(p, 1, "conv2d_backward_weight");
+}
+
+void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,
+                              const float* bn_weight, const float* bn_bias,
+                              const float* running_mean, const float* running_var, float eps,
+                              float* y, const ConvProblem& problem) {
+  const ConvIndex g = checked_index(problem, "conv2d_bn_relu_inference");
+  const int per_channel = g.channels * g.kernel_h * g.kernel_w;
+  const int count = g.out_channels * per_channel;
+  // One scratch block: the folded weights, then the folded bias.
+  float* folded = static_cast<float*>(device_malloc((count + g.out_channels) * sizeof(float)));
+  try {
+    const unsigned threads = 256;
+    leuko_launch(fold_batch_norm_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads),
+                 0, current_stream(), weight, bias, bn_weight, bn_bias, running_mean, running_var,
+                 eps, g.out_channels, per_channel, folded, folded + count);
+    check_launch("fold_batch_norm_kernel");
+    conv2d_forward(x, folded, folded + count, y, problem, true);
+  } catch (...) {
+    device_free(folded);
+    throw;
+  }
+  device_free(folded);
+}
+
+}  // namespace leuko::LEUKO_CUDA_NS

@@ -1,0 +1,44 @@
+// The project's implicit-GEMM convolution on the device (conv2d.cu): forward, input
+// gradient and weight gradient of a 2-D cross-correlation (PyTorch's conv2d) with stride,
+// padding and dilation, and the fused conv + batch-norm (inference) + ReLU forward.
+// Tensors are contiguous NCHW; weight is [out_channels, channels, kh, kw].
+// conv_transpose2d runs on the same three launchers with their roles swapped.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cuda/backends.h"
+
+namespace leuko {
+
+// One convolution: the input image grid, the kernel, and the output grid it produces.
+struct ConvProblem {
+  int64_t batch, channels, height, width;  // x [batch, channels, height, width]
+  int64_t out_channels, kernel_h, kernel_w;
+  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  int64_t out_h, out_w;  // y [batch, out_channels, out_h, out_w]
+};
+
+}  // namespace leuko
+
+LEUKO_CUDA_BACKENDS(
+  // y = conv(x, weight) + bias (bias may be null), then max(y, 0) where apply_relu.
+  void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
+                      const ConvProblem& problem, bool apply_relu);
+  // grad_x = the adjoint of the convolution applied to grad_y (overwrites grad_x), plus bias
+  // [channels] where not null: conv_transpose2d's forward is this call with its bias.
+  void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
+                             float* grad_x, const ConvProblem& problem);
+  // grad_weight [out_channels, channels, kh, kw] summed over the batch (overwrites it).
+  void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
+                              const ConvProblem& problem);
+  // Inference conv -> batch norm (running statistics) -> ReLU in one convolution pass: the
+  // normalization is folded into a scaled copy of the weights and a shifted bias
+  //   scale = bn_weight / sqrt(running_var + eps)
+  //   w' = weight * scale (per output channel),  b' = (bias - running_mean) * scale + bn_bias
+  // and bias + ReLU run in the convolution's epilogue. bias may be null.
+  void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,
+                                const float* bn_weight, const float* bn_bias,
+                                const float* running_mean, const float* running_var, float eps,
+                                float* y, const ConvProblem& problem);
+)
