@@ -6,6 +6,7 @@
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/ssim.h"
+#include "kernels/cuda/ssim.h"
 
 namespace leuko {
 
@@ -25,26 +26,41 @@ static Tensor ssim_op(const Tensor& x, const Tensor& y, float data_range, bool a
               ": images must be at least 11x11 for the 11-tap window, got ", height, "x", width);
   LEUKO_CHECK(data_range > 0.0f && std::isfinite(data_range), name,
               ": data_range must be positive and finite, got ", data_range);
-  require_cpu(x, name);
 
   const Tensor xc = x.detach().contiguous();
   const Tensor yc = y.detach().contiguous();
   const int64_t planes = x.size(0) * x.size(1);
-  const double mean = cpu::ssim_forward(xc.data<float>(), yc.data<float>(), planes, height,
-                                        width, data_range);
-  Tensor out = scalar(static_cast<float>(as_loss ? 1.0 - mean : mean));
+  const Device device = x.device();
+  Tensor out;
+  if (device == Device::cpu) {
+    const double mean = cpu::ssim_forward(xc.data<float>(), yc.data<float>(), planes, height,
+                                          width, data_range);
+    out = scalar(static_cast<float>(as_loss ? 1.0 - mean : mean));
+  } else {
+    out = empty({}, DType::f32, device);
+    LEUKO_CUDA_DISPATCH(device, name, ssim_forward, xc.data<float>(), yc.data<float>(), planes,
+                        height, width, data_range, as_loss, out.data<float>());
+  }
 
   const bool need_x = x.requires_grad(), need_y = y.requires_grad();
   const float sign = as_loss ? -1.0f : 1.0f;
   return record(out, name, {x, y},
-                [xc, yc, planes, height, width, data_range, need_x, need_y,
-                 sign](const Tensor& grad_out) -> std::vector<Tensor> {
-                  Tensor grad_x = need_x ? empty(xc.shape()) : Tensor();
-                  Tensor grad_y = need_y ? empty(yc.shape()) : Tensor();
-                  cpu::ssim_backward(xc.data<float>(), yc.data<float>(), planes, height, width,
-                                     data_range, sign * grad_out.item(),
-                                     need_x ? grad_x.data<float>() : nullptr,
-                                     need_y ? grad_y.data<float>() : nullptr);
+                [xc, yc, planes, height, width, data_range, need_x, need_y, sign, device,
+                 name](const Tensor& grad_out) -> std::vector<Tensor> {
+                  Tensor grad_x = need_x ? empty(xc.shape(), DType::f32, device) : Tensor();
+                  Tensor grad_y = need_y ? empty(yc.shape(), DType::f32, device) : Tensor();
+                  float* gx = need_x ? grad_x.data<float>() : nullptr;
+                  float* gy = need_y ? grad_y.data<float>() : nullptr;
+                  if (device == Device::cpu) {
+                    cpu::ssim_backward(xc.data<float>(), yc.data<float>(), planes, height,
+                                       width, data_range, sign * grad_out.item(), gx, gy);
+                  } else {
+                    // The kernel reads grad_out on the device: no copy to the host.
+                    const Tensor g = grad_out.contiguous();
+                    LEUKO_CUDA_DISPATCH(device, name, ssim_backward, xc.data<float>(),
+                                        yc.data<float>(), planes, height, width, data_range,
+                                        g.data<float>(), sign, gx, gy);
+                  }
                   return {grad_x, grad_y};
                 });
 }
