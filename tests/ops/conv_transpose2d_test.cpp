@@ -128,3 +128,62 @@ TEST_CASE("conv_transpose2d rejects bad input with clear messages") {
   CHECK_THROWS_WITH_AS(conv_transpose2d(zeros({2, 4, 5, 5}, DType::i64), zeros({4, 2, 3, 3})),
                        doctest::Contains("conv_transpose2d: input must be"), Error);
 }
+
+// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+
+// A copy of leaf `t` on `device`, requiring grad like t.
+static Tensor device_leaf(const Tensor& t, Device device) {
+  Tensor copy = t.detach().to(device);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+// conv_transpose2d forward and backward on the test device vs the CPU, from the same fresh
+// random inputs and output gradient (device outputs start as NaN under the emulator, so an
+// unwritten element fails). Tolerances: the device adds the C_in*kh*kw (forward, which is
+// conv2d's input gradient), C_out*kh*kw (input gradient) and N*H*W (weight and bias
+// gradients) products in another order than OpenBLAS: float32 rounding of sums of tens
+// to hundreds of terms of size ~1.
+static void check_transpose_device_matches_cpu(const Shape& x_shape, const Shape& w_shape,
+                                               bool with_bias, Size2 stride, Size2 padding,
+                                               Size2 output_padding, Size2 dilation,
+                                               uint64_t seed) {
+  Generator g(seed);
+  const Device device = testing::gpu_test_device();
+  Tensor x = random_input(x_shape, g), w = random_input(w_shape, g);
+  Tensor b = with_bias ? random_input({w_shape[1]}, g) : Tensor();
+  Tensor y = conv_transpose2d(x, w, b, stride, padding, output_padding, dilation);
+  const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
+  y.backward(grad_y);
+
+  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+  Tensor y_d = conv_transpose2d(x_d, w_d, b_d, stride, padding, output_padding, dilation);
+  REQUIRE(y_d.device() == device);
+  y_d.backward(grad_y.to(device));
+  check_close(y_d, y, 1e-4f, 1e-5f, "conv_transpose2d output");
+  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv_transpose2d input gradient");
+  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv_transpose2d weight gradient");
+  if (with_bias) {
+    check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv_transpose2d bias gradient");
+  }
+}
+
+TEST_CASE("cuda-emu matches the CPU: conv_transpose2d, stride 2, padding, output_padding, bias") {
+  // y is [2, 4, 10, 8]: 160 pixels, three column tiles of the GEMM with a tail.
+  check_transpose_device_matches_cpu({2, 3, 5, 4}, {3, 4, 3, 3}, true, 2, 1, 1, 1, 21);
+}
+
+TEST_CASE("cuda-emu matches the CPU: conv_transpose2d with dilation, uneven stride, batch 1") {
+  check_transpose_device_matches_cpu({1, 2, 4, 3}, {2, 3, 2, 3}, false, {1, 2}, {0, 1}, 0,
+                                     {2, 1}, 22);
+  // output_padding below the dilation (not the stride): a grid cuDNN cannot describe.
+  check_transpose_device_matches_cpu({1, 2, 3, 4}, {2, 2, 3, 3}, true, 1, 0, {1, 0}, {2, 1}, 23);
+}
+
+TEST_CASE("conv_transpose2d rejects tensors on different devices") {
+  const Tensor x = zeros({1, 2, 5, 5}, DType::f32, Device::cuda_emu);
+  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({2, 3, 3, 3})),
+                       doctest::Contains("conv_transpose2d: tensors on different devices"),
+                       Error);
+}

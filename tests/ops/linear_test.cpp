@@ -84,3 +84,49 @@ TEST_CASE("linear rejects bad input with clear messages") {
   CHECK_THROWS_WITH_AS(linear(zeros({2, 4}, DType::i64), zeros({3, 4})),
                        doctest::Contains("linear: input must be"), Error);
 }
+
+// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+
+// A copy of leaf `t` on `device`, requiring grad like t.
+static Tensor device_leaf(const Tensor& t, Device device) {
+  Tensor copy = t.detach().to(device);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+// linear forward and its gradients on the test device vs the CPU (device outputs start as
+// NaN under the emulator, so an unwritten element fails). Tolerance: the device sums the
+// products in another order than OpenBLAS (float32 rounding of sums of up to 70 terms).
+static void check_linear_device_matches_cpu(int64_t rows, int64_t in, int64_t out,
+                                            bool with_bias, uint64_t seed) {
+  Generator g(seed);
+  const Device device = testing::gpu_test_device();
+  Tensor x = random_input({rows, in}, g), w = random_input({out, in}, g);
+  Tensor b = with_bias ? random_input({out}, g) : Tensor();
+  Tensor y = linear(x, w, b);
+  const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
+  y.backward(grad_y);
+
+  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+  Tensor y_d = linear(x_d, w_d, b_d);
+  REQUIRE(y_d.device() == device);
+  y_d.backward(grad_y.to(device));
+  check_close(y_d, y, 1e-4f, 1e-5f, "linear output");
+  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "linear input gradient");
+  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-5f, "linear weight gradient");
+  if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "linear bias gradient");
+}
+
+TEST_CASE("cuda-emu matches the CPU: linear with bias, more features than a tile") {
+  check_linear_device_matches_cpu(5, 37, 70, true, 41);
+}
+
+TEST_CASE("cuda-emu matches the CPU: linear without bias, batch 1") {
+  check_linear_device_matches_cpu(1, 8, 3, false, 42);
+}
+
+TEST_CASE("linear rejects tensors on different devices") {
+  CHECK_THROWS_WITH_AS(linear(zeros({2, 3}, DType::f32, Device::cuda_emu), zeros({4, 3})),
+                       doctest::Contains("linear: tensors on different devices"), Error);
+}

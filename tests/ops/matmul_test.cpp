@@ -101,3 +101,50 @@ TEST_CASE("matmul rejects bad input with clear messages naming both shapes") {
   CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}, DType::i64), zeros({3, 2})),
                        doctest::Contains("matmul: first operand must be"), Error);
 }
+
+// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+
+// A copy of leaf `t` on `device`, requiring grad like t.
+static Tensor device_leaf(const Tensor& t, Device device) {
+  Tensor copy = t.detach().to(device);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+// matmul forward and both gradients on the test device vs the CPU (device outputs start as
+// NaN under the emulator, so an unwritten element fails). Tolerance: the tiled GEMM sums
+// the k products in another order than OpenBLAS; float32 rounding of sums of up to 70
+// terms of size ~1.
+static void check_matmul_device_matches_cpu(const Shape& a_shape, const Shape& b_shape,
+                                            uint64_t seed) {
+  Generator g(seed);
+  const Device device = testing::gpu_test_device();
+  Tensor a = random_input(a_shape, g), b = random_input(b_shape, g);
+  Tensor c = matmul(a, b);
+  const Tensor grad_c = uniform(c.shape(), -1.0f, 1.0f, g);
+  c.backward(grad_c);
+
+  Tensor a_d = device_leaf(a, device), b_d = device_leaf(b, device);
+  Tensor c_d = matmul(a_d, b_d);
+  REQUIRE(c_d.device() == device);
+  c_d.backward(grad_c.to(device));
+  check_close(c_d, c, 1e-4f, 1e-5f, "matmul output");
+  check_close(a_d.grad(), a.grad(), 1e-4f, 1e-5f, "matmul gradient of a");
+  check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "matmul gradient of b");
+}
+
+TEST_CASE("cuda-emu matches the CPU: matmul with tails in M, N and K") {
+  // 67 x 70 spans 2 x 2 tiles of 64 with tails; k = 33 is three K slices of 16.
+  check_matmul_device_matches_cpu({67, 33}, {33, 70}, 31);
+  check_matmul_device_matches_cpu({1, 5}, {5, 1}, 32);
+}
+
+TEST_CASE("cuda-emu matches the CPU: batched matmul, batch 1 and 3") {
+  check_matmul_device_matches_cpu({3, 5, 17}, {3, 17, 9}, 33);
+  check_matmul_device_matches_cpu({1, 7, 2}, {1, 2, 11}, 34);
+}
+
+TEST_CASE("matmul rejects tensors on different devices") {
+  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}), zeros({3, 2}, DType::f32, Device::cuda_emu)),
+                       doctest::Contains("matmul: tensors on different devices"), Error);
+}
