@@ -6,6 +6,7 @@
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/batch_norm.h"
+#include "kernels/cuda/batch_norm.h"
 
 namespace leuko {
 
@@ -41,7 +42,6 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   LEUKO_CHECK(
       !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
       "batch_norm: running buffers must be contiguous (they are updated in place)");
-  require_cpu(x, "batch_norm");
 
   const bool batch_stats = training || !running_mean.defined();
   LEUKO_CHECK(!batch_stats || N * S > 1,
@@ -56,18 +56,41 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   Tensor inv_std = empty({C}, DType::f32, x.device());
   if (batch_stats) {
     Tensor variance = empty({C}, DType::f32, x.device());
-    cpu::batch_norm_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
-                                        data_or_null(b), eps, out.data<float>(), mean.data<float>(),
-                                        variance.data<float>(), inv_std.data<float>());
+    if (x.device() == Device::cpu) {
+      cpu::batch_norm_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
+                                          data_or_null(b), eps, out.data<float>(),
+                                          mean.data<float>(), variance.data<float>(),
+                                          inv_std.data<float>());
+    } else {
+      LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_batch_stats,
+                          input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps,
+                          out.data<float>(), mean.data<float>(), variance.data<float>(),
+                          inv_std.data<float>());
+    }
     if (running_mean.defined()) {
-      cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S, momentum,
-                                     running_mean.data<float>(), running_var.data<float>());
+      if (x.device() == Device::cpu) {
+        cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S,
+                                       momentum, running_mean.data<float>(),
+                                       running_var.data<float>());
+      } else {
+        LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_update_running,
+                            mean.data<float>(), variance.data<float>(), C, N * S, momentum,
+                            running_mean.data<float>(), running_var.data<float>());
+      }
     }
   } else {
     mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
-    cpu::batch_norm_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
-                                        running_var.data<float>(), data_or_null(w), data_or_null(b),
-                                        eps, out.data<float>(), inv_std.data<float>());
+    if (x.device() == Device::cpu) {
+      cpu::batch_norm_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
+                                          running_var.data<float>(), data_or_null(w),
+                                          data_or_null(b), eps, out.data<float>(),
+                                          inv_std.data<float>());
+    } else {
+      LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_fixed_stats,
+                          input.data<float>(), N, C, S, mean.data<float>(),
+                          running_var.data<float>(), data_or_null(w), data_or_null(b), eps,
+                          out.data<float>(), inv_std.data<float>());
+    }
   }
 
   // Which gradients are wanted is known now: the closure keeps flags, not the inputs.
@@ -79,10 +102,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
     Tensor grad_x = want_x ? empty_like(input) : Tensor();
     Tensor grad_weight = want_weight ? empty({C}, DType::f32, input.device()) : Tensor();
     Tensor grad_bias = want_bias ? empty({C}, DType::f32, input.device()) : Tensor();
-    cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(),
-                             inv_std.data<float>(), data_or_null(w), batch_stats,
-                             data_or_null(grad_x), data_or_null(grad_weight),
-                             data_or_null(grad_bias));
+    if (input.device() == Device::cpu) {
+      cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(),
+                               inv_std.data<float>(), data_or_null(w), batch_stats,
+                               data_or_null(grad_x), data_or_null(grad_weight),
+                               data_or_null(grad_bias));
+    } else {
+      LEUKO_CUDA_DISPATCH(input.device(), "batch_norm", batch_norm_backward, g.data<float>(),
+                          input.data<float>(), N, C, S, mean.data<float>(), inv_std.data<float>(),
+                          data_or_null(w), batch_stats, data_or_null(grad_x),
+                          data_or_null(grad_weight), data_or_null(grad_bias));
+    }
     return {grad_x, grad_weight, grad_bias};
   };
   return record(out, "batch_norm", {x, weight, bias}, backward);

@@ -166,3 +166,72 @@ TEST_CASE("bad input is a clear error") {
   CHECK(batch_norm(zeros({1, 2, 2, 1}), Tensor(), Tensor(), Tensor(), Tensor(), true).shape() ==
         Shape{1, 2, 2, 1});
 }
+
+// A copy of a CPU tensor on the emulated CUDA device, as a fresh leaf when it had a gradient.
+static Tensor on_cuda_emu(const Tensor& t) {
+  if (!t.defined()) return Tensor();
+  Tensor copy = t.detach().to(Device::cuda_emu);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+TEST_CASE("cuda-emu matches the CPU: forward, gradients and running buffers") {
+  Generator g(14);
+  // Channel sizes m = N*S below, above and not a multiple of the block (up to 256 threads),
+  // batch 1, 2-D input with S = 1, and a mean far from 0 (the kernel's shifted sums).
+  struct Case {
+    Shape shape;
+    float offset;
+  };
+  for (const Case& c : {Case{{2, 3, 5, 7}, 0.0f}, Case{{1, 4, 3, 3}, 0.0f},
+                        Case{{2, 2, 13, 11}, 20.0f}, Case{{300, 3}, 0.0f}, Case{{33, 5}, -8.0f}}) {
+    for (const bool training : {true, false}) {
+      for (const bool affine : {true, false}) {
+        CAPTURE(to_string(c.shape));
+        CAPTURE(training);
+        CAPTURE(affine);
+        BatchNormInputs cpu = make_inputs(c.shape, g);
+        cpu.x = random_input(c.shape, g, c.offset - 1.0f, c.offset + 2.0f);
+        if (!affine) cpu.weight = cpu.bias = Tensor();
+        BatchNormInputs emu{on_cuda_emu(cpu.x), on_cuda_emu(cpu.weight), on_cuda_emu(cpu.bias),
+                            on_cuda_emu(cpu.running_mean), on_cuda_emu(cpu.running_var)};
+        const Tensor grad_y = uniform(c.shape, -1.0f, 1.0f, g);
+
+        Tensor y_cpu = batch_norm(cpu.x, cpu.weight, cpu.bias, cpu.running_mean, cpu.running_var,
+                                  training, 0.1f, 1e-5f);
+        Tensor y_emu = batch_norm(emu.x, emu.weight, emu.bias, emu.running_mean, emu.running_var,
+                                  training, 0.1f, 1e-5f);
+        REQUIRE(y_emu.device() == Device::cuda_emu);
+        y_cpu.backward(grad_y);
+        y_emu.backward(grad_y.to(Device::cuda_emu));
+
+        // The kernels sum a channel in float, shifted by its first value and in a tree
+        // order; the CPU sums in double. Outputs are O(1): 1e-5 relative and absolute.
+        check_close(y_emu, y_cpu, 1e-5f, 1e-5f, "y");
+        check_close(emu.running_mean, cpu.running_mean, 1e-5f, 1e-5f, "running_mean");
+        check_close(emu.running_var, cpu.running_var, 1e-5f, 1e-5f, "running_var");
+        // Gradients: the closed form subtracts channel sums (of up to 900 products here) from
+        // m * dy, so float rounding of those sums shows at ~1e-5 of their size: looser.
+        check_close(emu.x.grad(), cpu.x.grad(), 1e-4f, 1e-4f, "grad_x");
+        if (affine) {
+          check_close(emu.weight.grad(), cpu.weight.grad(), 1e-4f, 1e-4f, "grad_weight");
+          check_close(emu.bias.grad(), cpu.bias.grad(), 1e-4f, 1e-4f, "grad_bias");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("cuda-emu: a strided input, and tensors on different devices are a clear error") {
+  Generator g(15);
+  Tensor base = uniform({3, 4, 5, 2}, -1.0f, 1.0f, g);
+  Tensor x = base.to(Device::cuda_emu).transpose(1, 3);  // [3, 2, 5, 4], strided
+  REQUIRE_FALSE(x.is_contiguous());
+  check_close(batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true),
+              batch_norm(base.transpose(1, 3), Tensor(), Tensor(), Tensor(), Tensor(), true), 1e-5f,
+              1e-5f, "strided on cuda-emu vs the CPU");
+  CHECK_THROWS_WITH_AS(
+      batch_norm(zeros({2, 3, 4, 4}, DType::f32, Device::cuda_emu), ones({3}), Tensor(), Tensor(),
+                 Tensor(), true),
+      doctest::Contains("batch_norm: tensors on different devices (cpu and cuda-emu)"), Error);
+}
