@@ -4,6 +4,7 @@
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cuda/pool.h"
 
 namespace leuko {
 
@@ -46,7 +47,6 @@ static cpu::Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, 
   LEUKO_CHECK(s.out_h >= 1 && s.out_w >= 1, op, ": kernel (", kernel.h, ", ", kernel.w,
               ") is larger than the padded input: input ", to_string(x.shape()), " with padding (",
               padding.h, ", ", padding.w, ") gives output size ", s.out_h, "x", s.out_w);
-  require_cpu(x, op);
   return s;
 }
 
@@ -56,14 +56,25 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   const Shape out_shape{x.size(0), x.size(1), s.out_h, s.out_w};
   Tensor out = empty(out_shape, DType::f32, x.device());
   Tensor indices = empty(out_shape, DType::i64, x.device());
-  cpu::max_pool2d_forward(input.data<float>(), s, out.data<float>(), indices.data<int64_t>());
+  if (x.device() == Device::cpu) {
+    cpu::max_pool2d_forward(input.data<float>(), s, out.data<float>(), indices.data<int64_t>());
+  } else {
+    LEUKO_CUDA_DISPATCH(x.device(), "max_pool2d", max_pool2d_forward, input.data<float>(), s,
+                        out.data<float>(), indices.data<int64_t>());
+  }
   const Shape in_shape = x.shape();
   return record(out, "max_pool2d", {x},
                 [s, indices, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  cpu::max_pool2d_backward(g.data<float>(), indices.data<int64_t>(), s,
-                                           grad_x.data<float>());
+                  if (g.device() == Device::cpu) {
+                    cpu::max_pool2d_backward(g.data<float>(), indices.data<int64_t>(), s,
+                                             grad_x.data<float>());
+                  } else {
+                    LEUKO_CUDA_DISPATCH(g.device(), "max_pool2d", max_pool2d_backward,
+                                        g.data<float>(), indices.data<int64_t>(), s,
+                                        grad_x.data<float>());
+                  }
                   return {grad_x};
                 });
 }
@@ -73,14 +84,25 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   const cpu::Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "avg_pool2d");
   const Tensor input = x.contiguous();
   Tensor out = empty({x.size(0), x.size(1), s.out_h, s.out_w}, DType::f32, x.device());
-  cpu::avg_pool2d_forward(input.data<float>(), s, count_include_pad, out.data<float>());
+  if (x.device() == Device::cpu) {
+    cpu::avg_pool2d_forward(input.data<float>(), s, count_include_pad, out.data<float>());
+  } else {
+    LEUKO_CUDA_DISPATCH(x.device(), "avg_pool2d", avg_pool2d_forward, input.data<float>(), s,
+                        count_include_pad, out.data<float>());
+  }
   const Shape in_shape = x.shape();
   return record(out, "avg_pool2d", {x},
                 [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad,
-                                           grad_x.data<float>());
+                  if (g.device() == Device::cpu) {
+                    cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad,
+                                             grad_x.data<float>());
+                  } else {
+                    LEUKO_CUDA_DISPATCH(g.device(), "avg_pool2d", avg_pool2d_backward,
+                                        g.data<float>(), s, count_include_pad,
+                                        grad_x.data<float>());
+                  }
                   return {grad_x};
                 });
 }
@@ -90,18 +112,28 @@ Tensor global_avg_pool(const Tensor& x) {
   check_dim(x, 4, "global_avg_pool", "input [N, C, H, W]");
   LEUKO_CHECK(x.size(2) * x.size(3) > 0, "global_avg_pool: input has an empty plane, shape ",
               to_string(x.shape()));
-  require_cpu(x, "global_avg_pool");
   const int64_t planes = x.size(0) * x.size(1), plane_size = x.size(2) * x.size(3);
   const Tensor input = x.contiguous();
   Tensor out = empty({x.size(0), x.size(1), 1, 1}, DType::f32, x.device());
-  cpu::global_avg_pool_forward(input.data<float>(), planes, plane_size, out.data<float>());
+  if (x.device() == Device::cpu) {
+    cpu::global_avg_pool_forward(input.data<float>(), planes, plane_size, out.data<float>());
+  } else {
+    LEUKO_CUDA_DISPATCH(x.device(), "global_avg_pool", global_avg_pool_forward,
+                        input.data<float>(), planes, plane_size, out.data<float>());
+  }
   const Shape in_shape = x.shape();
   return record(out, "global_avg_pool", {x},
                 [planes, plane_size, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  cpu::global_avg_pool_backward(g.data<float>(), planes, plane_size,
-                                                grad_x.data<float>());
+                  if (g.device() == Device::cpu) {
+                    cpu::global_avg_pool_backward(g.data<float>(), planes, plane_size,
+                                                  grad_x.data<float>());
+                  } else {
+                    LEUKO_CUDA_DISPATCH(g.device(), "global_avg_pool", global_avg_pool_backward,
+                                        g.data<float>(), planes, plane_size,
+                                        grad_x.data<float>());
+                  }
                   return {grad_x};
                 });
 }
