@@ -11,11 +11,16 @@
 //                    M = C, N = batch * H * W, K = O * T; an output position exists only where
 //                    the stride divides the offset, the other terms load as zeros
 //   weight gradient  dW[o, (c,t)]    = sum_(n,p)  dy[n, o, p] * im2col(x)[(c,t), (n,p)]
-//                    M = O, N = C * T, K = batch * P
+//                    M = O, N = C * T, K = batch * P, split in chunks over blockIdx.z
+//                    (split-K): K is long and M x N can be a single tile (a 3-channel stem:
+//                    32 x 27), which would leave all but one multiprocessor idle. Each chunk
+//                    writes its partial sums to a scratch slab and a second kernel adds the
+//                    slabs in a fixed order (reproducible; no atomics).
 //
 // Each costs 2 * batch * O * C * T * P flops (the input gradient at stride s also multiplies
 // the zeros of the s x s positions no output reaches). Index arithmetic is 32-bit (far
 // cheaper than 64-bit division on a GPU); the launchers check the sizes fit.
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -115,25 +120,41 @@ struct InputGradientProblem {
   }
 };
 
+// Chunk z of K covers k in [z * depth, (z + 1) * depth) of the full K = batch * P.
 struct WeightGradientProblem {
-  int rows, cols, depth;
+  int rows, cols, depth, full_depth;
   ConvIndex g;
   const float* grad_y;
   const float* x;
-  float* grad_weight;
+  float* partial;  // [splits, O, C * T]; the gradient itself when K is not split
 
-  __device__ float a(int, int o, int k) const {
-    const int positions = g.positions();
-    return grad_y[(k / positions * g.out_channels + o) * positions + k % positions];
+  __device__ float a(int z, int o, int k) const {
+    const int positions = g.positions(), full_k = z * depth + k;
+    if (full_k >= full_depth) return 0.0f;  // the last chunk's tail
+    return grad_y[(full_k / positions * g.out_channels + o) * positions + full_k % positions];
   }
-  __device__ float b(int, int k, int col) const {
-    const int positions = g.positions();
-    return im2col_element(g, x, k / positions, col / g.taps(), col % g.taps(), k % positions);
+  __device__ float b(int z, int k, int col) const {
+    const int positions = g.positions(), full_k = z * depth + k;
+    if (full_k >= full_depth) return 0.0f;
+    return im2col_element(g, x, full_k / positions, col / g.taps(), col % g.taps(),
+                          full_k % positions);
   }
-  __device__ void store(int, int o, int col, float sum) const {
-    grad_weight[o * cols + col] = sum;
+  __device__ void store(int z, int o, int col, float sum) const {
+    partial[(z * rows + o) * cols + col] = sum;
   }
 };
+
+constexpr int kTargetBlocks = 256;   // enough blocks to fill a large GPU
+constexpr int kMinSplitDepth = 512;  // below this, partial-sum traffic outweighs the gain
+
+// out[e] = sum over z < splits of partial[z][e], in order of z; one thread per element.
+__global__ void sum_splits_kernel(const float* partial, float* out, int splits, int count) {
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < count; e += gridDim.x * blockDim.x) {
+    float sum = 0.0f;
+    for (int z = 0; z < splits; ++z) sum += partial[z * count + e];
+    out[e] = sum;
+  }
+}
 
 // w' = weight * scale and b' = (bias - mean) * scale + bn_bias per output channel, with
 // scale = bn_weight / sqrt(var + eps); one thread per weight element, grid stride.
@@ -176,9 +197,35 @@ void conv2d_backward_input(const float* grad_y, const float* weight, const float
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
                             const ConvProblem& problem) {
   const ConvIndex g = checked_index(problem, "conv2d_backward_weight");
-  const WeightGradientProblem p{g.out_channels, g.channels * g.kernel_h * g.kernel_w,
-                                g.batch * g.out_h * g.out_w, g, grad_y, x, grad_weight};
-  launch_tiled_gemm(p, 1, "conv2d_backward_weight");
+  const int rows = g.out_channels, cols = g.channels * g.kernel_h * g.kernel_w;
+  const int count = rows * cols, full_depth = g.batch * g.out_h * g.out_w;
+  if (count == 0) return;
+  // As many chunks as fill the GPU, each at least kMinSplitDepth long, with a scratch slab
+  // that 32-bit indices can address.
+  const int tiles = ((rows + kGemmTile - 1) / kGemmTile) * ((cols + kGemmTile - 1) / kGemmTile);
+  int splits = std::min({(kTargetBlocks + tiles - 1) / tiles, full_depth / kMinSplitDepth,
+                         INT32_MAX / count});
+  splits = std::max(splits, 1);
+  const int depth = (full_depth + splits - 1) / splits;
+  splits = depth > 0 ? (full_depth + depth - 1) / depth : 1;  // no empty chunk at the end
+  if (splits == 1) {
+    const WeightGradientProblem p{rows, cols, full_depth, full_depth, g, grad_y, x, grad_weight};
+    launch_tiled_gemm(p, 1, "conv2d_backward_weight");
+    return;
+  }
+  float* partial = static_cast<float*>(device_malloc(std::size_t(splits) * count * sizeof(float)));
+  try {
+    const WeightGradientProblem p{rows, cols, depth, full_depth, g, grad_y, x, partial};
+    launch_tiled_gemm(p, splits, "conv2d_backward_weight");
+    const unsigned threads = 256;
+    leuko_launch(sum_splits_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads), 0,
+                 current_stream(), partial, grad_weight, splits, count);
+    check_launch("sum_splits_kernel");
+  } catch (...) {
+    device_free(partial);
+    throw;
+  }
+  device_free(partial);
 }
 
 void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,

@@ -247,6 +247,11 @@ TEST_CASE("cuda-emu matches the CPU: conv2d 1x1 with more output channels than a
   check_conv2d_device_matches_cpu({1, 5, 4, 3}, {70, 5, 1, 1}, true, 1, 0, 1, 14);
 }
 
+TEST_CASE("cuda-emu matches the CPU: conv2d weight gradient split over the batch x positions") {
+  // 2 x 24 x 22 = 1056 products per weight gradient element: two chunks of split-K.
+  check_conv2d_device_matches_cpu({2, 2, 24, 22}, {3, 2, 3, 3}, true, 1, 1, 1, 16);
+}
+
 TEST_CASE("cuda-emu: fused conv + batch norm (inference) + ReLU matches the three ops on the CPU") {
   Generator g(15);
   const Device device = testing::gpu_test_device();
