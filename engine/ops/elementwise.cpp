@@ -1,10 +1,12 @@
 // add, sub, mul, div with NumPy broadcasting, and the scalar forms. Broadcasting is done by
 // strides (0 along broadcast dims), so no expanded copy of the smaller operand is made;
 // backward sums each gradient back to its operand's shape.
+#include "kernels/cpu/elementwise.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/elementwise.h"
+#include "kernels/cuda/elementwise.h"
 
 namespace leuko {
 
@@ -18,16 +20,36 @@ static Shape broadcast_strides(const Tensor& t, const Shape& out) {
   return strides;
 }
 
+// The CUDA launcher names the operator by its symbol.
+static char symbol(cpu::BinaryOp op) {
+  switch (op) {
+    case cpu::BinaryOp::add:
+      return '+';
+    case cpu::BinaryOp::sub:
+      return '-';
+    case cpu::BinaryOp::mul:
+      return '*';
+    case cpu::BinaryOp::div:
+      return '/';
+  }
+  return '?';
+}
+
 static Tensor binary(cpu::BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   check_dtype(a, DType::f32, name, "first operand");
   check_dtype(b, DType::f32, name, "second operand");
   check_same_device(a, b, name);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = empty(shape, DType::f32, a.device());
-  require_cpu(a, name);
   const Shape as = broadcast_strides(a, shape), bs = broadcast_strides(b, shape);
-  cpu::binary_forward(op, a.data<float>(), as.data(), b.data<float>(), bs.data(),
-                      out.data<float>(), shape.data(), static_cast<int>(shape.size()));
+  if (a.device() == Device::cpu) {
+    cpu::binary_forward(op, a.data<float>(), as.data(), b.data<float>(), bs.data(),
+                        out.data<float>(), shape.data(), static_cast<int>(shape.size()));
+  } else {
+    LEUKO_CUDA_DISPATCH(a.device(), name, binary_forward, symbol(op), a.data<float>(), as.data(),
+                        b.data<float>(), bs.data(), out.data<float>(), shape.data(),
+                        static_cast<int>(shape.size()));
+  }
   return out;
 }
 
@@ -67,10 +89,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 static Tensor affine(const Tensor& x, float scale, float shift, const char* name) {
   check_dtype(x, DType::f32, name, "input");
-  require_cpu(x, name);
   const Tensor input = x.contiguous();
   Tensor out = empty(x.shape(), DType::f32, x.device());
-  cpu::affine_forward(input.data<float>(), out.data<float>(), x.numel(), scale, shift);
+  if (x.device() == Device::cpu) {
+    cpu::affine_forward(input.data<float>(), out.data<float>(), x.numel(), scale, shift);
+  } else {
+    LEUKO_CUDA_DISPATCH(x.device(), name, affine_forward, input.data<float>(), out.data<float>(),
+                        x.numel(), scale, shift);
+  }
   return out;
 }
 

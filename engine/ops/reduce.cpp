@@ -1,10 +1,12 @@
 // sum and mean over all elements or chosen dims; backward broadcasts the gradient back.
+#include "kernels/cpu/reduce.h"
+
 #include <algorithm>
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/reduce.h"
+#include "kernels/cuda/reduce.h"
 
 namespace leuko {
 
@@ -27,7 +29,6 @@ static std::vector<int64_t> normalized_dims(const Tensor& x, std::vector<int64_t
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& requested, bool keepdim) {
   check_dtype(x, DType::f32, "sum", "input");
-  require_cpu(x, "sum");
   const std::vector<int64_t> dims = normalized_dims(x, requested, "sum");
   Shape kept = x.shape();
   for (int64_t d : dims) kept[d] = 1;
@@ -35,8 +36,14 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& requested, bool keepdim)
   for (int64_t d : dims) out_strides[d] = 0;
   const Tensor input = x.contiguous();
   Tensor out = empty(kept, DType::f32, x.device());
-  cpu::sum_forward(input.data<float>(), x.shape().data(), static_cast<int>(x.dim()),
-                   out_strides.data(), out.data<float>(), out.numel());
+  if (x.device() == Device::cpu) {
+    cpu::sum_forward(input.data<float>(), x.shape().data(), static_cast<int>(x.dim()),
+                     out_strides.data(), out.data<float>(), out.numel());
+  } else {
+    LEUKO_CUDA_DISPATCH(x.device(), "sum", sum_forward, input.data<float>(), x.shape().data(),
+                        static_cast<int>(x.dim()), out_strides.data(), out.data<float>(),
+                        out.numel());
+  }
   if (!keepdim) {
     Shape squeezed;
     for (int64_t d = 0; d < x.dim(); ++d) {
