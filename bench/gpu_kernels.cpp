@@ -10,10 +10,9 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/autograd.h"
 #include "engine/cuda_options.h"
@@ -37,8 +36,8 @@ double median_ms(const std::function<void()>& work) {
   cuda::synchronize();
   std::vector<double> samples;
   const auto start = clock::now();
-  while (samples.size() < 5 || (clock::now() - start < std::chrono::milliseconds(300) &&
-                                samples.size() < 200)) {
+  while (samples.size() < 5 ||
+         (clock::now() - start < std::chrono::milliseconds(300) && samples.size() < 200)) {
     const auto begin = clock::now();
     work();
     cuda::synchronize();
@@ -72,11 +71,13 @@ nlohmann::json bench_conv(const ConvCase& c) {
   const Tensor w = uniform({c.out_channels, c.in_channels, c.kernel, c.kernel}, -0.1f, 0.1f, g)
                        .to(Device::cuda)
                        .set_requires_grad(true);
-  const Tensor b = uniform({c.out_channels}, -0.1f, 0.1f, g).to(Device::cuda).set_requires_grad(true);
+  const Tensor b =
+      uniform({c.out_channels}, -0.1f, 0.1f, g).to(Device::cuda).set_requires_grad(true);
   const int64_t out = (c.size + 2 * c.padding - c.kernel) / c.stride + 1;
-  const double forward_flops = 2.0 * c.batch * c.out_channels * out * out * c.in_channels *
-                               c.kernel * c.kernel;
-  const Tensor grad_y = uniform({c.batch, c.out_channels, out, out}, -1.0f, 1.0f, g).to(Device::cuda);
+  const double forward_flops =
+      2.0 * c.batch * c.out_channels * out * out * c.in_channels * c.kernel * c.kernel;
+  const Tensor grad_y =
+      uniform({c.batch, c.out_channels, out, out}, -1.0f, 1.0f, g).to(Device::cuda);
 
   nlohmann::json result{{"shape", c.name}};
   Tensor outputs[2];
@@ -101,7 +102,8 @@ nlohmann::json bench_conv(const ConvCase& c) {
   }
   set_cuda_conv_algorithm(ConvAlgorithm::cudnn);
   result["implicit_gemm_vs_cudnn_forward_ms_ratio"] =
-      result["implicit_gemm"]["forward_ms"].get<double>() / result["cudnn"]["forward_ms"].get<double>();
+      result["implicit_gemm"]["forward_ms"].get<double>() /
+      result["cudnn"]["forward_ms"].get<double>();
   result["max_relative_difference"] = relative_difference(outputs[1], outputs[0]);
   return result;
 }
@@ -142,11 +144,12 @@ int main() {
       {"256->256 3x3 @14", 32, 256, 14, 256, 3, 1, 1},
       {"256->64 1x1 @28", 32, 256, 28, 64, 1, 1, 0},
   };
-  nlohmann::json report{{"device", cuda::device_name()}, {"conv2d", nlohmann::json::array()},
+  nlohmann::json report{{"device", cuda::device_name()},
+                        {"conv2d", nlohmann::json::array()},
                         {"matmul", nlohmann::json::array()}};
   for (const ConvCase& c : conv_cases) report["conv2d"].push_back(bench_conv(c));
-  const int64_t gemm_shapes[][3] = {{512, 512, 512}, {1024, 1024, 1024}, {4096, 4096, 4096},
-                                    {256, 4096, 1000}, {1000, 37, 333}};
+  const int64_t gemm_shapes[][3] = {
+      {512, 512, 512}, {1024, 1024, 1024}, {4096, 4096, 4096}, {256, 4096, 1000}, {1000, 37, 333}};
   for (const auto& s : gemm_shapes) report["matmul"].push_back(bench_gemm(s[0], s[1], s[2]));
   std::printf("%s\n", report.dump(2).c_str());
   return 0;

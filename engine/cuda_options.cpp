@@ -35,8 +35,8 @@ GemmAlgorithm cuda_gemm_algorithm() { return gemm_algorithm; }
 
 void gpu_gemm(Device device, const char* op, bool transpose_a, bool transpose_b, int64_t batch,
               int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta,
-              float* c, int64_t ldc, int64_t stride_c) {
+              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,
+              int64_t ldc, int64_t stride_c) {
 #if LEUKO_WITH_CUDA
   if (use_cublas(device)) {
     cuda::cublas_gemm(transpose_a, transpose_b, batch, m, n, k, alpha, a, lda, stride_a, b, ldb,
@@ -82,8 +82,8 @@ void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_
   LEUKO_CUDA_DISPATCH(device, op, conv2d_backward_input, grad_y, weight, bias, grad_x, problem);
 }
 
-void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y,
-                                const float* x, float* grad_weight, const ConvProblem& problem) {
+void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y, const float* x,
+                                float* grad_weight, const ConvProblem& problem) {
 #if LEUKO_WITH_CUDA
   if (use_cudnn(device, problem)) {
     cuda::cudnn_conv2d_backward_weight(grad_y, x, grad_weight, problem);

@@ -27,8 +27,8 @@ GemmAlgorithm cuda_gemm_algorithm();
 // C[z] = alpha * op(A[z]) op(B[z]) + beta * C[z] (see kernels/cuda/gemm.h).
 void gpu_gemm(Device device, const char* op, bool transpose_a, bool transpose_b, int64_t batch,
               int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta,
-              float* c, int64_t ldc, int64_t stride_c);
+              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,
+              int64_t ldc, int64_t stride_c);
 // y = x weight^T + bias (bias may be null).
 void gpu_linear_forward(Device device, const float* x, const float* weight, const float* bias,
                         float* y, int64_t rows, int64_t in, int64_t out);
@@ -38,7 +38,7 @@ void gpu_conv2d_forward(Device device, const char* op, const float* x, const flo
 void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_y,
                                const float* weight, const float* bias, float* grad_x,
                                const ConvProblem& problem);
-void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y,
-                                const float* x, float* grad_weight, const ConvProblem& problem);
+void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y, const float* x,
+                                float* grad_weight, const ConvProblem& problem);
 
 }  // namespace leuko

@@ -17,7 +17,8 @@ constexpr unsigned kFullWarp = 0xffffffffu;
 
 // Every lane of the warp must call this (the shuffles name all 32 lanes).
 __device__ float warp_sum(float value) {
-  for (int offset = 16; offset > 0; offset /= 2) value += __shfl_down_sync(kFullWarp, value, offset);
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_down_sync(kFullWarp, value, offset);
   return value;
 }
 
@@ -44,8 +45,7 @@ __global__ void channel_sums_kernel(const float* x, float* out, int64_t batch, i
 
 }  // namespace
 
-void channel_sums(const float* x, float* out, int64_t batch, int64_t channels,
-                  int64_t positions) {
+void channel_sums(const float* x, float* out, int64_t batch, int64_t channels, int64_t positions) {
   if (channels <= 0) return;
   leuko_launch(channel_sums_kernel, dim3(static_cast<unsigned>(channels)), dim3(kSumThreads), 0,
                current_stream(), x, out, batch, channels, positions);

@@ -47,12 +47,13 @@ ConvIndex checked_index(const ConvProblem& p, const char* op) {
                              p.batch * p.out_channels * p.out_h * p.out_w,
                              p.out_channels * p.channels * p.kernel_h * p.kernel_w};
   for (int64_t count : largest) {
-    if (count > INT32_MAX) throw std::runtime_error(std::string(op) + ": tensor above 2^31 elements");
+    if (count > INT32_MAX)
+      throw std::runtime_error(std::string(op) + ": tensor above 2^31 elements");
   }
   auto i = [](int64_t v) { return static_cast<int>(v); };
-  return {i(p.batch),      i(p.channels),   i(p.height),     i(p.width),      i(p.out_channels),
-          i(p.kernel_h),   i(p.kernel_w),   i(p.stride_h),   i(p.stride_w),   i(p.pad_h),
-          i(p.pad_w),      i(p.dilation_h), i(p.dilation_w), i(p.out_h),      i(p.out_w)};
+  return {i(p.batch),    i(p.channels),   i(p.height),     i(p.width),    i(p.out_channels),
+          i(p.kernel_h), i(p.kernel_w),   i(p.stride_h),   i(p.stride_w), i(p.pad_h),
+          i(p.pad_w),    i(p.dilation_h), i(p.dilation_w), i(p.out_h),    i(p.out_w)};
 }
 
 // The im2col element for channel c, tap t at output position p of image n: the input pixel
@@ -180,17 +181,29 @@ __global__ void fold_batch_norm_kernel(const float* weight, const float* bias,
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                     const ConvProblem& problem, bool apply_relu) {
   const ConvIndex g = checked_index(problem, "conv2d_forward");
-  const ForwardProblem p{g.out_channels, g.batch * g.out_h * g.out_w,
-                         g.channels * g.kernel_h * g.kernel_w, g, x, weight, bias, y, apply_relu};
+  const ForwardProblem p{g.out_channels,
+                         g.batch * g.out_h * g.out_w,
+                         g.channels * g.kernel_h * g.kernel_w,
+                         g,
+                         x,
+                         weight,
+                         bias,
+                         y,
+                         apply_relu};
   launch_tiled_gemm(p, 1, "conv2d_forward");
 }
 
 void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
                            float* grad_x, const ConvProblem& problem) {
   const ConvIndex g = checked_index(problem, "conv2d_backward_input");
-  const InputGradientProblem p{g.channels, g.batch * g.height * g.width,
-                               g.out_channels * g.kernel_h * g.kernel_w, g, grad_y, weight,
-                               bias, grad_x};
+  const InputGradientProblem p{g.channels,
+                               g.batch * g.height * g.width,
+                               g.out_channels * g.kernel_h * g.kernel_w,
+                               g,
+                               grad_y,
+                               weight,
+                               bias,
+                               grad_x};
   launch_tiled_gemm(p, 1, "conv2d_backward_input");
 }
 
@@ -203,8 +216,8 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
   // As many chunks as fill the GPU, each at least kMinSplitDepth long, with a scratch slab
   // that 32-bit indices can address.
   const int tiles = ((rows + kGemmTile - 1) / kGemmTile) * ((cols + kGemmTile - 1) / kGemmTile);
-  int splits = std::min({(kTargetBlocks + tiles - 1) / tiles, full_depth / kMinSplitDepth,
-                         INT32_MAX / count});
+  int splits = std::min(
+      {(kTargetBlocks + tiles - 1) / tiles, full_depth / kMinSplitDepth, INT32_MAX / count});
   splits = std::max(splits, 1);
   const int depth = (full_depth + splits - 1) / splits;
   splits = depth > 0 ? (full_depth + depth - 1) / depth : 1;  // no empty chunk at the end
@@ -239,9 +252,9 @@ void conv2d_bn_relu_inference(const float* x, const float* weight, const float* 
   float* folded = static_cast<float*>(device_malloc((count + g.out_channels) * sizeof(float)));
   try {
     const unsigned threads = 256;
-    leuko_launch(fold_batch_norm_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads),
-                 0, current_stream(), weight, bias, bn_weight, bn_bias, running_mean, running_var,
-                 eps, g.out_channels, per_channel, folded, folded + count);
+    leuko_launch(fold_batch_norm_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads), 0,
+                 current_stream(), weight, bias, bn_weight, bn_bias, running_mean, running_var, eps,
+                 g.out_channels, per_channel, folded, folded + count);
     check_launch("fold_batch_norm_kernel");
     conv2d_forward(x, folded, folded + count, y, problem, true);
   } catch (...) {

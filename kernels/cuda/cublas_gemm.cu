@@ -52,17 +52,17 @@ int as_int(int64_t value) {
 
 }  // namespace
 
-void cublas_gemm(bool transpose_a, bool transpose_b, int64_t batch, int64_t m, int64_t n,
-                 int64_t k, float alpha, const float* a, int64_t lda, int64_t stride_a,
-                 const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,
-                 int64_t ldc, int64_t stride_c) {
+void cublas_gemm(bool transpose_a, bool transpose_b, int64_t batch, int64_t m, int64_t n, int64_t k,
+                 float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b,
+                 int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
+                 int64_t stride_c) {
   if (batch == 0 || m == 0 || n == 0) return;
-  check_cublas(cublasSgemmStridedBatched(
-                   cublas_handle(), transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                   transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(n), as_int(m), as_int(k),
-                   &alpha, b, as_int(ldb), stride_b, a, as_int(lda), stride_a, &beta, c,
-                   as_int(ldc), stride_c, as_int(batch)),
-               "cublasSgemmStridedBatched");
+  check_cublas(
+      cublasSgemmStridedBatched(cublas_handle(), transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(n), as_int(m),
+                                as_int(k), &alpha, b, as_int(ldb), stride_b, a, as_int(lda),
+                                stride_a, &beta, c, as_int(ldc), stride_c, as_int(batch)),
+      "cublasSgemmStridedBatched");
 }
 
 void cublas_linear_forward(const float* x, const float* weight, const float* bias, float* y,

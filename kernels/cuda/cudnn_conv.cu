@@ -43,8 +43,8 @@ cudnnHandle_t cudnn_handle() {
 cudnnTensorDescriptor_t tensor_descriptor(int64_t n, int64_t c, int64_t h, int64_t w) {
   cudnnTensorDescriptor_t descriptor = nullptr;
   check_cudnn(cudnnCreateTensorDescriptor(&descriptor), "cudnnCreateTensorDescriptor");
-  check_cudnn(cudnnSetTensor4dDescriptor(descriptor, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                         int(n), int(c), int(h), int(w)),
+  check_cudnn(cudnnSetTensor4dDescriptor(descriptor, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(n),
+                                         int(c), int(h), int(w)),
               "cudnnSetTensor4dDescriptor");
   return descriptor;
 }
@@ -92,15 +92,14 @@ ConvPlan make_plan(const ConvProblem& p) {
   plan.x_bias = tensor_descriptor(1, p.channels, 1, 1);
   plan.y_bias = tensor_descriptor(1, p.out_channels, 1, 1);
   check_cudnn(cudnnCreateFilterDescriptor(&plan.w), "cudnnCreateFilterDescriptor");
-  check_cudnn(cudnnSetFilter4dDescriptor(plan.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-                                         int(p.out_channels), int(p.channels), int(p.kernel_h),
-                                         int(p.kernel_w)),
-              "cudnnSetFilter4dDescriptor");
+  check_cudnn(
+      cudnnSetFilter4dDescriptor(plan.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(p.out_channels),
+                                 int(p.channels), int(p.kernel_h), int(p.kernel_w)),
+      "cudnnSetFilter4dDescriptor");
   check_cudnn(cudnnCreateConvolutionDescriptor(&plan.conv), "cudnnCreateConvolutionDescriptor");
-  check_cudnn(cudnnSetConvolution2dDescriptor(plan.conv, int(p.pad_h), int(p.pad_w),
-                                              int(p.stride_h), int(p.stride_w),
-                                              int(p.dilation_h), int(p.dilation_w),
-                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+  check_cudnn(cudnnSetConvolution2dDescriptor(
+                  plan.conv, int(p.pad_h), int(p.pad_w), int(p.stride_h), int(p.stride_w),
+                  int(p.dilation_h), int(p.dilation_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
               "cudnnSetConvolution2dDescriptor");
   check_cudnn(cudnnSetConvolutionMathType(plan.conv, CUDNN_FMA_MATH),
               "cudnnSetConvolutionMathType");
@@ -108,17 +107,16 @@ ConvPlan make_plan(const ConvProblem& p) {
   cudnnHandle_t handle = cudnn_handle();
   int count = 0;
   cudnnConvolutionFwdAlgoPerf_t forward[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  check_cudnn(cudnnFindConvolutionForwardAlgorithm(handle, plan.x, plan.w, plan.conv, plan.y,
-                                                   CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
-                                                   forward),
-              "cudnnFindConvolutionForwardAlgorithm");
+  check_cudnn(
+      cudnnFindConvolutionForwardAlgorithm(handle, plan.x, plan.w, plan.conv, plan.y,
+                                           CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, forward),
+      "cudnnFindConvolutionForwardAlgorithm");
   const auto& best_forward = fastest_fitting(forward, count, "cudnn conv2d forward");
   plan.forward = best_forward.algo;
   plan.forward_bytes = best_forward.memory;
 
   cudnnConvolutionBwdDataAlgoPerf_t input[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(handle, plan.w, plan.y, plan.conv,
-                                                        plan.x,
+  check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(handle, plan.w, plan.y, plan.conv, plan.x,
                                                         CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                         &count, input),
               "cudnnFindConvolutionBackwardDataAlgorithm");
@@ -127,9 +125,9 @@ ConvPlan make_plan(const ConvProblem& p) {
   plan.backward_input_bytes = best_input.memory;
 
   cudnnConvolutionBwdFilterAlgoPerf_t weight[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  check_cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(
-                  handle, plan.x, plan.y, plan.conv, plan.w,
-                  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, weight),
+  check_cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(handle, plan.x, plan.y, plan.conv, plan.w,
+                                                          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                          &count, weight),
               "cudnnFindConvolutionBackwardFilterAlgorithm");
   const auto& best_weight = fastest_fitting(weight, count, "cudnn conv2d weight gradient");
   plan.backward_weight = best_weight.algo;
@@ -141,10 +139,10 @@ ConvPlan make_plan(const ConvProblem& p) {
 const ConvPlan& plan_for(const ConvProblem& p) {
   static std::mutex mutex;
   static std::map<std::array<int64_t, 15>, ConvPlan> plans;
-  const std::array<int64_t, 15> key{p.batch,    p.channels, p.height,     p.width,
+  const std::array<int64_t, 15> key{p.batch,        p.channels, p.height,   p.width,
                                     p.out_channels, p.kernel_h, p.kernel_w, p.stride_h,
-                                    p.stride_w, p.pad_h,    p.pad_w,      p.dilation_h,
-                                    p.dilation_w, p.out_h,  p.out_w};
+                                    p.stride_w,     p.pad_h,    p.pad_w,    p.dilation_h,
+                                    p.dilation_w,   p.out_h,    p.out_w};
   std::lock_guard<std::mutex> lock(mutex);
   auto it = plans.find(key);
   if (it == plans.end()) it = plans.emplace(key, make_plan(p)).first;
@@ -165,10 +163,10 @@ void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias
   const ConvPlan& plan = plan_for(problem);
   Workspace workspace(plan.forward_bytes);
   const float one = 1.0f, zero = 0.0f;
-  check_cudnn(cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.w, weight, plan.conv,
-                                      plan.forward, workspace.memory, workspace.bytes, &zero,
-                                      plan.y, y),
-              "cudnnConvolutionForward");
+  check_cudnn(
+      cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.w, weight, plan.conv,
+                              plan.forward, workspace.memory, workspace.bytes, &zero, plan.y, y),
+      "cudnnConvolutionForward");
   if (bias != nullptr) {
     check_cudnn(cudnnAddTensor(cudnn_handle(), &one, plan.y_bias, bias, &one, plan.y, y),
                 "cudnnAddTensor");

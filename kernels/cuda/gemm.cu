@@ -50,20 +50,48 @@ int checked_int(int64_t value, const char* what) {
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t batch, int64_t m, int64_t n, int64_t k,
-          float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b,
-          int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c) {
-  const DenseProblem problem{checked_int(m, "m"), checked_int(n, "n"), checked_int(k, "k"),
-                             a, b, c, lda, ldb, ldc, stride_a, stride_b, stride_c,
-                             transpose_a, transpose_b, alpha, beta, nullptr};
+          float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
+          int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c) {
+  const DenseProblem problem{checked_int(m, "m"),
+                             checked_int(n, "n"),
+                             checked_int(k, "k"),
+                             a,
+                             b,
+                             c,
+                             lda,
+                             ldb,
+                             ldc,
+                             stride_a,
+                             stride_b,
+                             stride_c,
+                             transpose_a,
+                             transpose_b,
+                             alpha,
+                             beta,
+                             nullptr};
   launch_tiled_gemm(problem, checked_int(batch, "batch"), "gemm");
 }
 
-void linear_forward(const float* x, const float* weight, const float* bias, float* y,
-                    int64_t rows, int64_t in, int64_t out) {
+void linear_forward(const float* x, const float* weight, const float* bias, float* y, int64_t rows,
+                    int64_t in, int64_t out) {
   // y = x weight^T: A = x [rows, in], B = weight^T, weight stored [out, in].
-  const DenseProblem problem{checked_int(rows, "rows"), checked_int(out, "out"),
-                             checked_int(in, "in"), x, weight, y, in, in, out, 0, 0, 0,
-                             false, true, 1.0f, 0.0f, bias};
+  const DenseProblem problem{checked_int(rows, "rows"),
+                             checked_int(out, "out"),
+                             checked_int(in, "in"),
+                             x,
+                             weight,
+                             y,
+                             in,
+                             in,
+                             out,
+                             0,
+                             0,
+                             0,
+                             false,
+                             true,
+                             1.0f,
+                             0.0f,
+                             bias};
   launch_tiled_gemm(problem, 1, "linear_forward");
 }
 

@@ -29,9 +29,9 @@
 
 namespace leuko::LEUKO_CUDA_NS {
 
-constexpr int kGemmTile = 64;       // rows and columns of C per block
-constexpr int kGemmDepth = 16;      // K per shared-memory slice
-constexpr int kGemmThreads1D = 16;  // the block is 16 x 16 threads
+constexpr int kGemmTile = 64;                               // rows and columns of C per block
+constexpr int kGemmDepth = 16;                              // K per shared-memory slice
+constexpr int kGemmThreads1D = 16;                          // the block is 16 x 16 threads
 constexpr int kGemmPerThread = kGemmTile / kGemmThreads1D;  // 4x4 outputs per thread
 
 template <typename Problem>
