@@ -5,8 +5,9 @@
 #include "kernels/cpu/activation.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
+#include "kernels/cuda/activation.h"
 
 namespace leuko {
 
@@ -16,7 +17,6 @@ static Tensor dense(const Tensor& x) { return x.is_contiguous() ? x : x.clone();
 
 static Tensor checked_input(const Tensor& x, const char* op) {
   check_dtype(x, DType::f32, op, "input");
-  require_cpu(x, op);
   return dense(x);
 }
 
@@ -25,9 +25,12 @@ using ForwardKernel = void (*)(const float* x, float* y, int64_t n);
 using BackwardFromOutputKernel = void (*)(const float* y, const float* grad_y, float* grad_x,
                                           int64_t n);
 
-static Tensor activation_from_output(const Tensor& x, const char* op, ForwardKernel forward,
-                                     BackwardFromOutputKernel backward) {
+static Tensor activation_from_output(
+    const Tensor& x, const char* op, const DeviceKernels<ForwardKernel>& forward_kernels,
+    const DeviceKernels<BackwardFromOutputKernel>& backward_kernels) {
   const Tensor input = checked_input(x, op);
+  const ForwardKernel forward = forward_kernels.on(x.device(), op);
+  const BackwardFromOutputKernel backward = backward_kernels.on(x.device(), op);
   Tensor y = empty(x.shape(), DType::f32, x.device());
   forward(input.data<float>(), y.data<float>(), y.numel());
   const Tensor saved = y.detach();
@@ -40,43 +43,51 @@ static Tensor activation_from_output(const Tensor& x, const char* op, ForwardKer
 }
 
 Tensor relu(const Tensor& x) {
-  return activation_from_output(x, "relu", cpu::relu_forward, cpu::relu_backward);
+  return activation_from_output(x, "relu", LEUKO_DEVICE_KERNELS(relu_forward),
+                                LEUKO_DEVICE_KERNELS(relu_backward));
 }
 
 Tensor sigmoid(const Tensor& x) {
-  return activation_from_output(x, "sigmoid", cpu::sigmoid_forward, cpu::sigmoid_backward);
+  return activation_from_output(x, "sigmoid", LEUKO_DEVICE_KERNELS(sigmoid_forward),
+                                LEUKO_DEVICE_KERNELS(sigmoid_backward));
 }
 
 Tensor tanh(const Tensor& x) {
-  return activation_from_output(x, "tanh", cpu::tanh_forward, cpu::tanh_backward);
+  return activation_from_output(x, "tanh", LEUKO_DEVICE_KERNELS(tanh_forward),
+                                LEUKO_DEVICE_KERNELS(tanh_backward));
 }
 
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
   const Tensor input = checked_input(x, "leaky_relu");
+  const auto forward = LEUKO_DEVICE_KERNELS(leaky_relu_forward).on(x.device(), "leaky_relu");
+  const auto backward = LEUKO_DEVICE_KERNELS(leaky_relu_backward).on(x.device(), "leaky_relu");
   Tensor y = empty(x.shape(), DType::f32, x.device());
-  cpu::leaky_relu_forward(input.data<float>(), y.data<float>(), y.numel(), negative_slope);
+  forward(input.data<float>(), y.data<float>(), y.numel(), negative_slope);
   return record(y, "leaky_relu", {x},
-                [input, negative_slope](const Tensor& grad_y) -> std::vector<Tensor> {
+                [input, negative_slope, backward](const Tensor& grad_y) -> std::vector<Tensor> {
                   const Tensor g = dense(grad_y);
                   Tensor grad_x = empty_like(input);
-                  cpu::leaky_relu_backward(input.data<float>(), g.data<float>(),
-                                           grad_x.data<float>(), g.numel(), negative_slope);
+                  backward(input.data<float>(), g.data<float>(), grad_x.data<float>(), g.numel(),
+                           negative_slope);
                   return {grad_x};
                 });
 }
 
 Tensor elu(const Tensor& x, float alpha) {
   const Tensor input = checked_input(x, "elu");
+  const auto forward = LEUKO_DEVICE_KERNELS(elu_forward).on(x.device(), "elu");
+  const auto backward = LEUKO_DEVICE_KERNELS(elu_backward).on(x.device(), "elu");
   Tensor y = empty(x.shape(), DType::f32, x.device());
-  cpu::elu_forward(input.data<float>(), y.data<float>(), y.numel(), alpha);
+  forward(input.data<float>(), y.data<float>(), y.numel(), alpha);
   const Tensor saved = y.detach();
-  return record(y, "elu", {x}, [input, saved, alpha](const Tensor& grad_y) -> std::vector<Tensor> {
-    const Tensor g = dense(grad_y);
-    Tensor grad_x = empty_like(saved);
-    cpu::elu_backward(input.data<float>(), saved.data<float>(), g.data<float>(),
-                      grad_x.data<float>(), g.numel(), alpha);
-    return {grad_x};
-  });
+  return record(y, "elu", {x},
+                [input, saved, alpha, backward](const Tensor& grad_y) -> std::vector<Tensor> {
+                  const Tensor g = dense(grad_y);
+                  Tensor grad_x = empty_like(saved);
+                  backward(input.data<float>(), saved.data<float>(), g.data<float>(),
+                           grad_x.data<float>(), g.numel(), alpha);
+                  return {grad_x};
+                });
 }
 
 }  // namespace leuko

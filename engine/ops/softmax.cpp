@@ -6,8 +6,9 @@
 #include <algorithm>
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
+#include "kernels/cuda/softmax.h"
 
 namespace leuko {
 
@@ -39,10 +40,12 @@ using ForwardKernel = void (*)(const float* x, float* y, int64_t outer, int64_t 
 using BackwardKernel = void (*)(const float* y, const float* grad_y, float* grad_x, int64_t outer,
                                 int64_t size, int64_t inner);
 
-Tensor normalize_along(const Tensor& x, int64_t dim, const char* op, ForwardKernel forward,
-                       BackwardKernel backward) {
+Tensor normalize_along(const Tensor& x, int64_t dim, const char* op,
+                       const DeviceKernels<ForwardKernel>& forward_kernels,
+                       const DeviceKernels<BackwardKernel>& backward_kernels) {
   check_dtype(x, DType::f32, op, "input");
-  require_cpu(x, op);
+  const ForwardKernel forward = forward_kernels.on(x.device(), op);
+  const BackwardKernel backward = backward_kernels.on(x.device(), op);
   const AxisView view = axis_view(x, dim, op);
   const Tensor input = x.is_contiguous() ? x : x.clone();
   Tensor y = empty(x.shape(), DType::f32, x.device());
@@ -60,12 +63,13 @@ Tensor normalize_along(const Tensor& x, int64_t dim, const char* op, ForwardKern
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  return normalize_along(x, dim, "softmax", cpu::softmax_forward, cpu::softmax_backward);
+  return normalize_along(x, dim, "softmax", LEUKO_DEVICE_KERNELS(softmax_forward),
+                         LEUKO_DEVICE_KERNELS(softmax_backward));
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  return normalize_along(x, dim, "log_softmax", cpu::log_softmax_forward,
-                         cpu::log_softmax_backward);
+  return normalize_along(x, dim, "log_softmax", LEUKO_DEVICE_KERNELS(log_softmax_forward),
+                         LEUKO_DEVICE_KERNELS(log_softmax_backward));
 }
 
 }  // namespace leuko

@@ -4,6 +4,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -139,4 +140,32 @@ TEST_CASE("activations reject non-float input with the op's name") {
                        Error);
   CHECK_THROWS_WITH_AS(elu(labels), doctest::Contains("elu: input must be float32"), Error);
   CHECK_THROWS_WITH_AS(sigmoid(Tensor()), doctest::Contains("sigmoid: input is undefined"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/activation.cu) ------------------------------------------
+
+// The CPU's exp is fast_exp.h (a few ulps), the GPU's expf/expm1f/tanhf are libm's (exact
+// under the emulator, ~2 ulps on a GPU): relu and leaky_relu agree exactly, the others to
+// a few ulps, so 1e-5 relative and 1e-6 absolute (values near 0) for all.
+TEST_CASE("cuda-emu matches the CPU: every activation, forward and backward") {
+  leuko::Generator g(21);
+  const std::vector<std::pair<std::string, Activation>> activations = {
+      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1f); }},
+      {"elu", [](const Tensor& x) { return elu(x, 0.7f); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"tanh", [](const Tensor& x) { return tanh(x); }},
+  };
+  for (const Shape& shape : {Shape{1}, Shape{257}, Shape{3, 5, 7, 2}}) {
+    const Tensor x = away_from_zero(random_input(shape, g, -4.0f, 4.0f));
+    for (const auto& [name, f] : activations) {
+      leuko::testing::check_device_matches_cpu(
+          [&](const std::vector<Tensor>& in) { return f(in[0]); }, {x},
+          name + " " + to_string(shape));
+      // A strided view goes through the dense copy on the device first.
+      leuko::testing::check_device_matches_cpu(
+          [&](const std::vector<Tensor>& in) { return f(in[0].transpose(0, -1)); }, {x},
+          name + " of a transposed view " + to_string(shape));
+    }
+  }
 }

@@ -3,6 +3,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -121,4 +122,35 @@ TEST_CASE("softmax rejects a bad dim or dtype with a clear message") {
                        Error);
   CHECK_THROWS_WITH_AS(softmax(from_vector_i64({1, 2}, {2}), 0),
                        doctest::Contains("softmax: input must be float32, got int64"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/softmax.cu) ---------------------------------------------
+
+// Sums along the axis are added in a different order (warp shuffles vs a sequential loop)
+// and the CPU's exp is fast_exp.h: values agree to a few ulps, so 1e-5 relative, 1e-6
+// absolute for the tiny probabilities.
+TEST_CASE("cuda-emu matches the CPU: softmax and log_softmax along every dim, both kernels") {
+  leuko::Generator g(31);
+  // The last dim runs one warp per row (rows of 1, 37 and 70 > 2 warps' width); the
+  // others one thread per column.
+  for (const Shape& shape : {Shape{1, 37}, Shape{5, 70}, Shape{2, 3, 4, 5}, Shape{9}}) {
+    const Tensor x = random_input(shape, g, -5.0f, 5.0f);
+    for (int64_t dim = 0; dim < static_cast<int64_t>(shape.size()); ++dim) {
+      const std::string where = to_string(shape) + " dim " + std::to_string(dim);
+      leuko::testing::check_device_matches_cpu(
+          [&](const std::vector<Tensor>& in) { return softmax(in[0], dim); }, {x},
+          "softmax " + where);
+      leuko::testing::check_device_matches_cpu(
+          [&](const std::vector<Tensor>& in) { return log_softmax(in[0], dim); }, {x},
+          "log_softmax " + where);
+    }
+  }
+}
+
+TEST_CASE("cuda-emu: softmax of huge logits stays finite on the device") {
+  const Tensor x = from_vector({1000, -1000, 999, 0}, {1, 4}, leuko::testing::gpu_test_device());
+  const std::vector<float> p = softmax(x, 1).to_vector();
+  CHECK(p[0] == doctest::Approx(1.0 / (1.0 + std::exp(-1.0))));
+  CHECK(p[1] == 0.0f);
+  CHECK(log_softmax(x, 1).to_vector()[1] == doctest::Approx(-2000.0 - std::log1p(std::exp(-1.0))));
 }
