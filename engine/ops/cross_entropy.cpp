@@ -9,6 +9,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
+#include "kernels/cuda/cross_entropy.h"
 
 namespace leuko {
 
@@ -55,25 +56,42 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& c
                 to_string(class_weights.shape()));
     check_same_device(logits, class_weights, kOp);
   }
-  require_cpu(logits, kOp);
+  const Device device = logits.device();
   const Tensor x = dense(logits), y = dense(labels);
   const Tensor w = class_weights.defined() ? dense(class_weights) : Tensor();
-  check_labels_and_weights(y, w, n, k);
+  // The checks read the labels and weights on the host (a copy of n labels on a GPU).
+  check_labels_and_weights(y.to(Device::cpu), w.defined() ? w.to(Device::cpu) : Tensor(), n, k);
 
-  Tensor row_logsumexp = empty({n}, DType::f32, logits.device());
+  Tensor row_logsumexp = empty({n}, DType::f32, device);
   const float* w_data = w.defined() ? w.data<float>() : nullptr;
-  const cpu::CrossEntropyForward result = cpu::cross_entropy_forward(
-      x.data<float>(), y.data<int64_t>(), w_data, n, k, row_logsumexp.data<float>());
-  Tensor loss = scalar(result.loss, logits.device());
-  const float weight_total = result.weight_total;
+  Tensor loss, weight_total;  // 0-d, on the logits' device
+  if (device == Device::cpu) {
+    const cpu::CrossEntropyForward result = cpu::cross_entropy_forward(
+        x.data<float>(), y.data<int64_t>(), w_data, n, k, row_logsumexp.data<float>());
+    loss = scalar(result.loss);
+    weight_total = scalar(result.weight_total);
+  } else {
+    loss = empty({}, DType::f32, device);
+    weight_total = empty({}, DType::f32, device);
+    LEUKO_CUDA_DISPATCH(device, kOp, cross_entropy_forward, x.data<float>(), y.data<int64_t>(),
+                        w_data, n, k, row_logsumexp.data<float>(), loss.data<float>(),
+                        weight_total.data<float>());
+  }
   return record(
       loss, kOp, {logits},
       [x, y, w, row_logsumexp, weight_total](const Tensor& grad_loss) -> std::vector<Tensor> {
         Tensor grad_logits = empty_like(x);
-        cpu::cross_entropy_backward(x.data<float>(), y.data<int64_t>(),
-                                    w.defined() ? w.data<float>() : nullptr,
-                                    row_logsumexp.data<float>(), x.size(0), x.size(1), weight_total,
-                                    grad_loss.item(), grad_logits.data<float>());
+        const float* w_data = w.defined() ? w.data<float>() : nullptr;
+        if (x.device() == Device::cpu) {
+          cpu::cross_entropy_backward(
+              x.data<float>(), y.data<int64_t>(), w_data, row_logsumexp.data<float>(), x.size(0),
+              x.size(1), weight_total.item(), grad_loss.item(), grad_logits.data<float>());
+        } else {
+          LEUKO_CUDA_DISPATCH(x.device(), kOp, cross_entropy_backward, x.data<float>(),
+                              y.data<int64_t>(), w_data, row_logsumexp.data<float>(), x.size(0),
+                              x.size(1), weight_total.data<float>(), grad_loss.data<float>(),
+                              grad_logits.data<float>());
+        }
         return {grad_logits};
       });
 }

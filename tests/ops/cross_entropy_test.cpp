@@ -3,6 +3,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -148,4 +149,42 @@ TEST_CASE("cross_entropy rejects bad input with clear messages") {
                        doctest::Contains("class weights of this batch's labels sum to 0"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(zeros({0, 5}), from_vector_i64({}, {0})),
                        doctest::Contains("at least one sample and one class, got [0, 5]"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/cross_entropy.cu) ---------------------------------------
+
+// Row logsumexps are summed by warp shuffles and the batch by a block reduction, in float;
+// the CPU sums rows sequentially (fast_exp) and the batch in double: 1e-5 relative.
+TEST_CASE("cuda-emu matches the CPU: cross_entropy with and without class weights") {
+  leuko::Generator g(51);
+  // (n, k): batch 1; rows narrower than a warp; rows longer than a warp with a tail; more
+  // rows than one block of 8 warps.
+  for (const auto& [n, k] :
+       std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {5, 7}, {3, 70}, {19, 10}}) {
+    const Tensor logits = random_input({n, k}, g, -4.0f, 4.0f);
+    std::vector<int64_t> label_values;
+    for (int64_t i = 0; i < n; ++i) label_values.push_back(static_cast<int64_t>(g.next_u64() % k));
+    const Tensor labels = from_vector_i64(label_values, {n});
+    const Tensor weights = uniform({k}, 0.2f, 2.0f, g);
+    const std::string what = "cross_entropy [" + std::to_string(n) + ", " + std::to_string(k) + "]";
+    leuko::testing::check_device_matches_cpu(
+        [](const std::vector<Tensor>& in) { return cross_entropy(in[0], in[1]); }, {logits, labels},
+        what);
+    leuko::testing::check_device_matches_cpu(
+        [](const std::vector<Tensor>& in) { return cross_entropy(in[0], in[1], in[2]); },
+        {logits, labels, weights}, what + " weighted");
+  }
+}
+
+TEST_CASE("cuda-emu: cross_entropy checks labels and weights held on the device") {
+  const Device device = leuko::testing::gpu_test_device();
+  const Tensor logits = zeros({2, 3}, DType::f32, device);
+  CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector_i64({0, 3}, {2}, device)),
+                       doctest::Contains("label 3 at sample 1 is out of range for 3 classes"),
+                       Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector_i64({0, 1}, {2}, device),
+                                     from_vector({0, 0, 1}, {3}, device)),
+                       doctest::Contains("sum to 0"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(logits, from_vector_i64({0, 1}, {2})),
+                       doctest::Contains("cross_entropy: tensors on different devices"), Error);
 }

@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -63,4 +64,31 @@ TEST_CASE("mse_loss rejects mismatched shapes naming both, and non-float input")
                        doctest::Contains("mse_loss: target must be float32, got int64"), Error);
   CHECK_THROWS_WITH_AS(mse_loss(zeros({0, 3}), zeros({0, 3})),
                        doctest::Contains("mse_loss: inputs are empty"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/mse.cu) -------------------------------------------------
+
+// The GPU sums in float in tree order, the CPU sequentially in double: the loss agrees to
+// float rounding of the partial sums (1e-5 relative). The gradient is the same formula,
+// elementwise: 1e-5 relative.
+TEST_CASE("cuda-emu matches the CPU: mse_loss and both gradients") {
+  leuko::Generator g(41);
+  // 1 element; a block's worth plus a tail; several blocks of partial sums.
+  for (const Shape& shape : {Shape{1}, Shape{2, 3, 43}, Shape{3, 1, 37, 41}}) {
+    const Tensor p = random_input(shape, g), t = random_input(shape, g);
+    leuko::testing::check_device_matches_cpu(
+        [](const std::vector<Tensor>& in) { return mse_loss(in[0], in[1]); }, {p, t},
+        "mse_loss " + to_string(shape));
+  }
+  const Tensor p = random_input({4, 6}, g);
+  const Tensor frozen = uniform({6, 4}, -1.0f, 1.0f, g);  // needs no gradient
+  leuko::testing::check_device_matches_cpu(
+      [](const std::vector<Tensor>& in) { return mse_loss(in[0], in[1].transpose(0, 1)); },
+      {p, frozen}, "mse_loss against a transposed, frozen target");
+}
+
+TEST_CASE("mse_loss refuses tensors on different devices") {
+  const Tensor p = ones({3}), t = ones({3}, leuko::testing::gpu_test_device());
+  CHECK_THROWS_WITH_AS(mse_loss(p, t), doctest::Contains("mse_loss: tensors on different devices"),
+                       Error);
 }
