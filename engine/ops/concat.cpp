@@ -1,9 +1,11 @@
 // concat: joins tensors along one dimension; every other dimension must match. The
 // backward cuts the gradient back into the inputs' pieces.
+#include "kernels/cpu/concat.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cpu/concat.h"
+#include "kernels/cuda/concat.h"
 
 namespace leuko {
 
@@ -31,7 +33,6 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                 dim, " must match");
     out_shape[dim] += x.shape()[dim];
   }
-  require_cpu(first, "concat");
 
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= out_shape[d];
@@ -45,8 +46,13 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     pointers.push_back(inputs.back().data<float>());
   }
   Tensor out = empty(out_shape, DType::f32, first.device());
-  cpu::concat_forward(pointers.data(), row_sizes.data(), static_cast<int64_t>(xs.size()), outer,
-                      out.data<float>());
+  const int64_t count = static_cast<int64_t>(xs.size());
+  if (first.device() == Device::cpu) {
+    cpu::concat_forward(pointers.data(), row_sizes.data(), count, outer, out.data<float>());
+  } else {
+    LEUKO_CUDA_DISPATCH(first.device(), "concat", concat_forward, pointers.data(), row_sizes.data(),
+                        count, outer, out.data<float>());
+  }
 
   std::vector<Shape> shapes;
   std::vector<bool> wanted;
@@ -64,8 +70,14 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                     grads[i] = empty(shapes[i], DType::f32, g.device());
                     pointers[i] = grads[i].data<float>();
                   }
-                  cpu::concat_backward(g.data<float>(), row_sizes.data(),
-                                       static_cast<int64_t>(shapes.size()), outer, pointers.data());
+                  const int64_t count = static_cast<int64_t>(shapes.size());
+                  if (g.device() == Device::cpu) {
+                    cpu::concat_backward(g.data<float>(), row_sizes.data(), count, outer,
+                                         pointers.data());
+                  } else {
+                    LEUKO_CUDA_DISPATCH(g.device(), "concat", concat_backward, g.data<float>(),
+                                        row_sizes.data(), count, outer, pointers.data());
+                  }
                   return grads;
                 });
 }

@@ -1,5 +1,6 @@
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -67,4 +68,40 @@ TEST_CASE("bad input is a clear error") {
                        doctest::Contains("concat: input must be float32, got int64"), Error);
   CHECK_THROWS_WITH_AS(concat({scalar(1.0f), scalar(2.0f)}, 0),
                        doctest::Contains("at least one dimension"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/concat.cu) ----------------------------------------------
+
+// A pure copy in both directions: exact agreement (tolerance 0).
+TEST_CASE("cuda-emu matches the CPU: concat along each dim, forward and backward") {
+  leuko::Generator g(71);
+  const leuko::testing::DeviceCompareOptions exact{0.0f, 0.0f, 0.0f, 0.0f};
+  const Tensor a = random_input({2, 3, 5}, g), b = random_input({2, 4, 5}, g);
+  leuko::testing::check_device_matches_cpu(
+      [](const std::vector<Tensor>& in) {
+        return concat({in[0], in[1], in[0]}, 1);
+      },
+      {a, b}, "concat dim 1 (an input used twice)", exact);
+  const Tensor c = random_input({1, 3, 5}, g), d = random_input({2, 3, 7}, g);
+  leuko::testing::check_device_matches_cpu(
+      [](const std::vector<Tensor>& in) {
+        return concat({in[0], in[1]}, 0);
+      },
+      {a, c}, "concat dim 0, batch 1", exact);
+  leuko::testing::check_device_matches_cpu(
+      [](const std::vector<Tensor>& in) {
+        return concat({in[0], in[1].transpose(0, 1)}, -1);
+      },
+      {a, random_input({3, 2, 4}, g)}, "concat of a transposed view, dim -1", exact);
+  const Tensor frozen = uniform({2, 3, 7}, -1.0f, 1.0f, g);  // needs no gradient
+  leuko::testing::check_device_matches_cpu(
+      [](const std::vector<Tensor>& in) {
+        return concat({in[0], in[1]}, 2);
+      },
+      {d, frozen}, "concat with a frozen input", exact);
+}
+
+TEST_CASE("concat refuses tensors on different devices") {
+  CHECK_THROWS_WITH_AS(concat({ones({2}), ones({2}, leuko::testing::gpu_test_device())}, 0),
+                       doctest::Contains("concat: tensors on different devices"), Error);
 }

@@ -3,6 +3,7 @@
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/random.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -96,4 +97,25 @@ TEST_CASE("bad input is a clear error") {
                        Error);
   CHECK_THROWS_WITH_AS(dropout(zeros({3}, DType::i64), 0.5f, true, g),
                        doctest::Contains("dropout: input must be float32"), Error);
+}
+
+// ---- GPU backend (kernels/cuda/dropout.cu) ---------------------------------------------
+
+TEST_CASE("cuda-emu: the same seed drops the same elements as on the CPU, forward and backward") {
+  const Device device = leuko::testing::gpu_test_device();
+  Generator values(61);
+  for (float p : {0.1f, 0.5f, 0.9f}) {
+    const Tensor x = random_input({3, 5, 37}, values);  // 555 elements: a partial block
+    const Tensor x_device = x.detach().to(device).set_requires_grad(true);
+    Generator cpu_generator(7), device_generator(7);
+    const Tensor y_cpu = dropout(x, p, true, cpu_generator);
+    const Tensor y_device = dropout(x_device, p, true, device_generator);
+    CHECK(y_device.device() == device);
+    // Identical masks and the same single multiply: bit-for-bit equal.
+    CHECK(y_device.to_vector() == y_cpu.to_vector());
+    const Tensor seed = uniform(x.shape(), -1.0f, 1.0f, values);
+    y_cpu.backward(seed);
+    y_device.backward(seed.to(device));
+    CHECK(x_device.grad().to_vector() == x.grad().to_vector());
+  }
 }
