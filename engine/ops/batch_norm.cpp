@@ -57,10 +57,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (batch_stats) {
     Tensor variance = empty({C}, DType::f32, x.device());
     if (x.device() == Device::cpu) {
-      cpu::batch_norm_forward_batch_stats(input.data<float>(), N, C, S, data_or_null(w),
-                                          data_or_null(b), eps, out.data<float>(),
-                                          mean.data<float>(), variance.data<float>(),
-                                          inv_std.data<float>());
+      cpu::batch_norm_forward_batch_stats(
+          input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps, out.data<float>(),
+          mean.data<float>(), variance.data<float>(), inv_std.data<float>());
     } else {
       LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_batch_stats,
                           input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps,
@@ -73,18 +72,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                        momentum, running_mean.data<float>(),
                                        running_var.data<float>());
       } else {
-        LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_update_running,
-                            mean.data<float>(), variance.data<float>(), C, N * S, momentum,
-                            running_mean.data<float>(), running_var.data<float>());
+        LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_update_running, mean.data<float>(),
+                            variance.data<float>(), C, N * S, momentum, running_mean.data<float>(),
+                            running_var.data<float>());
       }
     }
   } else {
     mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
     if (x.device() == Device::cpu) {
-      cpu::batch_norm_forward_fixed_stats(input.data<float>(), N, C, S, mean.data<float>(),
-                                          running_var.data<float>(), data_or_null(w),
-                                          data_or_null(b), eps, out.data<float>(),
-                                          inv_std.data<float>());
+      cpu::batch_norm_forward_fixed_stats(
+          input.data<float>(), N, C, S, mean.data<float>(), running_var.data<float>(),
+          data_or_null(w), data_or_null(b), eps, out.data<float>(), inv_std.data<float>());
     } else {
       LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_fixed_stats,
                           input.data<float>(), N, C, S, mean.data<float>(),

@@ -91,20 +91,19 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
                         count_include_pad, out.data<float>());
   }
   const Shape in_shape = x.shape();
-  return record(out, "avg_pool2d", {x},
-                [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
-                  const Tensor g = grad_out.contiguous();
-                  Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  if (g.device() == Device::cpu) {
-                    cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad,
-                                             grad_x.data<float>());
-                  } else {
-                    LEUKO_CUDA_DISPATCH(g.device(), "avg_pool2d", avg_pool2d_backward,
-                                        g.data<float>(), s, count_include_pad,
-                                        grad_x.data<float>());
-                  }
-                  return {grad_x};
-                });
+  return record(
+      out, "avg_pool2d", {x},
+      [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
+        const Tensor g = grad_out.contiguous();
+        Tensor grad_x = empty(in_shape, DType::f32, g.device());
+        if (g.device() == Device::cpu) {
+          cpu::avg_pool2d_backward(g.data<float>(), s, count_include_pad, grad_x.data<float>());
+        } else {
+          LEUKO_CUDA_DISPATCH(g.device(), "avg_pool2d", avg_pool2d_backward, g.data<float>(), s,
+                              count_include_pad, grad_x.data<float>());
+        }
+        return {grad_x};
+      });
 }
 
 Tensor global_avg_pool(const Tensor& x) {
@@ -118,8 +117,8 @@ Tensor global_avg_pool(const Tensor& x) {
   if (x.device() == Device::cpu) {
     cpu::global_avg_pool_forward(input.data<float>(), planes, plane_size, out.data<float>());
   } else {
-    LEUKO_CUDA_DISPATCH(x.device(), "global_avg_pool", global_avg_pool_forward,
-                        input.data<float>(), planes, plane_size, out.data<float>());
+    LEUKO_CUDA_DISPATCH(x.device(), "global_avg_pool", global_avg_pool_forward, input.data<float>(),
+                        planes, plane_size, out.data<float>());
   }
   const Shape in_shape = x.shape();
   return record(out, "global_avg_pool", {x},
@@ -131,8 +130,7 @@ Tensor global_avg_pool(const Tensor& x) {
                                                   grad_x.data<float>());
                   } else {
                     LEUKO_CUDA_DISPATCH(g.device(), "global_avg_pool", global_avg_pool_backward,
-                                        g.data<float>(), planes, plane_size,
-                                        grad_x.data<float>());
+                                        g.data<float>(), planes, plane_size, grad_x.data<float>());
                   }
                   return {grad_x};
                 });

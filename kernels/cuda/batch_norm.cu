@@ -3,8 +3,8 @@
 // Work split: one block per channel (blockIdx.x = c), up to 256 threads walking the
 // channel's m = N*S values with a stride of the block size (ChannelWalk, per_channel.cuh).
 // A kernel first reduces what it needs over the channel (block_sum: warp shuffles, then one
-// value per warp through shared memory), then makes a second pass over the same channel to write the
-// output; no other block touches the channel, so neither atomics nor a second launch are
+// value per warp through shared memory), then makes a second pass over the same channel to write
+// the output; no other block touches the channel, so neither atomics nor a second launch are
 // needed. The price: only C blocks, which fills a large GPU for the wide layers (C >= ~100)
 // and leaves SMs idle for narrow ones.
 // Statistics are float sums of x - x0 and (x - x0)^2, x0 the channel's first value: shifting
@@ -122,8 +122,8 @@ void batch_norm_forward_batch_stats(const float* x, int64_t N, int64_t C, int64_
                                     float* mean, float* variance, float* inv_std) {
   if (C == 0) return;
   leuko_launch(batch_norm_batch_stats_kernel, dim3(static_cast<unsigned>(C)),
-               dim3(per_channel_threads(N * S)), 0, current_stream(), x, N, C, S, weight, bias,
-               eps, y, mean, variance, inv_std);
+               dim3(per_channel_threads(N * S)), 0, current_stream(), x, N, C, S, weight, bias, eps,
+               y, mean, variance, inv_std);
   check_launch("batch_norm_batch_stats_kernel");
 }
 

@@ -25,7 +25,13 @@ struct ChannelWalk {
 
   __device__ ChannelWalk(int64_t N_, int64_t C_, int64_t S_, int64_t c_, int64_t first,
                          int64_t step)
-      : n(first / S_), s(first % S_), step_n(step / S_), step_s(step % S_), N(N_), C(C_), S(S_),
+      : n(first / S_),
+        s(first % S_),
+        step_n(step / S_),
+        step_s(step % S_),
+        N(N_),
+        C(C_),
+        S(S_),
         c(c_) {}
   __device__ bool valid() const { return n < N; }
   __device__ int64_t offset() const { return (n * C + c) * S + s; }

@@ -38,9 +38,8 @@ __device__ Span span_at(int64_t o, int64_t stride, int64_t pad, int64_t kernel, 
 }
 
 __device__ float divisor(const Span& rows, const Span& cols, bool count_include_pad) {
-  return static_cast<float>(count_include_pad
-                                ? rows.padded_length * cols.padded_length
-                                : (rows.end - rows.begin) * (cols.end - cols.begin));
+  return static_cast<float>(count_include_pad ? rows.padded_length * cols.padded_length
+                                              : (rows.end - rows.begin) * (cols.end - cols.begin));
 }
 
 // The outputs [begin, end) along one axis whose windows contain input position i: windows
@@ -153,8 +152,8 @@ __global__ void avg_pool2d_backward_kernel(const float* grad_y, cpu::Pool2dShape
 
 constexpr unsigned kPlanesPerBlock = kThreads / 32;
 
-__global__ void global_avg_pool_forward_kernel(const float* x, int64_t planes,
-                                               int64_t plane_size, float* y) {
+__global__ void global_avg_pool_forward_kernel(const float* x, int64_t planes, int64_t plane_size,
+                                               float* y) {
   const int64_t plane = blockIdx.x * static_cast<int64_t>(kPlanesPerBlock) + threadIdx.x / 32;
   const unsigned lane = threadIdx.x % 32;
   float sum = 0.0f;
@@ -180,17 +179,16 @@ __global__ void global_avg_pool_backward_kernel(const float* grad_y, int64_t pla
 
 }  // namespace
 
-void max_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, float* y,
-                        int64_t* indices) {
+void max_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, float* y, int64_t* indices) {
   const int64_t total = shape.planes * shape.out_h * shape.out_w;
   if (total == 0) return;
-  leuko_launch(max_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)),
-               dim3(kThreads), 0, current_stream(), x, shape, y, indices);
+  leuko_launch(max_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads),
+               0, current_stream(), x, shape, y, indices);
   check_launch("max_pool2d_forward_kernel");
 }
 
-void max_pool2d_backward(const float* grad_y, const int64_t* indices,
-                         const cpu::Pool2dShape& shape, float* grad_x) {
+void max_pool2d_backward(const float* grad_y, const int64_t* indices, const cpu::Pool2dShape& shape,
+                         float* grad_x) {
   const int64_t total = shape.planes * shape.in_h * shape.in_w;
   if (total == 0) return;
   leuko_launch(max_pool2d_backward_kernel, dim3(elementwise_blocks(total, kThreads)),
@@ -202,13 +200,13 @@ void avg_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, bool coun
                         float* y) {
   const int64_t total = shape.planes * shape.out_h * shape.out_w;
   if (total == 0) return;
-  leuko_launch(avg_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)),
-               dim3(kThreads), 0, current_stream(), x, shape, count_include_pad, y);
+  leuko_launch(avg_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads),
+               0, current_stream(), x, shape, count_include_pad, y);
   check_launch("avg_pool2d_forward_kernel");
 }
 
-void avg_pool2d_backward(const float* grad_y, const cpu::Pool2dShape& shape,
-                         bool count_include_pad, float* grad_x) {
+void avg_pool2d_backward(const float* grad_y, const cpu::Pool2dShape& shape, bool count_include_pad,
+                         float* grad_x) {
   const int64_t total = shape.planes * shape.in_h * shape.in_w;
   if (total == 0) return;
   leuko_launch(avg_pool2d_backward_kernel, dim3(elementwise_blocks(total, kThreads)),
@@ -219,8 +217,8 @@ void avg_pool2d_backward(const float* grad_y, const cpu::Pool2dShape& shape,
 void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size, float* y) {
   if (planes == 0) return;
   const int64_t blocks = (planes + kPlanesPerBlock - 1) / kPlanesPerBlock;
-  leuko_launch(global_avg_pool_forward_kernel, dim3(static_cast<unsigned>(blocks)),
-               dim3(kThreads), 0, current_stream(), x, planes, plane_size, y);
+  leuko_launch(global_avg_pool_forward_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kThreads),
+               0, current_stream(), x, planes, plane_size, y);
   check_launch("global_avg_pool_forward_kernel");
 }
 
