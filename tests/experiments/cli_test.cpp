@@ -210,3 +210,31 @@ TEST_CASE("bad input gets one clear message and exit code 1") {
 }
 
 }  // namespace leuko
+
+namespace leuko {
+
+TEST_CASE("leuko subsets prints WBC-1/10/50/100 counts equal to floor(p * N_c)") {
+  const testing::TempFolder folder;
+  data::write_synthetic_folder(folder / "pbc", {.size = 16, .train_per_class = 120,
+                                                .test_per_class = 1, .seed = 4});
+  const Result synthetic = leuko(cat("subsets --data '", folder.path().string(), "'"), folder.path());
+  CHECK(synthetic.code == 0);
+  CHECK(synthetic.out.find("every count equals floor(p * N_c)") != std::string::npos);
+  CHECK(synthetic.out.find("1 / 1") != std::string::npos);      // WBC-1 of 120 images
+  CHECK(synthetic.out.find("60 / 60") != std::string::npos);    // WBC-50
+
+  const Result missing = leuko(cat("subsets --data '", (folder / "nowhere").string(), "'"), folder.path());
+  CHECK(missing.code == 1);
+  CHECK(count_lines(missing.err) == 1);
+
+  const char* root = std::getenv("LEUKO_DATA");
+  if (root == nullptr) {
+    MESSAGE("real pbc part skipped: LEUKO_DATA is not set");
+    return;
+  }
+  const Result real = leuko(cat("subsets --data '", root, "'"), folder.path());
+  CHECK(real.code == 0);
+  CHECK(real.out.find("every count equals floor(p * N_c)") != std::string::npos);
+}
+
+}  // namespace leuko
