@@ -2,6 +2,7 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "kernels/cuda/conv2d.h"
@@ -221,15 +222,24 @@ static void check_conv2d_device_matches_cpu(const Shape& x_shape, const Shape& w
   const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
   y.backward(grad_y);
 
-  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
-  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
-  Tensor y_d = conv2d(x_d, w_d, b_d, stride, padding, dilation);
-  REQUIRE(y_d.device() == device);
-  y_d.backward(grad_y.to(device));
-  check_close(y_d, y, 1e-4f, 1e-5f, "conv2d output");
-  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv2d input gradient");
-  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv2d weight gradient");
-  if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv2d bias gradient");
+  // The project's kernels everywhere; on a real GPU cuDNN as well.
+  std::vector<ConvAlgorithm> algorithms{ConvAlgorithm::implicit_gemm};
+  if (device == Device::cuda) algorithms.push_back(ConvAlgorithm::cudnn);
+  for (ConvAlgorithm algorithm : algorithms) {
+    const char* algorithm_name = algorithm == ConvAlgorithm::cudnn ? "cudnn" : "implicit_gemm";
+    CAPTURE(algorithm_name);
+    set_cuda_conv_algorithm(algorithm);
+    Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+    Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+    Tensor y_d = conv2d(x_d, w_d, b_d, stride, padding, dilation);
+    REQUIRE(y_d.device() == device);
+    y_d.backward(grad_y.to(device));
+    check_close(y_d, y, 1e-4f, 1e-5f, "conv2d output");
+    check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv2d input gradient");
+    check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv2d weight gradient");
+    if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv2d bias gradient");
+  }
+  set_cuda_conv_algorithm(ConvAlgorithm::cudnn);  // the default
 }
 
 TEST_CASE("cuda-emu matches the CPU: conv2d forward and backward, padding, bias") {
@@ -285,4 +295,15 @@ TEST_CASE("conv2d rejects tensors on different devices") {
   const Tensor w = zeros({3, 2, 3, 3}, DType::f32, Device::cuda_emu);
   CHECK_THROWS_WITH_AS(conv2d(x, w), doctest::Contains("conv2d: tensors on different devices"),
                        Error);
+}
+
+TEST_CASE("the cuDNN setting still runs the project's kernels on cuda-emu (no cuDNN there)") {
+  set_cuda_conv_algorithm(ConvAlgorithm::implicit_gemm);
+  CHECK(cuda_conv_algorithm() == ConvAlgorithm::implicit_gemm);
+  set_cuda_conv_algorithm(ConvAlgorithm::cudnn);
+  CHECK(cuda_conv_algorithm() == ConvAlgorithm::cudnn);
+  Generator g(17);
+  const Tensor x = uniform({1, 2, 5, 6}, -1.0f, 1.0f, g), w = uniform({3, 2, 3, 3}, -1.0f, 1.0f, g);
+  const Tensor y = conv2d(x.to(Device::cuda_emu), w.to(Device::cuda_emu), Tensor(), 1, 1);
+  check_close(y, conv2d(x, w, Tensor(), 1, 1), 1e-4f, 1e-5f, "conv2d on cuda-emu");
 }

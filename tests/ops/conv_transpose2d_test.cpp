@@ -1,3 +1,4 @@
+#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "tests/support/testing.h"
@@ -156,17 +157,26 @@ static void check_transpose_device_matches_cpu(const Shape& x_shape, const Shape
   const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
   y.backward(grad_y);
 
-  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
-  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
-  Tensor y_d = conv_transpose2d(x_d, w_d, b_d, stride, padding, output_padding, dilation);
-  REQUIRE(y_d.device() == device);
-  y_d.backward(grad_y.to(device));
-  check_close(y_d, y, 1e-4f, 1e-5f, "conv_transpose2d output");
-  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv_transpose2d input gradient");
-  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv_transpose2d weight gradient");
-  if (with_bias) {
-    check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv_transpose2d bias gradient");
+  // The project's kernels everywhere; on a real GPU cuDNN as well.
+  std::vector<ConvAlgorithm> algorithms{ConvAlgorithm::implicit_gemm};
+  if (device == Device::cuda) algorithms.push_back(ConvAlgorithm::cudnn);
+  for (ConvAlgorithm algorithm : algorithms) {
+    const char* algorithm_name = algorithm == ConvAlgorithm::cudnn ? "cudnn" : "implicit_gemm";
+    CAPTURE(algorithm_name);
+    set_cuda_conv_algorithm(algorithm);
+    Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+    Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+    Tensor y_d = conv_transpose2d(x_d, w_d, b_d, stride, padding, output_padding, dilation);
+    REQUIRE(y_d.device() == device);
+    y_d.backward(grad_y.to(device));
+    check_close(y_d, y, 1e-4f, 1e-5f, "conv_transpose2d output");
+    check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv_transpose2d input gradient");
+    check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv_transpose2d weight gradient");
+    if (with_bias) {
+      check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv_transpose2d bias gradient");
+    }
   }
+  set_cuda_conv_algorithm(ConvAlgorithm::cudnn);  // the default
 }
 
 TEST_CASE("cuda-emu matches the CPU: conv_transpose2d, stride 2, padding, output_padding, bias") {

@@ -1,3 +1,4 @@
+#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "tests/support/testing.h"
@@ -107,15 +108,24 @@ static void check_linear_device_matches_cpu(int64_t rows, int64_t in, int64_t ou
   const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
   y.backward(grad_y);
 
-  Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
-  Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
-  Tensor y_d = linear(x_d, w_d, b_d);
-  REQUIRE(y_d.device() == device);
-  y_d.backward(grad_y.to(device));
-  check_close(y_d, y, 1e-4f, 1e-5f, "linear output");
-  check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "linear input gradient");
-  check_close(w_d.grad(), w.grad(), 1e-4f, 1e-5f, "linear weight gradient");
-  if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "linear bias gradient");
+  // The project's kernels everywhere; on a real GPU cuBLAS as well.
+  std::vector<GemmAlgorithm> algorithms{GemmAlgorithm::tiled};
+  if (device == Device::cuda) algorithms.push_back(GemmAlgorithm::cublas);
+  for (GemmAlgorithm algorithm : algorithms) {
+    const char* algorithm_name = algorithm == GemmAlgorithm::cublas ? "cublas" : "tiled";
+    CAPTURE(algorithm_name);
+    set_cuda_gemm_algorithm(algorithm);
+    Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
+    Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
+    Tensor y_d = linear(x_d, w_d, b_d);
+    REQUIRE(y_d.device() == device);
+    y_d.backward(grad_y.to(device));
+    check_close(y_d, y, 1e-4f, 1e-5f, "linear output");
+    check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "linear input gradient");
+    check_close(w_d.grad(), w.grad(), 1e-4f, 1e-5f, "linear weight gradient");
+    if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "linear bias gradient");
+  }
+  set_cuda_gemm_algorithm(GemmAlgorithm::cublas);  // the default
 }
 
 TEST_CASE("cuda-emu matches the CPU: linear with bias, more features than a tile") {

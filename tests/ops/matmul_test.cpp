@@ -1,5 +1,6 @@
 #include <array>
 
+#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "tests/support/testing.h"
@@ -124,13 +125,22 @@ static void check_matmul_device_matches_cpu(const Shape& a_shape, const Shape& b
   const Tensor grad_c = uniform(c.shape(), -1.0f, 1.0f, g);
   c.backward(grad_c);
 
-  Tensor a_d = device_leaf(a, device), b_d = device_leaf(b, device);
-  Tensor c_d = matmul(a_d, b_d);
-  REQUIRE(c_d.device() == device);
-  c_d.backward(grad_c.to(device));
-  check_close(c_d, c, 1e-4f, 1e-5f, "matmul output");
-  check_close(a_d.grad(), a.grad(), 1e-4f, 1e-5f, "matmul gradient of a");
-  check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "matmul gradient of b");
+  // The project's kernels everywhere; on a real GPU cuBLAS as well.
+  std::vector<GemmAlgorithm> algorithms{GemmAlgorithm::tiled};
+  if (device == Device::cuda) algorithms.push_back(GemmAlgorithm::cublas);
+  for (GemmAlgorithm algorithm : algorithms) {
+    const char* algorithm_name = algorithm == GemmAlgorithm::cublas ? "cublas" : "tiled";
+    CAPTURE(algorithm_name);
+    set_cuda_gemm_algorithm(algorithm);
+    Tensor a_d = device_leaf(a, device), b_d = device_leaf(b, device);
+    Tensor c_d = matmul(a_d, b_d);
+    REQUIRE(c_d.device() == device);
+    c_d.backward(grad_c.to(device));
+    check_close(c_d, c, 1e-4f, 1e-5f, "matmul output");
+    check_close(a_d.grad(), a.grad(), 1e-4f, 1e-5f, "matmul gradient of a");
+    check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "matmul gradient of b");
+  }
+  set_cuda_gemm_algorithm(GemmAlgorithm::cublas);  // the default
 }
 
 TEST_CASE("cuda-emu matches the CPU: matmul with tails in M, N and K") {
