@@ -13,6 +13,7 @@
 #include <omp.h>
 
 #include "bench/timing.h"
+#include "engine/host_allocator.h"
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
 #include "engine/random.h"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
     optimizer.zero_grad();
   };
   const bench::Timing timing = bench::time_calls(step, static_cast<int>(steps), 2);
+  const HostAllocatorStats memory = host_allocator_stats();
 
   nlohmann::json result{{"framework", "leuko"},
                         {"model", model},
@@ -89,6 +91,9 @@ int main(int argc, char** argv) {
                         {"step_s", timing.wall_s},
                         {"images_per_s", batch / timing.wall_s},
                         {"cpu_s_per_image", timing.cpu_s / batch},
-                        {"peak_rss_mib", bench::peak_rss_mib()}};
+                        {"peak_rss_mib", bench::peak_rss_mib()},
+                        {"peak_tensor_mib", memory.peak_bytes_in_use / 1048576.0},
+                        {"fresh_allocations", memory.fresh_allocations},
+                        {"cached_allocations", memory.cached_allocations}};
   bench::emit(result, json_path);
 }

@@ -48,7 +48,7 @@ for model in models:
     print(f"{model:12} {row['batch']:>5} {ours['images_per_s']:>12.2f} {theirs['images_per_s']:>12.2f}"
           f" {row['throughput_ratio']:>6.2f} {row['cpu_time_ratio']:>9.2f} {ours['peak_rss_mib']:>10.0f} {theirs['peak_rss_mib']:>10.0f}"
           f" {row['peak_rss_ratio']:>9.2f}")
-env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 with open(out, "w") as f:
     json.dump({"environment": env, "results": rows}, f, indent=2)
     f.write("\n")
