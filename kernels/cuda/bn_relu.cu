@@ -8,12 +8,13 @@
 // Work split:
 //   forward    one thread per element, grid-stride loop (coalesced); the channel of element
 //              i is (i / S) % C, and its scale and shift come from the [C] vectors, which
-//              stay in cache. 12-16 bytes and ~4 flops per element.
+//              stay in cache. 8 bytes (12 with the residual) and ~4 flops per element.
 //   backward   two passes. Pass 1: one block per channel (per_channel.cuh) reduces
 //              sum(g) and sum(g * (x - mean)), g = dy * (y > 0), and writes grad_residual = g
 //              on the way; those sums are grad_bias and grad_weight / inv_std. Pass 2: one
 //              thread per element writes grad_x from them, with the whole grid busy (pass 1
-//              has only C blocks). ~32 bytes and ~10 flops per element in all.
+//              has only C blocks). 28 bytes (32 with grad_residual) and ~10 flops per
+//              element in all.
 #include "kernels/cuda/bn_relu.h"
 
 #include "kernels/cuda/block_reduce.cuh"
