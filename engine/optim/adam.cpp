@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "engine/dispatch.h"
 #include "kernels/cpu/adam.h"
+#include "kernels/cuda/adam.h"
 
 namespace leuko::optim {
 
@@ -35,9 +37,9 @@ std::vector<std::string> Adam::state_names() const { return {"step", "exp_avg", 
 
 void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
   if (state.empty()) {
-    state["step"] = scalar(0.0f);
-    state["exp_avg"] = zeros(param.shape());
-    state["exp_avg_sq"] = zeros(param.shape());
+    state["step"] = scalar(0.0f);  // on the CPU: read by the host (see load_state_dict)
+    state["exp_avg"] = zeros(param.shape(), DType::f32, param.device());
+    state["exp_avg_sq"] = zeros(param.shape(), DType::f32, param.device());
   }
   // The step is counted per parameter (as PyTorch does), so a parameter that starts
   // receiving gradients later gets its own bias correction.
@@ -55,8 +57,14 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
       static_cast<float>(decoupled_weight_decay_ ? 1.0 - lr * weight_decay_ : 1.0),
       static_cast<float>(lr / (1.0 - std::pow(beta1_, step))),
       static_cast<float>(std::sqrt(1.0 - std::pow(beta2_, step)))};
-  cpu::adam_step(param.data<float>(), grad.data<float>(), state["exp_avg"].data<float>(),
-                 state["exp_avg_sq"].data<float>(), param.numel(), h);
+  float* exp_avg = state["exp_avg"].data<float>();
+  float* exp_avg_sq = state["exp_avg_sq"].data<float>();
+  if (param.device() == Device::cpu) {
+    cpu::adam_step(param.data<float>(), grad.data<float>(), exp_avg, exp_avg_sq, param.numel(), h);
+  } else {
+    LEUKO_CUDA_DISPATCH(param.device(), name().c_str(), adam_step, param.data<float>(),
+                        grad.data<float>(), exp_avg, exp_avg_sq, param.numel(), h);
+  }
 }
 
 }  // namespace leuko::optim

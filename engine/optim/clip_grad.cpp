@@ -6,10 +6,12 @@
 #include "engine/dispatch.h"
 #include "engine/error.h"
 #include "kernels/cpu/clip_grad.h"
+#include "kernels/cuda/clip_grad.h"
 
 namespace leuko::optim {
 
-// The parameters' gradients, each made contiguous in place so it can be edited directly.
+// The parameters' gradients, each made contiguous in place so it can be edited directly; all
+// on one device, so that the norm is one reduction there.
 static std::vector<Tensor> gradients(const std::vector<Tensor>& params, const char* op) {
   std::vector<Tensor> grads;
   for (const Tensor& param : params) {
@@ -17,7 +19,7 @@ static std::vector<Tensor> gradients(const std::vector<Tensor>& params, const ch
     Tensor grad = param.grad();
     if (!grad.defined()) continue;
     check_dtype(grad, DType::f32, op, "gradient");
-    require_cpu(grad, op);
+    if (!grads.empty()) check_same_device(grads.front(), grad, op);
     if (!grad.is_contiguous()) {
       grad = grad.clone();
       Tensor(param).set_grad(grad);
@@ -36,34 +38,66 @@ float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double
   const std::vector<Tensor> grads = gradients(params, op);
   if (grads.empty()) return 0.0f;
 
+  const Device device = grads.front().device();
   double total_norm = 0.0;
-  if (norm_type == kInfinityNorm) {
-    for (const Tensor& g : grads) {
-      const double largest = cpu::max_abs(g.data<float>(), g.numel());
-      total_norm = std::isnan(largest) ? largest : std::max(total_norm, largest);
-      if (std::isnan(total_norm)) break;
+  if (device == Device::cpu) {
+    if (norm_type == kInfinityNorm) {
+      for (const Tensor& g : grads) {
+        const double largest = cpu::max_abs(g.data<float>(), g.numel());
+        total_norm = std::isnan(largest) ? largest : std::max(total_norm, largest);
+        if (std::isnan(total_norm)) break;
+      }
+    } else {
+      for (const Tensor& g : grads) {
+        total_norm += cpu::sum_abs_pow(g.data<float>(), g.numel(), norm_type);
+      }
     }
   } else {
+    // One two-stage reduction over all the gradients: a single wait for the device.
+    std::vector<const float*> buffers;
+    std::vector<int64_t> sizes;
     for (const Tensor& g : grads) {
-      total_norm += cpu::sum_abs_pow(g.data<float>(), g.numel(), norm_type);
+      buffers.push_back(g.data<float>());
+      sizes.push_back(g.numel());
     }
-    total_norm = std::pow(total_norm, 1.0 / norm_type);
+    const int64_t count = static_cast<int64_t>(grads.size());
+    if (norm_type == kInfinityNorm) {
+      float largest = 0.0f;
+      LEUKO_CUDA_DISPATCH(device, op, clip_grad_max_abs, buffers.data(), sizes.data(), count,
+                          &largest);
+      total_norm = largest;
+    } else {
+      LEUKO_CUDA_DISPATCH(device, op, clip_grad_sum_abs_pow, buffers.data(), sizes.data(), count,
+                          norm_type, &total_norm);
+    }
   }
+  if (norm_type != kInfinityNorm) total_norm = std::pow(total_norm, 1.0 / norm_type);
   LEUKO_CHECK(!error_if_nonfinite || std::isfinite(total_norm), op, ": the total ", norm_type,
               "-norm of the gradients is ", total_norm, ", so they cannot be clipped (a NaN "
               "or infinite loss upstream?)");
   // PyTorch multiplies even when the factor is 1, so a NaN norm reaches the gradients (std::min
   // returns its first argument when it is NaN).
   const float factor = static_cast<float>(std::min(max_norm / (total_norm + 1e-6), 1.0));
-  for (const Tensor& g : grads) cpu::scale_inplace(g.data<float>(), g.numel(), factor);
+  for (const Tensor& g : grads) {
+    if (device == Device::cpu) {
+      cpu::scale_inplace(g.data<float>(), g.numel(), factor);
+    } else {
+      LEUKO_CUDA_DISPATCH(device, op, clip_grad_scale, g.data<float>(), g.numel(), factor);
+    }
+  }
   return static_cast<float>(total_norm);
 }
 
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
   const char* op = "clip_grad_value_";
   LEUKO_CHECK(clip_value >= 0.0, op, ": clip_value must be >= 0, got ", clip_value);
+  const float limit = static_cast<float>(clip_value);
   for (const Tensor& g : gradients(params, op)) {
-    cpu::clamp_inplace(g.data<float>(), g.numel(), static_cast<float>(clip_value));
+    if (g.device() == Device::cpu) {
+      cpu::clamp_inplace(g.data<float>(), g.numel(), limit);
+    } else {
+      LEUKO_CUDA_DISPATCH(g.device(), op, clip_grad_clamp, g.data<float>(), g.numel(), limit);
+    }
   }
 }
 

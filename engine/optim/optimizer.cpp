@@ -53,7 +53,6 @@ void Optimizer::step() {
     const Tensor& param = params_[i];
     Tensor grad = param.grad();
     if (!grad.defined()) continue;
-    require_cpu(param, name_.c_str());
     check_same_device(param, grad, name_.c_str());
     check_dtype(grad, DType::f32, name_.c_str(), "gradient");
     LEUKO_CHECK(grad.shape() == param.shape(), name_, ": parameter ", i, " has shape ",
@@ -107,7 +106,10 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
     const Shape expected = name == "step" ? Shape{} : param.shape();
     LEUKO_CHECK(tensor.dtype() == DType::f32 && tensor.shape() == expected, op, ": '", key,
                 "' must be float32 ", to_string(expected), ", got ", describe(tensor));
-    loaded[std::stoul(index_text)][name] = tensor.clone().to(param.device());
+    // Adam's per-parameter step count is read on the host for the bias corrections, so it
+    // stays on the CPU; the other state lives with its parameter.
+    const Device device = name == "step" ? Device::cpu : param.device();
+    loaded[std::stoul(index_text)][name] = tensor.clone().to(device);
   }
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (loaded[i].empty()) continue;

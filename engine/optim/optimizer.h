@@ -57,8 +57,8 @@ class Optimizer {
   // `name` ("Adam") starts every error message.
   Optimizer(std::string name, std::vector<Tensor> params, double lr);
 
-  // Updates `param` in place from `grad` (same shape, contiguous, on the CPU), creating the
-  // parameter's state on its first update.
+  // Updates `param` in place from `grad` (same shape, contiguous, on the parameter's device),
+  // creating the parameter's state on its first update, on that device.
   virtual void update(const Tensor& param, const Tensor& grad, ParamState& state) = 0;
   // The state names an updated parameter holds under the current settings.
   virtual std::vector<std::string> state_names() const = 0;

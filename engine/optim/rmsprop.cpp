@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "engine/dispatch.h"
 #include "kernels/cpu/rmsprop.h"
+#include "kernels/cuda/rmsprop.h"
 
 namespace leuko::optim {
 
@@ -34,7 +36,7 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state)
   // Every slot starts at zero; the momentum buffer also appears later if a schedule turns
   // momentum on after the first step.
   for (const std::string& name : state_names()) {
-    if (!state.count(name)) state[name] = zeros(param.shape());
+    if (!state.count(name)) state[name] = zeros(param.shape(), DType::f32, param.device());
   }
   const cpu::RmspropHyperparameters h{
       static_cast<float>(lr()), static_cast<float>(options_.alpha),
@@ -42,8 +44,14 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state)
       static_cast<float>(options_.weight_decay), static_cast<float>(options_.momentum)};
   float* grad_avg = options_.centered ? state["grad_avg"].data<float>() : nullptr;
   float* buffer = options_.momentum > 0.0 ? state["momentum_buffer"].data<float>() : nullptr;
-  cpu::rmsprop_step(param.data<float>(), grad.data<float>(), state["square_avg"].data<float>(),
-                    grad_avg, buffer, param.numel(), h);
+  float* square_avg = state["square_avg"].data<float>();
+  if (param.device() == Device::cpu) {
+    cpu::rmsprop_step(param.data<float>(), grad.data<float>(), square_avg, grad_avg, buffer,
+                      param.numel(), h);
+  } else {
+    LEUKO_CUDA_DISPATCH(param.device(), "RMSprop", rmsprop_step, param.data<float>(),
+                        grad.data<float>(), square_avg, grad_avg, buffer, param.numel(), h);
+  }
 }
 
 }  // namespace leuko::optim

@@ -2,8 +2,10 @@
 
 #include <cmath>
 
+#include "engine/dispatch.h"
 #include "engine/error.h"
 #include "kernels/cpu/sgd.h"
+#include "kernels/cuda/sgd.h"
 
 namespace leuko::optim {
 
@@ -36,14 +38,20 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
   if (options_.momentum != 0.0) {
     Tensor& slot = state["momentum_buffer"];
     first_step = !slot.defined();  // PyTorch creates the buffer from the first gradient
-    if (first_step) slot = zeros(param.shape());  // overwritten by the kernel; never garbage
+    // Overwritten by the kernel on the first step; zeros so it never holds garbage.
+    if (first_step) slot = zeros(param.shape(), DType::f32, param.device());
     buffer = slot.data<float>();
   }
   const cpu::SgdHyperparameters h{static_cast<float>(lr()),
                                   static_cast<float>(options_.momentum),
                                   static_cast<float>(1.0 - options_.dampening),
                                   static_cast<float>(options_.weight_decay), options_.nesterov};
-  cpu::sgd_step(param.data<float>(), grad.data<float>(), buffer, param.numel(), h, first_step);
+  if (param.device() == Device::cpu) {
+    cpu::sgd_step(param.data<float>(), grad.data<float>(), buffer, param.numel(), h, first_step);
+  } else {
+    LEUKO_CUDA_DISPATCH(param.device(), "SGD", sgd_step, param.data<float>(), grad.data<float>(),
+                        buffer, param.numel(), h, first_step);
+  }
 }
 
 }  // namespace leuko::optim

@@ -112,3 +112,80 @@ TEST_CASE("clipping rejects bad arguments with clear messages") {
   CHECK_THROWS_WITH_AS(clip_grad_value_({Tensor()}, 0.1),
                        doctest::Contains("clip_grad_value_"), Error);
 }
+
+// ---- the CUDA kernels (kernels/cuda/clip_grad.cu) under the SIMT emulator ------------------
+
+// A parameter on `device` whose gradient is a copy of `grad` there.
+static Tensor with_grad_on(const Tensor& grad, Device device) {
+  Tensor p = zeros(grad.shape(), DType::f32, device);
+  p.set_requires_grad(true);
+  p.set_grad(grad.to(device));
+  return p;
+}
+
+TEST_CASE("cuda-emu matches the CPU: every norm over several gradients, then the clipping") {
+  // One element, a partial 256-thread block, several blocks with a tail, all folded by one
+  // two-stage reduction; once also a gradient past the 1024-partials cap, so that threads
+  // stride too (emulated, it costs as much as all the other cases together).
+  Generator g(6);
+  const std::vector<Shape> shapes = {{1}, {3, 37}, {5, 211}};
+  const std::vector<std::tuple<double, double, std::vector<Shape>>> cases = {
+      {2.0, 0.5, shapes},
+      {2.0, 1e9, shapes},  // left alone: factor 1
+      {1.0, 0.5, shapes},
+      {3.0, 0.5, shapes},
+      {optim::kInfinityNorm, 0.5, shapes},
+      {2.0, 0.5, {{7}, {263000}}}};
+  for (const auto& [norm_type, max_norm, case_shapes] : cases) {
+    CAPTURE(norm_type);
+    CAPTURE(max_norm);
+    std::vector<Tensor> on_cpu, on_device;
+    for (const Shape& shape : case_shapes) {
+      const Tensor grad = uniform(shape, -1, 1, g);
+      on_cpu.push_back(with_grad(grad));
+      on_device.push_back(with_grad_on(grad, Device::cuda_emu));
+    }
+    const float expected = clip_grad_norm_(on_cpu, max_norm, norm_type);
+    const float actual = clip_grad_norm_(on_device, max_norm, norm_type);
+    // Both sum in double, in different orders: equal to a float ulp or so.
+    CHECK(actual == doctest::Approx(expected).epsilon(1e-6));
+    for (size_t k = 0; k < case_shapes.size(); ++k) {
+      REQUIRE(on_device[k].grad().device() == Device::cuda_emu);
+      check_close(on_device[k].grad().to(Device::cpu), on_cpu[k].grad(), 1e-6f, 0.0f,
+                  "gradient " + std::to_string(k));
+    }
+  }
+}
+
+TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly; NaN stays visible") {
+  Generator g(7);
+  std::vector<float> values = uniform({517}, -2, 2, g).to_vector();
+  values[100] = NAN;
+  const Tensor grad = from_vector(values, {11, 47});
+  Tensor on_cpu = with_grad(grad), on_device = with_grad_on(grad, Device::cuda_emu);
+  clip_grad_value_({on_cpu}, 0.75);
+  clip_grad_value_({on_device}, 0.75);
+  const std::vector<float> expected = on_cpu.grad().to_vector();
+  const std::vector<float> actual = on_device.grad().to_vector();
+  CHECK(std::isnan(actual[100]));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (i != 100) CHECK(actual[i] == expected[i]);  // clamping only selects values
+  }
+}
+
+TEST_CASE("cuda-emu: a NaN gradient makes every norm NaN; gradients must share a device") {
+  for (double norm_type : {2.0, 1.0, 3.0, optim::kInfinityNorm}) {
+    CAPTURE(norm_type);
+    std::vector<float> values(600, 0.5f);
+    values[450] = NAN;  // in the second block, not the first element any thread folds
+    Tensor p = with_grad_on(from_vector(values, {600}), Device::cuda_emu);
+    CHECK(std::isnan(clip_grad_norm_({p}, 1.0, norm_type)));
+    CHECK(std::isnan(p.grad().to_vector()[0]));  // spreads, as in PyTorch
+  }
+  Tensor on_cpu = with_grad(ones({2}));
+  Tensor on_device = with_grad_on(ones({2}), Device::cuda_emu);
+  CHECK_THROWS_WITH_AS(
+      clip_grad_norm_({on_device, on_cpu}, 1.0),
+      doctest::Contains("clip_grad_norm_: tensors on different devices (cuda-emu and cpu)"),
+      Error);
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,58 @@ inline std::unique_ptr<optim::Optimizer> replay_golden_steps(const std::string& 
     }
   }
   return optimizer;
+}
+
+// Runs `steps` steps of the optimizer `make` builds twice, on parameters of `shapes` on the
+// CPU and on `device`, with the same random gradients, and checks every parameter after each
+// step and every state tensor at the end (the state on the parameter's device, but Adam's
+// step count, which the host reads). Then a fresh optimizer on `device` that loads that
+// state must take the next step exactly as the CPU one does.
+inline void check_device_matches_cpu(const MakeOptimizer& make, const std::vector<Shape>& shapes,
+                                     Device device, int steps, float rtol, float atol) {
+  Generator g(17);
+  std::vector<Tensor> on_cpu, on_device;
+  for (const Shape& shape : shapes) {
+    const Tensor initial = uniform(shape, -1.0f, 1.0f, g);
+    on_cpu.push_back(initial.clone().set_requires_grad(true));
+    on_device.push_back(initial.to(device).set_requires_grad(true));
+  }
+  std::unique_ptr<optim::Optimizer> cpu_optimizer = make(on_cpu);
+  std::unique_ptr<optim::Optimizer> device_optimizer = make(on_device);
+  auto step_both = [&](optim::Optimizer& device_side, int step) {
+    for (size_t k = 0; k < shapes.size(); ++k) {
+      const Tensor grad = uniform(shapes[k], -1.0f, 1.0f, g);
+      on_cpu[k].set_grad(grad);
+      on_device[k].set_grad(grad.to(device));
+    }
+    cpu_optimizer->step();
+    device_side.step();
+    for (size_t k = 0; k < shapes.size(); ++k) {
+      REQUIRE(on_device[k].device() == device);
+      check_close(on_device[k].to(Device::cpu), on_cpu[k], rtol, atol,
+                  "parameter " + std::to_string(k) + " after step " + std::to_string(step));
+    }
+  };
+  for (int step = 1; step <= steps; ++step) step_both(*device_optimizer, step);
+
+  const std::map<std::string, Tensor> cpu_state = cpu_optimizer->state_dict();
+  const std::map<std::string, Tensor> device_state = device_optimizer->state_dict();
+  REQUIRE(cpu_state.size() == device_state.size());
+  for (const auto& [key, expected] : cpu_state) {
+    CAPTURE(key);
+    REQUIRE(device_state.count(key));
+    const Tensor& actual = device_state.at(key);
+    const bool host_side = key == "step" || key.ends_with(".step");
+    CHECK(actual.device() == (host_side ? Device::cpu : device));
+    if (expected.dtype() == DType::i64) {
+      CHECK(actual.to_vector_i64() == expected.to_vector_i64());
+    } else {
+      check_close(actual.to(Device::cpu), expected, rtol, atol, key);
+    }
+  }
+  std::unique_ptr<optim::Optimizer> resumed = make(on_device);
+  resumed->load_state_dict(device_state);
+  step_both(*resumed, steps + 1);
 }
 
 }  // namespace leuko::testing

@@ -70,3 +70,20 @@ TEST_CASE("RMSprop rejects bad settings with clear messages") {
   CHECK_THROWS_WITH_AS(RMSprop({p}, {.momentum = -0.5}),
                        doctest::Contains("RMSprop: momentum must be >= 0"), Error);
 }
+
+TEST_CASE("cuda-emu matches the CPU over several steps: plain, momentum, centered, all") {
+  // Sizes around the CUDA kernel's 256-thread blocks: one element, a partial block, a 3-D
+  // parameter, two blocks with a tail. The same float formula in the same order on both:
+  // kRtol / kAtol leave room for fused multiply-adds placed differently.
+  const std::vector<Shape> shapes = {{1}, {37}, {3, 5, 7}, {300}};
+  for (const RMSpropOptions& options :
+       {RMSpropOptions{.lr = 0.01}, RMSpropOptions{.lr = 0.01, .momentum = 0.9},
+        RMSpropOptions{.lr = 0.01, .centered = true},
+        RMSpropOptions{.lr = 0.01, .alpha = 0.9, .weight_decay = 0.1, .momentum = 0.5,
+                       .centered = true}}) {
+    CAPTURE(options.momentum);
+    CAPTURE(options.centered);
+    leuko::testing::check_device_matches_cpu(rmsprop(options), shapes, Device::cuda_emu, 4,
+                                             kRtol, kAtol);
+  }
+}

@@ -72,3 +72,31 @@ TEST_CASE("SGD rejects bad settings with clear messages") {
                        doctest::Contains("SGD: no parameters to optimize (are they all frozen?)"),
                        Error);
 }
+
+// Sizes around the CUDA kernel's 256-thread blocks: one element, a partial block, a 3-D
+// parameter, and two blocks with a tail.
+static const std::vector<Shape> kDeviceShapes = {{1}, {37}, {3, 5, 7}, {300}};
+
+TEST_CASE("cuda-emu matches the CPU over several steps, for every option") {
+  // The same float formula in the same order on both: kRtol / kAtol leave room for fused
+  // multiply-adds placed differently by the two compilations.
+  for (const SGDOptions& options :
+       {SGDOptions{.lr = 0.1}, SGDOptions{.lr = 0.1, .weight_decay = 0.01},
+        SGDOptions{.lr = 0.05, .momentum = 0.9, .dampening = 0.1, .weight_decay = 0.01},
+        SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true}}) {
+    CAPTURE(options.momentum);
+    CAPTURE(options.nesterov);
+    leuko::testing::check_device_matches_cpu(sgd(options), kDeviceShapes, Device::cuda_emu, 4,
+                                             kRtol, kAtol);
+  }
+}
+
+TEST_CASE("a gradient on another device than its parameter is a clear error") {
+  Tensor p = zeros({3}, DType::f32, Device::cuda_emu);
+  p.set_requires_grad(true);
+  SGD optimizer({p}, {.lr = 0.1});
+  p.set_grad(ones({3}));
+  CHECK_THROWS_WITH_AS(optimizer.step(),
+                       doctest::Contains("SGD: tensors on different devices (cuda-emu and cpu)"),
+                       Error);
+}
