@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training throughput and peak memory of leuko against PyTorch (Debian's python3-torch), the
 # same network, batch and thread count, timed back to back in the same run. Prints a table
-# and writes bench/results/vs_pytorch.json.
+# and writes bench/results/vs_pytorch.json (rows of networks not named this time are kept).
 #
 #   scripts/bench_vs_pytorch.sh [MODEL...]     MODEL: wbc_net autoencoder resnet18 kandel_cnn
 #
@@ -49,8 +49,13 @@ for model in models:
           f" {row['throughput_ratio']:>6.2f} {row['cpu_time_ratio']:>9.2f} {ours['peak_rss_mib']:>10.0f} {theirs['peak_rss_mib']:>10.0f}"
           f" {row['peak_rss_ratio']:>9.2f}")
 env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+for row in rows:
+    row["environment"] = env
+# Networks measured earlier and not named this time keep their rows.
+previous = json.load(open(out))["results"] if os.path.exists(out) else []
+kept = [row for row in previous if row["model"] not in models]
 with open(out, "w") as f:
-    json.dump({"environment": env, "results": rows}, f, indent=2)
+    json.dump({"results": kept + rows}, f, indent=2)
     f.write("\n")
 print("wrote", out)
 PY
