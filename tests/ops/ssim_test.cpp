@@ -296,7 +296,7 @@ TEST_CASE("cuda-emu matches the CPU: value, loss and both gradients, tiles with 
   }
 }
 
-TEST_CASE("cuda-emu: only the input that requires grad gets one; devices must match") {
+TEST_CASE("cuda-emu: only the input that requires grad gets one, and devices must match") {
   Generator g(47);
   auto [x, y] = image_pair({2, 2, 21, 40}, g);
   Tensor target = x.detach().to(Device::cuda_emu);  // frozen, as the study's input image

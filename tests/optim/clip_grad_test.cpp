@@ -157,7 +157,7 @@ TEST_CASE("cuda-emu matches the CPU: every norm over several gradients, then the
   }
 }
 
-TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly; NaN stays visible") {
+TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly, and NaN stays visible") {
   Generator g(7);
   std::vector<float> values = uniform({517}, -2, 2, g).to_vector();
   values[100] = NAN;
@@ -173,7 +173,7 @@ TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly; NaN stays visible
   }
 }
 
-TEST_CASE("cuda-emu: a NaN gradient makes every norm NaN; gradients must share a device") {
+TEST_CASE("cuda-emu: a NaN gradient makes every norm NaN, and gradients must share a device") {
   for (double norm_type : {2.0, 1.0, 3.0, optim::kInfinityNorm}) {
     CAPTURE(norm_type);
     std::vector<float> values(600, 0.5f);
