@@ -2,13 +2,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace leuko::cli {
 
 void add_info_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_subsets_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+// `command_line` is recorded in the study reports (how to make them again).
+void add_reproduce_command(CLI::App& app, const std::string& command_line);
 
 }  // namespace leuko::cli

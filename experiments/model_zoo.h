@@ -38,6 +38,9 @@ struct ModelSettings {
   std::string prcc_weights;   // combined_wbc only: the pretrained pRCC autoencoder
   std::string cam16_weights;  // combined_wbc only: the pretrained Camelyon16 classifier
   uint64_t seed = 0;          // dropout generator (kandel_cnn)
+  int side = 224;             // study_b_autoencoder: input and output side (a multiple of 16)
+  int64_t decoder_width = 256;  // study_b_autoencoder: channels of the decoder's first map
+  float dropout = 0.0f;       // kandel_cnn: dropout after each hidden dense layer (Study D model 4)
 };
 
 struct BuiltModel {

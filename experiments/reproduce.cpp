@@ -1,0 +1,95 @@
+// `leuko reproduce study-a|study-b|study-c|study-d`: the command line of the study
+// drivers (experiments/study_drivers.h): profile, data root (or generated data, said
+// loudly), device, output folder; then the study's sub-runs and its report.
+#include <cstdio>
+#include <memory>
+
+#include "engine/data/data_root.h"
+#include "engine/error.h"
+#include "experiments/commands.h"
+#include "experiments/device.h"
+#include "experiments/study_drivers.h"
+
+namespace leuko::cli {
+
+namespace {
+
+struct ReproduceOptions {
+  std::string study, data, out, profile = "quick", device = "cpu", weights;
+  int workers = 2;
+  std::string command_line;
+};
+
+void run_reproduce(const ReproduceOptions& o) {
+  const Profile profile = find_profile(o.profile);
+  const Device device = select_device(o.device);
+  const std::string out = o.out.empty() ? cat("runs/", o.study, "-", o.profile) : o.out;
+  RunFolder folder(out);
+
+  const std::filesystem::path root = data::resolve_data_root(o.data);
+  std::string note;
+  if (root.empty())
+    note = cat("No --data and no LEUKO_DATA: every number below comes from GENERATED cell images (",
+               (folder.root() / "synthetic-data").string(),
+               "), not from the studies' data; it shows the pipeline runs, nothing about real cells.");
+  if (!note.empty()) std::printf("\n*** %s ***\n\n", note.c_str());
+  // Generated images are small; the loader resizes them to each network's input.
+  StudyData study_data(root, folder.root() / "synthetic-data", profile.name == "smoke" ? 32 : 64);
+
+  StudyContext context{o.study, o.command_line, profile, folder, study_data, device, o.workers,
+                       o.weights, note};
+  std::printf("leuko reproduce %s, profile %s, data %s, output %s\n", o.study.c_str(),
+              profile.name.c_str(), study_data.root().string().c_str(),
+              folder.root().string().c_str());
+  StudyReport report;
+  if (o.study == "study-a") report = run_study_a(context);
+  else if (o.study == "study-b") report = run_study_b(context);
+  else if (o.study == "study-c") report = run_study_c(context);
+  else report = run_study_d(context);
+  write_study_report(context, report);
+  std::printf("study report: %s\n", folder.file("report.md").string().c_str());
+}
+
+}  // namespace
+
+void add_reproduce_command(CLI::App& app, const std::string& command_line) {
+  auto o = std::make_shared<ReproduceOptions>();
+  o->command_line = command_line;
+  CLI::App* cmd = app.add_subcommand(
+      "reproduce", "Re-run one of the four WBC studies; writes a run folder per sub-run and a study report");
+  cmd->footer(
+      "Studies:\n"
+      "  study-a  Ramesh (seeds 000/002): pRCC autoencoder (SSIM), Camelyon16 classifier, base\n"
+      "           WBC net and combined model on WBC-1/10/50/100\n"
+      "  study-b  Kan-Hon (seed 001): ResNet-18 pretraining chain, then fine-tuning vs a baseline\n"
+      "  study-c  ResNet-50 fine-tuning, early stages frozen (seed 003)\n"
+      "  study-d  Roure et al. (seed 004): Kandel ELU CNN x4 optimizers, ResNet-50 frozen/partial/full\n"
+      "Profiles:\n"
+      "  quick  reduced resolution and epochs, a few images per class: minutes on 2 CPU cores\n"
+      "  cpu    reduced resolution, the studies' epochs: hours on 2 CPU cores\n"
+      "  full   the studies' resolutions and epochs (for a GPU)\n"
+      "  smoke  tiny and 1 epoch: a test that the pipeline runs (CI)\n"
+      "Examples:\n"
+      "  leuko reproduce study-a --profile quick                 (generated data, with a banner)\n"
+      "  leuko reproduce study-a --data /work/shared/data --out runs/study-a --profile cpu\n"
+      "  LEUKO_DATA=/work/shared/data leuko reproduce study-d --profile full --device cuda \\\n"
+      "        --weights resnet50_imagenet.safetensors\n"
+      "Running the same command again resumes: finished sub-runs are reused, an unfinished one\n"
+      "continues from its last checkpoint.");
+  cmd->add_option("study", o->study, "study-a | study-b | study-c | study-d")
+      ->required()
+      ->check(CLI::IsMember({"study-a", "study-b", "study-c", "study-d"}));
+  cmd->add_option("--data", o->data, "data root holding pbc/, idc/, monuseg/, segwbc/ (default: $LEUKO_DATA, else generated)");
+  cmd->add_option("--out", o->out, "output folder (default runs/<study>-<profile>)");
+  cmd->add_option("--profile", o->profile, "quick | cpu | full | smoke")
+      ->check(CLI::IsMember({"quick", "cpu", "full", "smoke"}));
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
+  cmd->add_option("--weights", o->weights,
+                  "ImageNet weights of the study's backbone as safetensors (torchvision names: "
+                  "ResNet-18 for study-a, ResNet-50 for study-c/d); without it, trained from scratch")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--workers", o->workers, "data loader threads")->check(CLI::Range(0, 64));
+  cmd->callback([o] { run_reproduce(*o); });
+}
+
+}  // namespace leuko::cli

@@ -1,0 +1,157 @@
+// `leuko reproduce <study>`: the shared machinery of the four study drivers
+// (experiments/study_*.cpp). A study is a list of sub-runs (one network trained on one
+// dataset), each trained by the generic Trainer in its own sub-folder, and a top-level
+// report.md that puts our numbers next to the published ones.
+//
+//   <out>/report.md, study.json        the study's summary
+//   <out>/<sub-run>/                   a Trainer run folder (report.md, checkpoints, ...)
+//   <out>/<sub-run>/done               written last (atomically): the sub-run is finished
+//
+// Running the same command again resumes: finished sub-runs (with `done`) are skipped and
+// their results.json reused; an unfinished one resumes from its checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/data/image_folder.h"
+#include "engine/storage.h"
+#include "experiments/evaluation.h"
+#include "experiments/model_zoo.h"
+#include "experiments/report.h"
+#include "experiments/run_folder.h"
+
+namespace leuko::cli {
+
+// How much of a study to run: smoke (CI: tiny, 1 epoch), quick (minutes on 2 CPU cores),
+// cpu (the studies' epochs at reduced resolution: hours), full (the studies' resolutions
+// and epochs, for a GPU).
+struct Profile {
+  std::string name;
+  int max_side = 0;               // resolutions are capped at this (0: the study's own)
+  int64_t max_epochs = 0;         // epochs are capped at this (0: the study's own)
+  int64_t train_per_class = 0;    // training images per class at most (0: all)
+  int64_t test_per_class = 0;     // test images per class at most (0: all)
+  int64_t wbc1_seeds = 1;         // independent draws of WBC-1 (its spread is large)
+  std::vector<double> fractions;  // the WBC-p fractions run
+
+  int side(int study_side) const;          // min(study_side, max_side)
+  int64_t epochs(int64_t study_epochs) const;
+};
+
+Profile find_profile(const std::string& name);  // Error naming the profiles
+
+// The data of the studies: the real folders under a data root (pbc, idc, monuseg,
+// segwbc; see /work/shared/data/README.md), or stand-ins derived from generated cells.
+class StudyData {
+ public:
+  // An empty root generates a synthetic root in `scratch` (said loudly by the caller).
+  StudyData(const std::filesystem::path& root, const std::filesystem::path& scratch,
+            int synthetic_side);
+
+  bool synthetic() const { return synthetic_; }
+  const std::filesystem::path& root() const { return root_; }
+
+  data::Dataset pbc(const std::string& split) const;  // 5 WBC classes, train | test
+  data::Dataset idc(const std::string& split) const;  // normal / tumor patches (Camelyon16 stand-in)
+  data::Dataset histology_tiles() const;              // unlabelled tiles (pRCC stand-in)
+  data::Dataset wbc_with_masks() const;               // WBC images that have a cell mask
+
+ private:
+  std::filesystem::path root_;
+  bool synthetic_ = false;
+};
+
+// Dataset helpers used by several studies.
+// At most `cap` samples per class (0: all), drawn with `seed`; order kept.
+data::Dataset cap_per_class(const data::Dataset& dataset, int64_t cap, uint64_t seed);
+// Keeps the listed classes (old labels), relabelled 0..k-1 with `names`.
+data::Dataset select_classes(const data::Dataset& dataset, const std::vector<int64_t>& keep,
+                             const std::vector<std::string>& names);
+
+struct StudyContext {
+  std::string study;     // "study-a"
+  std::string command;   // the command line that made the run
+  Profile profile;
+  RunFolder out;
+  StudyData data;
+  Device device = Device::cpu;
+  int workers = 2;
+  std::string weights;   // --weights: ImageNet weights of the study's backbone, or empty
+  std::string data_note; // the synthetic-data banner, or empty
+};
+
+struct OptimizerChoice {
+  std::string kind = "adam";  // adam | adamw | sgd | rmsprop
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double eps = 1e-8;
+};
+
+// One training run of a study.
+struct SubRun {
+  std::string name;   // sub-folder, e.g. "wbc-10-base"
+  std::string title;
+  ModelSettings model;
+  std::string init_weights;  // start from these weights (non-strict), e.g. an earlier sub-run's
+  std::string init_prefix;   // prepended to the file's tensor names (e.g. "backbone.")
+  std::string init_skip;     // leave out the file's tensors named so (a new head, e.g. "fc.")
+  bool unfreeze_all = false; // train every parameter (a frozen backbone without weights)
+  data::Dataset train, test;
+  std::optional<data::Dataset> validation;
+  int height = 224, width = 224;
+  bool imagenet_normalized = false;
+  int64_t batch = 16, epochs = 10;
+  OptimizerChoice optimizer;
+  bool onecycle = false;           // OneCycle per step with max_lr = optimizer.lr, else constant
+  LossKind loss = LossKind::cross_entropy;
+  bool balanced_class_weights = false;
+  double clip_value = 0.0;
+  bool select_best_validation = false;  // test (and hand on) the lowest-validation-loss weights
+  uint64_t seed = 0;
+};
+
+struct SubRunResult {
+  std::string name;
+  std::filesystem::path folder;
+  nlohmann::json results;  // results.json of the run
+  std::string weights;     // the weights a later stage starts from
+};
+
+// Trains (or resumes, or skips when done) one sub-run and returns its results.
+SubRunResult run_sub_run(const StudyContext& context, const SubRun& run);
+
+// A published number set for one row of a study's table; NaN where not published.
+struct Published {
+  std::string source;
+  double accuracy, test_loss, macro_f1, weighted_f1;
+};
+Published published(std::string source, double accuracy, double test_loss = -1,
+                    double macro_f1 = -1, double weighted_f1 = -1);  // -1: not published
+
+// One row of the study table: our run(s) (several seeds give mean +- spread) beside the
+// published numbers. No runs: "not run under this profile".
+struct StudyRow {
+  std::string label;
+  std::vector<SubRunResult> runs;
+  std::vector<Published> published;
+};
+
+struct StudyReport {
+  std::string title;
+  std::string summary;                   // what the study did, one paragraph
+  std::vector<StudyRow> rows;
+  std::vector<SubRunResult> other_runs;  // pretraining stages without a row
+  std::vector<std::string> differences;  // from the study, each one sentence or two
+  std::vector<uint64_t> seeds;
+};
+
+// Writes <out>/report.md and <out>/study.json.
+void write_study_report(const StudyContext& context, const StudyReport& report);
+
+}  // namespace leuko::cli
