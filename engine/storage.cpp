@@ -102,6 +102,20 @@ std::shared_ptr<Storage> allocate(size_t bytes, Device device) {
   return storage;
 }
 
+std::shared_ptr<Storage> allocate_pinned(size_t bytes) {
+#if LEUKO_WITH_CUDA
+  if (device_available(Device::cuda)) {
+    auto storage = std::make_shared<Storage>();
+    storage->bytes = bytes;
+    storage->device = Device::cpu;
+    storage->data = cuda::pinned_host_malloc(bytes == 0 ? 64 : bytes);
+    storage->release = cuda::pinned_host_free;
+    return storage;
+  }
+#endif
+  return allocate(bytes, Device::cpu);
+}
+
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
   if (bytes == 0) return;
   if (dst_device == Device::cpu && src_device == Device::cpu) {

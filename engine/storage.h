@@ -29,6 +29,10 @@ struct Storage {
 
 std::shared_ptr<Storage> allocate(size_t bytes, Device device);
 
+// Host memory for data on its way to a GPU: page-locked (so the copy can be asynchronous)
+// when a real CUDA device is in use, ordinary host memory otherwise. Device::cpu either way.
+std::shared_ptr<Storage> allocate_pinned(size_t bytes);
+
 // Whether `device` can be used in this process: cpu and cuda-emu always; cuda when the
 // CUDA backend was built and a GPU is present.
 bool device_available(Device device);

@@ -254,17 +254,30 @@ std::string Tensor::str() const {
 
 std::ostream& operator<<(std::ostream& out, const Tensor& t) { return out << t.str(); }
 
-Tensor empty(const Shape& shape, DType dtype, Device device) {
+static void check_shape(const Shape& shape) {
   for (int64_t d : shape) {
     LEUKO_CHECK(d >= 0, "cannot create a tensor of shape ", to_string(shape),
                 ": negative dimension");
   }
+}
+
+static Tensor contiguous_tensor(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = allocate(shape_numel(shape) * element_size(dtype), device);
+  impl->storage = std::move(storage);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(impl);
+}
+
+Tensor empty(const Shape& shape, DType dtype, Device device) {
+  check_shape(shape);
+  return contiguous_tensor(allocate(shape_numel(shape) * element_size(dtype), device), shape, dtype);
+}
+
+Tensor empty_pinned(const Shape& shape, DType dtype) {
+  check_shape(shape);
+  return contiguous_tensor(allocate_pinned(shape_numel(shape) * element_size(dtype)), shape, dtype);
 }
 
 Tensor zeros(const Shape& shape, DType dtype, Device device) {

@@ -106,6 +106,7 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, Device 
 Tensor from_vector_i64(const std::vector<int64_t>& values, const Shape& shape,
                        Device device = Device::cpu);
 Tensor scalar(float value, Device device = Device::cpu);
+Tensor empty_pinned(const Shape& shape, DType dtype = DType::f32);  // see allocate_pinned
 Tensor empty_like(const Tensor& t);
 Tensor zeros_like(const Tensor& t);
 

@@ -31,6 +31,8 @@ data::LoaderOptions loader_options(const nlohmann::json& config, bool shuffle) {
   options.seed = config_value(config, "seed").get<uint64_t>();
   options.workers = config_value(config, "workers").get<int>();
   options.shuffle = shuffle;
+  // Batches bound for a real GPU are built in page-locked memory.
+  options.pin_memory = config.value("device", std::string("cpu")) == "cuda";
   const std::string normalize = config_value(config, "normalize").get<std::string>();
   LEUKO_CHECK(normalize == "none" || normalize == "imagenet", "unknown normalization '",
               normalize, "': expected none or imagenet");

@@ -22,10 +22,12 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-// The batch's image memory. This is the single place where pinned (page-locked) host
-// memory will be allocated once the CUDA backend exists, so that copies to the GPU can
-// run asynchronously; for now it is ordinary CPU memory.
-Tensor allocate_batch_images(const Shape& shape) { return empty(shape); }
+// The batch's image memory: page-locked when the batches go to a GPU, so their copies to
+// the device can run asynchronously (allocate_pinned falls back to ordinary memory when no
+// real GPU is in use).
+Tensor allocate_batch_images(const Shape& shape, bool pinned) {
+  return pinned ? empty_pinned(shape) : empty(shape);
+}
 
 }  // namespace
 
@@ -146,7 +148,7 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
   const int height = images.front()->height, width = images.front()->width;
   const int64_t n = static_cast<int64_t>(images.size());
   Batch batch;
-  batch.images = allocate_batch_images({n, 3, height, width});
+  batch.images = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
   std::vector<int64_t> labels;
   float* out = batch.images.data<float>();
   const size_t image_floats = static_cast<size_t>(3) * height * width;

@@ -45,6 +45,7 @@ struct LoaderOptions {
   int64_t cache_limit_mb = 4096;
   std::optional<ChannelStats> normalization;  // none: values stay in [0, 1]
   bool skip_bad_images = false;  // false: a corrupt image stops the run with its error
+  bool pin_memory = false;  // batches in page-locked memory (set when they go to a GPU)
 };
 
 struct Batch {

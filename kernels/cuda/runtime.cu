@@ -129,4 +129,12 @@ void copy_on_device(void* destination, const void* source, std::size_t bytes) {
 
 void synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
+void* pinned_host_malloc(std::size_t bytes) {
+  void* pointer = nullptr;
+  check(cudaMallocHost(&pointer, bytes), "cudaMallocHost (pinned host memory)");
+  return pointer;
+}
+
+void pinned_host_free(void* pointer) { check(cudaFreeHost(pointer), "cudaFreeHost"); }
+
 }  // namespace leuko::LEUKO_CUDA_NS

@@ -17,4 +17,7 @@ LEUKO_CUDA_BACKENDS(
   void copy_from_host(void* device, const void* host, std::size_t bytes);
   void copy_on_device(void* destination, const void* source, std::size_t bytes);
   void synchronize();
+  // Page-locked host memory: copies from it to the device can run asynchronously.
+  void* pinned_host_malloc(std::size_t bytes);
+  void pinned_host_free(void* pointer);
 )

@@ -189,3 +189,26 @@ TEST_CASE("centre crop after resize, and channel statistics") {
   CHECK(n_sum / n == doctest::Approx(0.0).scale(1.0).epsilon(1e-4));
   CHECK(n_sum_sq / n == doctest::Approx(1.0).epsilon(1e-3));
 }
+
+TEST_CASE("pinned batches hold the same values as ordinary ones and stay CPU tensors") {
+  const leuko::testing::TempFolder folder;
+  leuko::data::write_synthetic_folder(folder.path(), {.size = 16, .train_per_class = 2, .test_per_class = 1});
+  const leuko::data::Dataset dataset = leuko::data::scan_image_folder(folder / "train");
+  leuko::data::LoaderOptions options;
+  options.batch_size = 4;
+  options.workers = 0;
+  options.shuffle = false;
+  leuko::data::Loader plain(dataset, options);
+  options.pin_memory = true;
+  leuko::data::Loader pinned(dataset, options);
+  plain.start_epoch(0);
+  pinned.start_epoch(0);
+  while (std::optional<leuko::data::Batch> a = plain.next()) {
+    const std::optional<leuko::data::Batch> b = pinned.next();
+    REQUIRE(b.has_value());
+    CHECK(b->images.device() == leuko::Device::cpu);
+    CHECK(b->images.to_vector() == a->images.to_vector());
+    CHECK(b->labels.to_vector_i64() == a->labels.to_vector_i64());
+  }
+  CHECK_FALSE(pinned.next().has_value());
+}
