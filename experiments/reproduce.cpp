@@ -66,7 +66,7 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
       "  study-d  Roure et al. (seed 004): Kandel ELU CNN x4 optimizers, ResNet-50 frozen/partial/full\n"
       "Profiles:\n"
       "  quick  reduced resolution and epochs, a few images per class: minutes on 2 CPU cores\n"
-      "  cpu    reduced resolution, the studies' epochs: hours on 2 CPU cores\n"
+      "  cpu    reduced resolution, the studies' epochs, at most 40 images per class: hours on 2 cores\n"
       "  full   the studies' resolutions and epochs (for a GPU)\n"
       "  smoke  tiny and 1 epoch: a test that the pipeline runs (CI)\n"
       "Examples:\n"

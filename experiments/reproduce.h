@@ -29,8 +29,8 @@
 namespace leuko::cli {
 
 // How much of a study to run: smoke (CI: tiny, 1 epoch), quick (minutes on 2 CPU cores),
-// cpu (the studies' epochs at reduced resolution: hours), full (the studies' resolutions
-// and epochs, for a GPU).
+// cpu (the studies' epochs at reduced resolution and with fewer images: hours), full (the
+// studies' resolutions, epochs and data, for a GPU).
 struct Profile {
   std::string name;
   int max_side = 0;               // resolutions are capped at this (0: the study's own)

@@ -68,7 +68,9 @@ StudyReport run_study_b(const StudyContext& context) {
     data::Dataset unlabelled = images;
     unlabelled.classes.clear();
     for (data::Sample& sample : unlabelled.samples) sample.label = -1;
-    std::vector<data::Dataset> parts = data::random_split(unlabelled, {0.8, 0.2}, kSeed);
+    const int64_t held_out = std::max<int64_t>(1, unlabelled.size() / 5);  // never empty
+    std::vector<data::Dataset> parts =
+        data::random_split_by_size(unlabelled, {unlabelled.size() - held_out, held_out}, kSeed);
     run.train = parts[0];
     run.test = parts[1];
     run.validation = parts[1];
