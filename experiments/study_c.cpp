@@ -27,7 +27,8 @@ StudyReport run_study_c(const StudyContext& context) {
       cap_per_class(context.data.pbc("train"), profile.train_per_class, kSeed), {0.85, 0.15}, kSeed);
   SubRun run;
   run.name = "resnet50-finetune";
-  run.title = "ResNet-50, stem + layer1-3 frozen, layer4 + head trained";
+  run.title = context.weights.empty() ? "ResNet-50 from scratch, every layer trained"
+                                      : "ResNet-50, stem + layer1-3 frozen, layer4 + head trained";
   run.model.name = "resnet50";
   run.model.num_classes = 5;
   run.train = learn[0];
