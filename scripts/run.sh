@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 build/leuko reproduce study-a --profile quick "$@"
