@@ -42,7 +42,7 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
       !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
       "batch_norm_relu: running buffers must be contiguous (they are updated in place)");
   // On the CUDA devices the op is the composition it fuses, run by the batch_norm and relu
-  // kernels: same values, one pass more. (The fused CUDA kernel, kernels/cuda/bn_relu.cu, is
+  // kernels: same values, one pass more. (The fused CUDA kernel, kernels/cuda/batch_norm_relu.cu, is
   // tested on its own and not yet wired in here.)
   if (x.device() != Device::cpu) {
     return relu(batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps));

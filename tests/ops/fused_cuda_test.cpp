@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "engine/ops.h"
-#include "kernels/cuda/bn_relu.h"
+#include "kernels/cuda/batch_norm_relu.h"
 #include "kernels/cuda/residual_add_relu.h"
 #include "tests/support/testing.h"
 

@@ -1,5 +1,5 @@
 // Fused batch-norm normalize + affine + ReLU (+ residual add), forward and backward, given
-// the batch's per-channel mean and inv_std (see bn_relu.h).
+// the batch's per-channel mean and inv_std (see batch_norm_relu.h).
 //
 // Why fused: in a conv-BN-ReLU(-add) block the normalized tensor and the pre-ReLU sum are
 // only read by the next step; fused, the forward reads x (and the residual) and writes y
@@ -15,7 +15,7 @@
 //              thread per element writes grad_x from them, with the whole grid busy (pass 1
 //              has only C blocks). 28 bytes (32 with grad_residual) and ~10 flops per
 //              element in all.
-#include "kernels/cuda/bn_relu.h"
+#include "kernels/cuda/batch_norm_relu.h"
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/common.cuh"
