@@ -23,7 +23,7 @@ CheckpointModel load_checkpoint_model(const std::string& path, Device device) {
   settings.cam16_weights = out.config.value("cam16_weights", "");
   out.model = build_model(settings);
   out.model.module->load_state_dict(checkpoint.model);  // strict: any mismatch names the key
-  move_model(*out.model.module, device);
+  out.model.module->to(device);
   out.model.module->eval();
   return out;
 }

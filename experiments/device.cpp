@@ -24,6 +24,4 @@ Device select_device(const std::string& name) {
   return device;
 }
 
-void move_model(nn::Module& model, Device device) { model.to(device); }
-
 }  // namespace leuko::cli

@@ -1,12 +1,11 @@
-// Every device decision of the CLI in one place: which devices are usable now, checking a
-// --device value, and moving a model's tensors there (batches move with Tensor::to).
+// Every device decision of the CLI in one place: which devices are usable now and checking a
+// --device value (models move with nn::Module::to, batches with Tensor::to).
 // Which devices work is the engine's answer (device_available in engine/storage.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "engine/nn/module.h"
 #include "engine/storage.h"
 
 namespace leuko::cli {
@@ -18,8 +17,5 @@ std::vector<std::string> usable_devices();
 // and which devices are usable.
 Device select_device(const std::string& name);
 
-// Moves every parameter and buffer of `model` to `device` in place (the tensors keep their
-// identity, so optimizers built later, or earlier, see the moved values).
-void move_model(nn::Module& model, Device device);
 
 }  // namespace leuko::cli

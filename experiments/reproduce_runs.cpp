@@ -197,7 +197,7 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   BuiltModel model = build_model(run.model);
   if (!run.init_weights.empty()) load_initial_weights(*model.module, run);
   if (run.unfreeze_all) model.module->set_requires_grad(true);
-  move_model(*model.module, context.device);
+  model.module->to(context.device);
 
   data::Loader train(run.train, loader_options(config, /*shuffle=*/true));
   data::Loader test(run.test, loader_options(config, false));

@@ -149,7 +149,7 @@ void run_train(TrainOptions o) {
     std::printf("loaded %s (%zu tensors of the model not in the file, %zu in the file unused)\n",
                 o.weights.c_str(), report.missing.size(), report.unexpected.size());
   }
-  move_model(*model.module, device);
+  model.module->to(device);
 
   data::Loader train_loader(train, loader_options(config, /*shuffle=*/true));
   data::Loader test_loader(test, loader_options(config, false));
