@@ -5,20 +5,39 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
+#include "engine/ops/batch_norm_checks.h"
 #include "kernels/cpu/batch_norm.h"
 #include "kernels/cuda/batch_norm.h"
 
 namespace leuko {
 
 // weight, bias and the running buffers, when given, are f32 vectors of the channel count.
-static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor& x,
-                                 const char* what) {
+static void check_channel_vector(const char* op, const Tensor& t, int64_t channels,
+                                 const Tensor& x, const char* what) {
   if (!t.defined()) return;
-  check_dtype(t, DType::f32, "batch_norm", what);
-  check_same_device(t, x, "batch_norm");
-  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm: ", what, " must have shape [", channels,
+  check_dtype(t, DType::f32, op, what);
+  check_same_device(t, x, op);
+  LEUKO_CHECK(t.shape() == Shape{channels}, op, ": ", what, " must have shape [", channels,
               "] (one value per channel of input ", to_string(x.shape()), "), got ",
               to_string(t.shape()));
+}
+
+void check_batch_norm_arguments(const char* op, const Tensor& x, const Tensor& weight,
+                                const Tensor& bias, const Tensor& running_mean,
+                                const Tensor& running_var) {
+  check_dtype(x, DType::f32, op, "input");
+  LEUKO_CHECK(x.dim() == 2 || x.dim() == 4, op,
+              ": input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ", to_string(x.shape()));
+  const int64_t C = x.size(1);
+  check_channel_vector(op, weight, C, x, "weight");
+  check_channel_vector(op, bias, C, x, "bias");
+  check_channel_vector(op, running_mean, C, x, "running_mean");
+  check_channel_vector(op, running_var, C, x, "running_var");
+  LEUKO_CHECK(running_mean.defined() == running_var.defined(), op,
+              ": running_mean and running_var must be given together");
+  LEUKO_CHECK(
+      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
+      op, ": running buffers must be contiguous (they are updated in place)");
 }
 
 // Optional tensors reach the kernels as null pointers.
@@ -27,21 +46,9 @@ static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
                   float momentum, float eps) {
-  check_dtype(x, DType::f32, "batch_norm", "input");
-  LEUKO_CHECK(x.dim() == 2 || x.dim() == 4,
-              "batch_norm: input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ",
-              to_string(x.shape()));
+  check_batch_norm_arguments("batch_norm", x, weight, bias, running_mean, running_var);
   const int64_t N = x.size(0), C = x.size(1);
   const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
-  check_channel_vector(weight, C, x, "weight");
-  check_channel_vector(bias, C, x, "bias");
-  check_channel_vector(running_mean, C, x, "running_mean");
-  check_channel_vector(running_var, C, x, "running_var");
-  LEUKO_CHECK(running_mean.defined() == running_var.defined(),
-              "batch_norm: running_mean and running_var must be given together");
-  LEUKO_CHECK(
-      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
-      "batch_norm: running buffers must be contiguous (they are updated in place)");
 
   const bool batch_stats = training || !running_mean.defined();
   LEUKO_CHECK(!batch_stats || N * S > 1,

@@ -7,40 +7,19 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
+#include "engine/ops/batch_norm_checks.h"
 #include "kernels/cpu/batch_norm.h"
 
 namespace leuko {
-
-static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor& x,
-                                 const char* what) {
-  if (!t.defined()) return;
-  check_dtype(t, DType::f32, "batch_norm_relu", what);
-  check_same_device(t, x, "batch_norm_relu");
-  LEUKO_CHECK(t.shape() == Shape{channels}, "batch_norm_relu: ", what, " must have shape [",
-              channels, "] (one value per channel of input ", to_string(x.shape()), "), got ",
-              to_string(t.shape()));
-}
 
 static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
 Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        float momentum, float eps) {
-  check_dtype(x, DType::f32, "batch_norm_relu", "input");
-  LEUKO_CHECK(x.dim() == 2 || x.dim() == 4,
-              "batch_norm_relu: input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ",
-              to_string(x.shape()));
+  check_batch_norm_arguments("batch_norm_relu", x, weight, bias, running_mean, running_var);
   const int64_t N = x.size(0), C = x.size(1);
   const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
-  check_channel_vector(weight, C, x, "weight");
-  check_channel_vector(bias, C, x, "bias");
-  check_channel_vector(running_mean, C, x, "running_mean");
-  check_channel_vector(running_var, C, x, "running_var");
-  LEUKO_CHECK(running_mean.defined() == running_var.defined(),
-              "batch_norm_relu: running_mean and running_var must be given together");
-  LEUKO_CHECK(
-      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
-      "batch_norm_relu: running buffers must be contiguous (they are updated in place)");
   // On the CUDA devices the op is the composition it fuses, run by the batch_norm and relu
   // kernels: same values, one pass more. (The fused CUDA kernel, kernels/cuda/batch_norm_relu.cu, is
   // tested on its own and not yet wired in here.)

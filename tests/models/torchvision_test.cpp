@@ -30,6 +30,7 @@ static void check_against_torchvision(const std::string& name, ResNet::Depth dep
   // layers, so the bound is 1e-4 relative to the output's scale: PyTorch's own float32
   // result for this ResNet-50 differs from its float64 result by 1.2e-4 at a scale of 3.
   const Tensor& expected = io.tensors.at("output_eval");
+  REQUIRE(out.shape() == expected.shape());
   float scale = 0.0f;
   for (float v : expected.to_vector()) scale = std::max(scale, std::fabs(v));
   testing::check_close(out, expected, 1e-4f, 1e-4f * scale, name + " eval output");

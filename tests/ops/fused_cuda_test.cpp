@@ -45,6 +45,7 @@ TEST_CASE("residual_add_relu: forward and backward match relu(add(a, b)) on the 
     cuda_emu::residual_add_relu_backward(grad_y_dev.data<float>(), y.data<float>(), n,
                                          grad_ab.data<float>());
     // One add and one max or select per element, as on the CPU: exact.
+    CHECK(y.device() == Device::cuda_emu);
     check_close(y, y_cpu, 0.0f, 0.0f, "y");
     check_close(grad_ab, a.grad(), 0.0f, 0.0f, "grad_a");
     check_close(grad_ab, b.grad(), 0.0f, 0.0f, "grad_b");
