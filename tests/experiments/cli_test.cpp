@@ -11,6 +11,7 @@
 #include "engine/io/checkpoint.h"
 #include "engine/storage.h"
 #include "tests/data/temp_folder.h"
+#include "tests/experiments/run_leuko.h"
 #include "tests/support/testing.h"
 
 namespace leuko {
@@ -18,27 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = testing::LeukoResult;
+using testing::read_text;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `leuko <arguments>` with stdout and stderr captured in files under `scratch`.
 Result leuko(const std::string& arguments, const fs::path& scratch) {
-  const fs::path binary = fs::read_symlink("/proc/self/exe").parent_path() / "leuko";
-  REQUIRE_MESSAGE(fs::exists(binary), "build the leuko binary first (ninja leuko): ", binary.string());
-  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string command = cat("'", binary.string(), "' ", arguments, " >'", out.string(), "' 2>'",
-                                  err.string(), "'");
-  const int status = std::system(command.c_str());
-  Result result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+  Result result = testing::run_leuko(arguments, scratch);
   INFO("leuko " << arguments << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
   return result;
 }
