@@ -31,6 +31,7 @@ data::LoaderOptions loader_options(const nlohmann::json& config, bool shuffle) {
   options.seed = config_value(config, "seed").get<uint64_t>();
   options.workers = config_value(config, "workers").get<int>();
   options.shuffle = shuffle;
+  options.skip_bad_images = config.value("skip_bad_images", false);
   // Batches bound for a real GPU are built in page-locked memory.
   options.pin_memory = config.value("device", std::string("cpu")) == "cuda";
   const std::string normalize = config_value(config, "normalize").get<std::string>();

@@ -30,6 +30,7 @@ struct TrainOptions {
   double lr = 0.01, weight_decay = -1.0, momentum = 0.0, gamma = 0.1;
   double clip_value = 0.0, clip_norm = 0.0, val_fraction = 0.3, ssim_data_range = 255.0;
   bool masks = false, four_copies = false;
+  bool skip_bad_images = false;
   int workers = 2;
   uint64_t seed = 0;
 };
@@ -129,7 +130,7 @@ void run_train(TrainOptions o) {
       {"prcc_weights", o.prcc_weights}, {"cam16_weights", o.cam16_weights},
       {"device", o.device}, {"seed", o.seed}, {"height", height}, {"width", width},
       {"normalize", normalize}, {"val_fraction", o.val_fraction}, {"select", o.select},
-      {"workers", o.workers}, {"classes", classify ? train.classes : std::vector<std::string>{}},
+      {"workers", o.workers}, {"skip_bad_images", o.skip_bad_images}, {"classes", classify ? train.classes : std::vector<std::string>{}},
       {"train_images", train.size()}, {"validation_images", validation ? validation->size() : 0},
       {"test_images", test.size()}, {"git_commit", git_commit()}, {"leuko_version", LEUKO_VERSION}};
 
@@ -230,6 +231,8 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"none", "balanced"}));
   cmd->add_flag("--masks", o->masks, "add masked copies of training images (<data>/masks/train)");
   cmd->add_flag("--four-copies", o->four_copies, "Study A's four-copy augmentation of the training set");
+  cmd->add_flag("--skip-bad-images", o->skip_bad_images,
+                "leave out (and count) images that cannot be decoded instead of stopping");
   cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)");
   cmd->add_option("--normalize", o->normalize, "default | none | imagenet")
       ->check(CLI::IsMember({"default", "none", "imagenet"}));

@@ -134,6 +134,9 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
       summary += cat(", accuracy ", report.accuracy, ", macro F1 ", report.macro_f1);
     }
   }
+  if (train_.skipped_images() > 0) {
+    summary += cat("; ", train_.skipped_images(), " unreadable training image(s) skipped so far");
+  }
   progress.finish(summary);
   return record;
 }

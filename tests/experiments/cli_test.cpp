@@ -165,6 +165,13 @@ TEST_CASE("bad input gets one clear message and exit code 1") {
   // A corrupt image names the file.
   testing::write_bytes(data / "train/basophil/broken.png", {0x89, 'P', 'N', 'G', 1, 2, 3});
   expect_failure(tiny + " --data '" + data.string() + "'", "broken.png");
+  // ... unless asked to skip it: then it is left out and counted, and the run completes.
+  const Result skipped = leuko("train" + kTiny + " --epochs 1 --skip-bad-images --data '" +
+                                   data.string() + "' --out '" + (scratch / "skip").string() + "'",
+                               scratch.path());
+  CHECK(skipped.code == 0);
+  CHECK_MESSAGE(skipped.out.find("1 unreadable training image(s) skipped") != std::string::npos,
+                skipped.out);
   fs::remove(data / "train/basophil/broken.png");
 
   // An empty class folder.
