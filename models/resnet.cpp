@@ -31,7 +31,7 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t width, int64_t stride) {
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  const Tensor y = (*bn2_)((*conv2_)(relu((*bn1_)((*conv1_)(x)))));
+  const Tensor y = (*bn2_)((*conv2_)(bn1_->forward_relu((*conv1_)(x))));
   return relu(y + (downsample_ ? (*downsample_)(x) : x));
 }
 
@@ -47,8 +47,8 @@ Bottleneck::Bottleneck(int64_t in_channels, int64_t width, int64_t stride) {
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor y = relu((*bn1_)((*conv1_)(x)));
-  y = relu((*bn2_)((*conv2_)(y)));
+  Tensor y = bn1_->forward_relu((*conv1_)(x));
+  y = bn2_->forward_relu((*conv2_)(y));
   y = (*bn3_)((*conv3_)(y));
   return relu(y + (downsample_ ? (*downsample_)(x) : x));
 }
@@ -82,7 +82,7 @@ ResNet::ResNet(Depth depth, int64_t num_classes) {
 }
 
 Tensor ResNet::features(const Tensor& x) {
-  Tensor h = max_pool2d(relu((*bn1_)((*conv1_)(x))), 3, 2, 1);
+  Tensor h = max_pool2d(bn1_->forward_relu((*conv1_)(x)), 3, 2, 1);
   for (const auto& layer : layers_) h = (*layer)(h);
   return flatten(global_avg_pool(h));
 }

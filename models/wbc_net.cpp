@@ -11,10 +11,7 @@ ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, bool pool) : p
 
 Tensor ConvBnRelu::forward(const Tensor& x) {
   // relu(bn(conv(x))) with BN and ReLU fused: one pass and one saved activation fewer.
-  const nn::BatchNorm2d& bn = *bn_;
-  Tensor y = batch_norm_relu((*conv_)(x), bn.weight, bn.bias, bn.running_mean, bn.running_var,
-                             bn.is_training(), bn.momentum(), bn.eps());
-  if (bn.is_training()) ++bn.num_batches_tracked.data<int64_t>()[0];  // as BatchNorm2d counts
+  const Tensor y = bn_->forward_relu((*conv_)(x));
   return pool_ ? max_pool2d(y, 2, 2) : y;
 }
 

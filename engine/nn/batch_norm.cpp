@@ -25,9 +25,25 @@ BatchNorm::BatchNorm(const char* name, int64_t input_dim, int64_t num_features, 
 Tensor BatchNorm::forward(const Tensor& x) {
   check_dim(x, input_dim_, name_, "input");
   Tensor y = batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
-  if (is_training())
-    ++num_batches_tracked.data<int64_t>()[0];  // after: a failed call counts nothing
+  if (is_training()) count_batch();  // after: a failed call counts nothing
   return y;
+}
+
+Tensor BatchNorm::forward_relu(const Tensor& x) {
+  check_dim(x, input_dim_, name_, "input");
+  Tensor y = batch_norm_relu(x, weight, bias, running_mean, running_var, is_training(), momentum_,
+                             eps_);
+  if (is_training()) count_batch();
+  return y;
+}
+
+void BatchNorm::count_batch() {
+  if (num_batches_tracked.device() == Device::cpu) {
+    ++num_batches_tracked.data<int64_t>()[0];
+  } else {  // device memory: read the count back, write the next one
+    const int64_t count = num_batches_tracked.to_vector_i64()[0];
+    num_batches_tracked.copy_(from_vector_i64({count + 1}, {}, num_batches_tracked.device()));
+  }
 }
 
 BatchNorm2d::BatchNorm2d(int64_t num_features, float eps, float momentum, bool affine)

@@ -13,6 +13,8 @@ namespace leuko::nn {
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x)) in one fused pass (engine op batch_norm_relu), for conv-BN-ReLU blocks.
+  Tensor forward_relu(const Tensor& x);
 
   int64_t num_features() const { return num_features_; }
   float eps() const { return eps_; }
@@ -26,6 +28,8 @@ class BatchNorm : public Module {
             bool affine);
 
  private:
+  void count_batch();  // num_batches_tracked += 1, wherever the buffer lives
+
   const char* name_;   // for error messages: "BatchNorm2d"
   int64_t input_dim_;  // 2 for [N, C], 4 for [N, C, H, W]
   int64_t num_features_;

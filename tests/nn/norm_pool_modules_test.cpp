@@ -139,3 +139,22 @@ TEST_CASE("Dropout: drops in training mode with its generator, identity in eval 
                        doctest::Contains("Dropout: probability p must be in [0, 1], got 1.5"),
                        Error);
 }
+
+TEST_CASE("BatchNorm2d::forward_relu equals relu(forward) and counts batches on every device") {
+  for (const leuko::Device device : {leuko::Device::cpu, leuko::Device::cuda_emu}) {
+    leuko::nn::BatchNorm2d fused(3), plain(3);
+    fused.to(device);
+    plain.to(device);
+    leuko::Generator g(8);
+    const leuko::Tensor x = leuko::uniform({2, 3, 4, 5}, -1.0f, 1.0f, g).to(device);
+    const leuko::Tensor expected = leuko::relu(plain(x));
+    leuko::testing::check_close(fused.forward_relu(x), expected, 1e-5f, 1e-6f, "forward_relu");
+    leuko::testing::check_close(fused.running_mean, plain.running_mean, 1e-6f, 1e-7f, "running_mean");
+    CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 1);
+    fused.forward_relu(x);
+    CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 2);
+    fused.eval();
+    fused.forward_relu(x);
+    CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 2);
+  }
+}
