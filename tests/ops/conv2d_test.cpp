@@ -103,23 +103,15 @@ TEST_CASE("conv2d matches PyTorch: output and input, weight, bias gradients (gol
     const std::string key = name;
     const std::vector<int64_t> cfg = golden_tensor(file, key + ".config").to_vector_i64();
     REQUIRE(cfg.size() == 6);
-    const bool has_bias = file.tensors.count(key + ".bias") > 0;
-    Tensor x = golden_tensor(file, key + ".x").clone().set_requires_grad(true);
-    Tensor w = golden_tensor(file, key + ".weight").clone().set_requires_grad(true);
-    Tensor b = has_bias ? golden_tensor(file, key + ".bias").clone().set_requires_grad(true) : Tensor();
-    Tensor y = conv2d(x, w, b, {cfg[0], cfg[1]}, {cfg[2], cfg[3]}, {cfg[4], cfg[5]});
-    y.backward(golden_tensor(file, key + ".grad_y"));
     // The reference is float64; float32 sums of up to 200 products of values in (-1, 1)
     // (weight gradients sum over batch x positions) stay well within 1e-5 relative,
     // plus an absolute 1e-5 for results that cancel to near zero.
-    check_close(y, golden_tensor(file, key + ".y"), 1e-5f, 1e-5f, key + ".y");
-    check_close(x.grad(), golden_tensor(file, key + ".grad_x"), 1e-5f, 1e-5f, key + ".grad_x");
-    check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), 1e-5f, 1e-5f,
-                key + ".grad_weight");
-    if (has_bias) {
-      check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), 1e-5f, 1e-5f,
-                  key + ".grad_bias");
-    }
+    testing::check_layer_against_golden(
+        file, key,
+        [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+          return conv2d(x, w, b, {cfg[0], cfg[1]}, {cfg[2], cfg[3]}, {cfg[4], cfg[5]});
+        },
+        1e-5f, 1e-5f);
   }
 }
 

@@ -33,21 +33,10 @@ TEST_CASE("linear matches PyTorch: output and input, weight, bias gradients (gol
   for (const char* name : {"small", "row_nobias", "batch16"}) {
     CAPTURE(name);
     const std::string key = name;
-    const bool has_bias = file.tensors.count(key + ".bias") > 0;
-    Tensor x = golden_tensor(file, key + ".x").clone().set_requires_grad(true);
-    Tensor w = golden_tensor(file, key + ".weight").clone().set_requires_grad(true);
-    Tensor b = has_bias ? golden_tensor(file, key + ".bias").clone().set_requires_grad(true) : Tensor();
-    Tensor y = linear(x, w, b);
-    y.backward(golden_tensor(file, key + ".grad_y"));
     // float64 reference; float32 dot products of at most 64 terms in (-1, 1).
-    check_close(y, golden_tensor(file, key + ".y"), 1e-5f, 1e-5f, key + ".y");
-    check_close(x.grad(), golden_tensor(file, key + ".grad_x"), 1e-5f, 1e-5f, key + ".grad_x");
-    check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), 1e-5f, 1e-5f,
-                key + ".grad_weight");
-    if (has_bias) {
-      check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), 1e-5f, 1e-5f,
-                  key + ".grad_bias");
-    }
+    testing::check_layer_against_golden(
+        file, key, [](const Tensor& x, const Tensor& w, const Tensor& b) { return linear(x, w, b); },
+        1e-5f, 1e-5f);
   }
 }
 

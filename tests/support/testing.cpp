@@ -113,4 +113,22 @@ Tensor golden_tensor(const SafetensorsFile& file, const std::string& key) {
   return it->second;
 }
 
+void check_layer_against_golden(const SafetensorsFile& file, const std::string& key,
+                                 const Layer& layer, float rtol, float atol) {
+  const bool has_bias = file.tensors.count(key + ".bias") > 0;
+  const auto leaf = [&](const std::string& name) {
+    return golden_tensor(file, key + "." + name).clone().set_requires_grad(true);
+  };
+  Tensor x = leaf("x"), w = leaf("weight");
+  Tensor b = has_bias ? leaf("bias") : Tensor();
+  Tensor y = layer(x, w, b);
+  y.backward(golden_tensor(file, key + ".grad_y"));
+  check_close(y, golden_tensor(file, key + ".y"), rtol, atol, key + ".y");
+  check_close(x.grad(), golden_tensor(file, key + ".grad_x"), rtol, atol, key + ".grad_x");
+  check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), rtol, atol, key + ".grad_weight");
+  if (has_bias) {
+    check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), rtol, atol, key + ".grad_bias");
+  }
+}
+
 }  // namespace leuko::testing

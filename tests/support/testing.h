@@ -41,6 +41,13 @@ Tensor random_input(const Shape& shape, Generator& g, float low = -1.0f, float h
 // real GPU), else Device::cuda_emu, the same kernels under the SIMT emulator.
 Device gpu_test_device();
 
+// Golden case `key` of a layer with an input x, a weight and an optional bias (present when
+// the file has `key`.bias): runs `layer` on copies that require grad, back-propagates the
+// stored `key`.grad_y, and checks y, grad_x, grad_weight (and grad_bias) against the file.
+using Layer = std::function<Tensor(const Tensor& x, const Tensor& weight, const Tensor& bias)>;
+void check_layer_against_golden(const SafetensorsFile& file, const std::string& key,
+                                 const Layer& layer, float rtol, float atol);
+
 // tests/golden/<name>.safetensors; FAILs with a hint to run scripts/make_golden.py if absent.
 SafetensorsFile load_golden(const std::string& name);
 Tensor golden_tensor(const SafetensorsFile& file, const std::string& key);
