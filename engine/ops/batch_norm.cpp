@@ -24,7 +24,7 @@ static void check_channel_vector(const char* op, const Tensor& t, int64_t channe
 
 void check_batch_norm_arguments(const char* op, const Tensor& x, const Tensor& weight,
                                 const Tensor& bias, const Tensor& running_mean,
-                                const Tensor& running_var) {
+                                const Tensor& running_var, bool training) {
   check_dtype(x, DType::f32, op, "input");
   LEUKO_CHECK(x.dim() == 2 || x.dim() == 4, op,
               ": input must be 2-D [N, C] or 4-D [N, C, H, W], got shape ", to_string(x.shape()));
@@ -38,6 +38,11 @@ void check_batch_norm_arguments(const char* op, const Tensor& x, const Tensor& w
   LEUKO_CHECK(
       !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
       op, ": running buffers must be contiguous (they are updated in place)");
+  const bool batch_stats = training || !running_mean.defined();
+  const int64_t values_per_channel = x.size(0) * (x.dim() == 4 ? x.size(2) * x.size(3) : 1);
+  LEUKO_CHECK(!batch_stats || values_per_channel > 1, op,
+              ": expected more than 1 value per channel when training, got input ",
+              to_string(x.shape()));
 }
 
 // Optional tensors reach the kernels as null pointers.
@@ -46,14 +51,11 @@ static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
                   float momentum, float eps) {
-  check_batch_norm_arguments("batch_norm", x, weight, bias, running_mean, running_var);
+  check_batch_norm_arguments("batch_norm", x, weight, bias, running_mean, running_var, training);
   const int64_t N = x.size(0), C = x.size(1);
   const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
 
   const bool batch_stats = training || !running_mean.defined();
-  LEUKO_CHECK(!batch_stats || N * S > 1,
-              "batch_norm: expected more than 1 value per channel when training, got input ",
-              to_string(x.shape()));
 
   const Tensor input = x.contiguous().detach();
   const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();

@@ -17,20 +17,18 @@ static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>
 Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        float momentum, float eps) {
-  check_batch_norm_arguments("batch_norm_relu", x, weight, bias, running_mean, running_var);
+  check_batch_norm_arguments("batch_norm_relu", x, weight, bias, running_mean, running_var,
+                             training);
   const int64_t N = x.size(0), C = x.size(1);
   const int64_t S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
   // On the CUDA devices the op is the composition it fuses, run by the batch_norm and relu
-  // kernels: same values, one pass more. (The fused CUDA kernel, kernels/cuda/batch_norm_relu.cu, is
-  // tested on its own and not yet wired in here.)
+  // kernels: same values, one pass more. (The fused CUDA kernel,
+  // kernels/cuda/batch_norm_relu.cu, is tested on its own and not yet wired in here.)
   if (x.device() != Device::cpu) {
     return relu(batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps));
   }
 
   const bool batch_stats = training || !running_mean.defined();
-  LEUKO_CHECK(!batch_stats || N * S > 1,
-              "batch_norm_relu: expected more than 1 value per channel when training, got input ",
-              to_string(x.shape()));
 
   const Tensor input = x.contiguous().detach();
   const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
