@@ -116,10 +116,27 @@ Tensor ssim(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // mean
 Tensor ssim_loss(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // 1 - ssim
 
 // ---- fused ops (CPU speed and memory): one pass and one saved tensor fewer per layer --------
-// batch_norm_relu(x, ...) == relu(batch_norm(x, ...)), same arguments and running-buffer
-// updates as batch_norm.
+// add_relu(a, b) == relu(a + b), a residual block's merge; a and b of one shape (no
+// broadcasting).
+Tensor add_relu(const Tensor& a, const Tensor& b);
+
+// batch_norm_relu(x, ..., residual) == relu(batch_norm(x, ...) + residual), same arguments
+// and running-buffer updates as batch_norm; residual has x's shape, or is undefined (none):
+// then relu(batch_norm(x, ...)).
 Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
-                       float momentum = 0.1f, float eps = 1e-5f);
+                       float momentum = 0.1f, float eps = 1e-5f,
+                       const Tensor& residual = Tensor());
+
+// conv_batch_norm_relu(x, ...) == relu(batch_norm(conv2d(x, conv_weight, conv_bias, stride,
+// padding), bn_weight, bn_bias, running_mean, running_var, training, momentum, eps)
+// [+ residual]), running-buffer updates included; residual, when given, has the conv output's
+// shape and is added before the ReLU. On the CUDA devices the batch statistics are gathered
+// in the convolution's epilogue (training) or batch norm is folded into its weights (eval).
+Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
+                            const Tensor& bn_weight, const Tensor& bn_bias,
+                            const Tensor& running_mean, const Tensor& running_var, Size2 stride,
+                            Size2 padding, bool training, float momentum = 0.1f,
+                            float eps = 1e-5f, const Tensor& residual = Tensor());
 
 }  // namespace leuko

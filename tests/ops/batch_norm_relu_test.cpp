@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
@@ -5,6 +7,7 @@
 
 using namespace leuko;
 using leuko::testing::check_close;
+using leuko::testing::gpu_test_device;
 using leuko::testing::gradcheck;
 using leuko::testing::random_input;
 
@@ -20,6 +23,23 @@ static Inputs make_inputs(const Shape& shape, Generator& g) {
   return {random_input(shape, g, -1.0f, 2.0f), random_input({channels}, g, 0.5f, 1.5f),
           random_input({channels}, g), uniform({channels}, -0.5f, 0.5f, g),
           uniform({channels}, 0.5f, 1.5f, g)};
+}
+
+// A residual for x such that every pre-ReLU value batch_norm(x) + residual is at least 0.05
+// away from 0: finite differences (eps 1e-3) then never straddle the ReLU's kink.
+static Tensor residual_away_from_kink(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                      const Inputs& in, bool training, Generator& g) {
+  Tensor residual = random_input(x.shape(), g);
+  NoGradGuard no_grad;
+  const std::vector<float> pre =
+      add(batch_norm(x, weight, bias, in.running_mean.clone(), in.running_var.clone(), training),
+          residual)
+          .to_vector();
+  float* values = residual.data<float>();
+  for (size_t i = 0; i < pre.size(); ++i) {
+    if (std::fabs(pre[i]) < 0.05f) values[i] += pre[i] < 0.0f ? -0.1f : 0.1f;
+  }
+  return residual;
 }
 
 TEST_CASE("forward: hand-computed values, training and eval") {
@@ -99,13 +119,166 @@ TEST_CASE("gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine
   }
 }
 
+TEST_CASE("residual: forward, running buffers and every gradient equal "
+          "relu(batch_norm(...) + residual), training and eval") {
+  Generator g(22);
+  for (const Shape& shape : std::vector<Shape>{{4, 5, 7, 9}, {1, 3, 16, 16}, {6, 8}}) {
+    for (const bool training : {true, false}) {
+      CAPTURE(to_string(shape));
+      CAPTURE(training);
+      const Inputs in = make_inputs(shape, g);
+      Tensor residual = random_input(shape, g);
+      const Tensor grad = random_input(shape, g).detach();
+      const Tensor mean_a = in.running_mean.clone(), var_a = in.running_var.clone();
+      const Tensor fused =
+          batch_norm_relu(in.x, in.weight, in.bias, mean_a, var_a, training, 0.1f, 1e-5f, residual);
+      fused.backward(grad);
+      const Tensor fused_grads[4] = {in.x.grad(), in.weight.grad(), in.bias.grad(),
+                                     residual.grad()};
+      Tensor x = in.x, weight = in.weight, bias = in.bias;
+      for (Tensor* t : {&x, &weight, &bias, &residual}) t->zero_grad();
+      const Tensor mean_b = in.running_mean.clone(), var_b = in.running_var.clone();
+      const Tensor composed = relu(
+          add(batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training, 0.1f, 1e-5f), residual));
+      composed.backward(grad);
+      // Same math, same summation order: differences are only FMA contraction (1e-5 relative).
+      check_close(fused, composed, 1e-5f, 1e-6f, "output");
+      check_close(mean_a, mean_b, 1e-6f, 0.0f, "running_mean");
+      check_close(var_a, var_b, 1e-6f, 0.0f, "running_var");
+      check_close(fused_grads[0], in.x.grad(), 1e-4f, 1e-5f, "grad x");
+      check_close(fused_grads[1], in.weight.grad(), 1e-4f, 1e-5f, "grad weight");
+      check_close(fused_grads[2], in.bias.grad(), 1e-4f, 1e-5f, "grad bias");
+      // grad_y or 0 by the same mask: exact.
+      check_close(fused_grads[3], residual.grad(), 0.0f, 0.0f, "grad residual");
+    }
+  }
+}
+
+TEST_CASE("residual gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine on "
+          "and off") {
+  Generator g(23);
+  for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {5, 4}, {1, 2, 3, 1}}) {
+    for (const bool training : {true, false}) {
+      CAPTURE(to_string(shape));
+      CAPTURE(training);
+      const Inputs in = make_inputs(shape, g);
+      const Tensor residual = residual_away_from_kink(in.x, in.weight, in.bias, in, training, g);
+      gradcheck(
+          [&](const std::vector<Tensor>& v) {
+            return batch_norm_relu(v[0], v[1], v[2], in.running_mean, in.running_var, training,
+                                   0.1f, 1e-5f, v[3]);
+          },
+          {in.x, in.weight, in.bias, residual});
+      const Tensor plain_residual =
+          residual_away_from_kink(in.x, Tensor(), Tensor(), in, training, g);
+      gradcheck(
+          [&](const std::vector<Tensor>& v) {  // affine off
+            return batch_norm_relu(v[0], Tensor(), Tensor(), in.running_mean, in.running_var,
+                                   training, 0.1f, 1e-5f, v[1]);
+          },
+          {in.x, plain_residual});
+    }
+  }
+}
+
 TEST_CASE("large input: the threaded kernels agree with the composition") {
   Generator g(5);
   const Inputs in = make_inputs({8, 16, 32, 32}, g);  // past the threading threshold
+  const Tensor residual = random_input({8, 16, 32, 32}, g).detach();
   NoGradGuard no_grad;
   check_close(batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true),
               relu(batch_norm(in.x, in.weight, in.bias, Tensor(), Tensor(), true)), 1e-5f, 1e-6f,
               "output");
+  check_close(batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true, 0.1f, 1e-5f,
+                              residual),
+              relu(add(batch_norm(in.x, in.weight, in.bias, Tensor(), Tensor(), true), residual)),
+              1e-5f, 1e-6f, "output with residual");
+}
+
+// A copy of a CPU tensor on `device`, as a fresh leaf when it had a gradient.
+static Tensor leaf_on(const Tensor& t, Device device) {
+  if (!t.defined()) return Tensor();
+  Tensor copy = t.detach().to(device);
+  if (t.requires_grad()) copy.set_requires_grad(true);
+  return copy;
+}
+
+TEST_CASE("GPU device matches the CPU: training and eval, with and without residual, affine "
+          "on and off (values, running buffers, every gradient)") {
+  const Device device = gpu_test_device();
+  Generator g(24);
+  // Channel sizes m = N*S below, above and not a multiple of the per-channel block (up to
+  // 256 threads) and of the elementwise block (256), batch 1, 2-D input (S = 1).
+  for (const Shape& shape :
+       std::vector<Shape>{{2, 3, 5, 7}, {1, 4, 3, 3}, {2, 2, 13, 11}, {300, 3}, {37, 5}}) {
+    for (const bool training : {true, false}) {
+      for (const bool with_residual : {true, false}) {
+        for (const bool affine : {true, false}) {
+          CAPTURE(to_string(shape));
+          CAPTURE(training);
+          CAPTURE(with_residual);
+          CAPTURE(affine);
+          Inputs cpu = make_inputs(shape, g);
+          if (!affine) cpu.weight = cpu.bias = Tensor();
+          const Tensor residual = with_residual ? random_input(shape, g) : Tensor();
+          Inputs gpu{leaf_on(cpu.x, device), leaf_on(cpu.weight, device),
+                     leaf_on(cpu.bias, device), leaf_on(cpu.running_mean, device),
+                     leaf_on(cpu.running_var, device)};
+          const Tensor gpu_residual = leaf_on(residual, device);
+          const Tensor grad_y = uniform(shape, -1.0f, 1.0f, g);
+
+          Tensor y_cpu = batch_norm_relu(cpu.x, cpu.weight, cpu.bias, cpu.running_mean,
+                                         cpu.running_var, training, 0.1f, 1e-5f, residual);
+          Tensor y_gpu = batch_norm_relu(gpu.x, gpu.weight, gpu.bias, gpu.running_mean,
+                                         gpu.running_var, training, 0.1f, 1e-5f, gpu_residual);
+          REQUIRE(y_gpu.device() == device);
+          y_cpu.backward(grad_y);
+          y_gpu.backward(grad_y.to(device));
+
+          // The device sums a channel in float (shifted, in a tree order), the CPU in double:
+          // outputs and buffers are O(1), 1e-5 relative and absolute.
+          check_close(y_gpu, y_cpu, 1e-5f, 1e-5f, "y");
+          check_close(gpu.running_mean, cpu.running_mean, 1e-5f, 1e-5f, "running_mean");
+          check_close(gpu.running_var, cpu.running_var, 1e-5f, 1e-5f, "running_var");
+          // Gradients: the closed form subtracts channel sums from m * dy, so float rounding
+          // of those sums shows at ~1e-5 of their size: looser.
+          check_close(gpu.x.grad(), cpu.x.grad(), 1e-4f, 1e-4f, "grad_x");
+          if (affine) {
+            check_close(gpu.weight.grad(), cpu.weight.grad(), 1e-4f, 1e-4f, "grad_weight");
+            check_close(gpu.bias.grad(), cpu.bias.grad(), 1e-4f, 1e-4f, "grad_bias");
+          }
+          // grad_y or 0, masked by outputs that agree in sign here: exact.
+          if (with_residual) {
+            check_close(gpu_residual.grad(), residual.grad(), 0.0f, 0.0f, "grad_residual");
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("cuda-emu gradcheck: the device paths' backward, training and eval, with residual") {
+  // On Device::cuda_emu itself, not gpu_test_device(): gradcheck perturbs its inputs through
+  // host pointers, and emulated device memory is host memory. The eval path composes the
+  // ReLU mask with batch_norm's fixed-statistics backward; training uses bn_relu_backward.
+  const Device emu = Device::cuda_emu;
+  Generator g(25);
+  for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {5, 4}}) {
+    for (const bool training : {true, false}) {
+      CAPTURE(to_string(shape));
+      CAPTURE(training);
+      const Inputs in = make_inputs(shape, g);
+      const Tensor residual = residual_away_from_kink(in.x, in.weight, in.bias, in, training, g);
+      const Tensor running_mean = in.running_mean.to(emu), running_var = in.running_var.to(emu);
+      gradcheck(
+          [&](const std::vector<Tensor>& v) {
+            return batch_norm_relu(v[0], v[1], v[2], running_mean, running_var, training, 0.1f,
+                                   1e-5f, v[3]);
+          },
+          {leaf_on(in.x, emu), leaf_on(in.weight, emu), leaf_on(in.bias, emu),
+           leaf_on(residual, emu)});
+    }
+  }
 }
 
 TEST_CASE("errors name the op and the shapes") {
@@ -122,4 +295,18 @@ TEST_CASE("errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(
       batch_norm_relu(zeros({2, 3}, DType::i64), Tensor(), Tensor(), Tensor(), Tensor(), true),
       doctest::Contains("batch_norm_relu"), leuko::Error);
+  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f,
+                                       1e-5f, zeros({2, 3, 4, 5})),
+                       doctest::Contains("batch_norm_relu: residual must have the input's shape "
+                                         "[2, 3, 4, 4], got [2, 3, 4, 5]"),
+                       leuko::Error);
+  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f,
+                                       1e-5f, zeros({2, 3, 4, 4}, DType::i64)),
+                       doctest::Contains("batch_norm_relu: residual must be float32, got int64"),
+                       leuko::Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f, 1e-5f,
+                      zeros({2, 3, 4, 4}, DType::f32, Device::cuda_emu)),
+      doctest::Contains("batch_norm_relu: tensors on different devices (cuda-emu and cpu)"),
+      leuko::Error);
 }
