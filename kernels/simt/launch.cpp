@@ -139,12 +139,14 @@ api::cudaError_t check_launch(const LaunchShape& shape) {
 
 unsigned block_worker_count() { return workers().size(); }
 
-void launch_kernel(const KernelCall& kernel, const LaunchShape& shape,
-                   api::cudaStream_t /*stream: launches finish before they return*/) {
+void launch_kernel(const KernelCall& kernel, const LaunchShape& shape, api::cudaStream_t stream) {
   if (const api::cudaError_t error = check_launch(shape); error != api::cudaSuccess) {
     record_error(error);
     return;
   }
+  // The work queued on the stream before the launch comes first (runtime.h); the launch
+  // itself finishes before it returns.
+  if (order_launch_on(stream) != api::cudaSuccess) return;
   const std::string deadlock = workers().run_grid(kernel, shape);
   if (!deadlock.empty()) {
     std::fprintf(stderr, "leuko simt: %s\n", deadlock.c_str());

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <unordered_set>
 #include <utility>
@@ -17,12 +19,21 @@ namespace leuko::simt::api {
 
 struct CUstream_st {
   unsigned int flags;
+  std::uint64_t serial;  // tells this stream from a later one made at the same address
+  std::deque<std::function<void()>> queued;  // async copies and memsets not done yet
+  std::uint64_t enqueued = 0;                // work items ever queued here ...
+  std::uint64_t done = 0;                    // ... and how many of them have run
 };
 
 struct CUevent_st {
   unsigned int flags;
   bool recorded = false;
   std::chrono::steady_clock::time_point when;
+  // The work the event stands for: the first `ticket` items queued on `stream` (nullptr:
+  // the legacy stream, whose work is always done).
+  CUstream_st* stream = nullptr;
+  std::uint64_t stream_serial = 0;
+  std::uint64_t ticket = 0;
 };
 
 }  // namespace leuko::simt::api
@@ -47,6 +58,86 @@ void record_kernel_fault(cudaError_t error) {
 // What every synchronize reports: the fault of a kernel that has failed since the last one.
 static cudaError_t synchronize() {
   return record_error(pending_kernel_fault.exchange(cudaSuccess));
+}
+
+// ---- Stream ordering ----------------------------------------------------------------------
+// The live streams and events, and the queued work of each stream (see runtime.h). One
+// mutex guards them all; the queued work (memmove, memset) runs under it.
+namespace {
+struct Ordering {
+  std::mutex mutex;
+  std::unordered_set<CUstream_st*> streams;
+  std::unordered_set<CUevent_st*> events;
+  std::uint64_t next_serial = 1;
+};
+Ordering& ordering() {
+  static Ordering* instance = new Ordering();  // outlives static destructors that free memory
+  return *instance;
+}
+
+bool stream_exists(cudaStream_t stream) {
+  return stream == nullptr || ordering().streams.count(stream) != 0;
+}
+
+bool event_exists(cudaEvent_t event) { return event != nullptr && ordering().events.count(event) != 0; }
+
+// Runs `stream`'s queued work until `until` items of it have run.
+void run_queued(CUstream_st* stream, std::uint64_t until) {
+  while (stream->done < until) {
+    std::function<void()> work = std::move(stream->queued.front());
+    stream->queued.pop_front();
+    work();
+    ++stream->done;
+  }
+}
+
+// Runs the queued work of every stream, or only of those that the legacy stream waits for.
+void run_all_queued(bool only_blocking_streams) {
+  for (CUstream_st* stream : ordering().streams) {
+    if (only_blocking_streams && (stream->flags & cudaStreamNonBlocking)) continue;
+    run_queued(stream, stream->enqueued);
+  }
+}
+
+// The stream whose work `event` stands for, if that stream still exists.
+CUstream_st* recorded_stream(cudaEvent_t event) {
+  CUstream_st* stream = event->stream;
+  if (stream == nullptr || ordering().streams.count(stream) == 0 || stream->serial != event->stream_serial)
+    return nullptr;  // the legacy stream, or a destroyed stream (its work ran when it was)
+  return stream;
+}
+
+// Does `work` now if `stream` is the legacy stream (after the blocking streams' queued
+// work), or queues it on `stream`.
+cudaError_t run_or_queue(cudaStream_t stream, std::function<void()> work) {
+  std::lock_guard lock(ordering().mutex);
+  if (!stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  if (stream == nullptr) {
+    run_all_queued(true);
+    work();
+  } else {
+    stream->queued.push_back(std::move(work));
+    ++stream->enqueued;
+  }
+  return cudaSuccess;
+}
+
+// Everything queued anywhere runs (cudaDeviceSynchronize, and the calls that imply it).
+void run_everything_queued() {
+  std::lock_guard lock(ordering().mutex);
+  run_all_queued(false);
+}
+}  // namespace
+
+cudaError_t order_launch_on(cudaStream_t stream) {
+  std::lock_guard lock(ordering().mutex);
+  if (!stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  if (stream == nullptr) {
+    run_all_queued(true);
+  } else {
+    run_queued(stream, stream->enqueued);
+  }
+  return cudaSuccess;
 }
 
 // Live allocations, so that freeing a pointer that was never allocated (or freeing it with
@@ -97,37 +188,50 @@ namespace leuko::simt::api {
 cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
   return allocate(pointer, bytes, allocations().device);
 }
-cudaError_t cudaFree(void* pointer) { return release(pointer, allocations().device); }
+// Freeing synchronizes the device, as on a GPU: queued copies into or out of it run first.
+cudaError_t cudaFree(void* pointer) {
+  run_everything_queued();
+  return release(pointer, allocations().device);
+}
 cudaError_t cudaMallocHost(void** pointer, std::size_t bytes) {
   return allocate(pointer, bytes, allocations().pinned);
 }
-cudaError_t cudaFreeHost(void* pointer) { return release(pointer, allocations().pinned); }
+cudaError_t cudaFreeHost(void* pointer) {
+  run_everything_queued();
+  return release(pointer, allocations().pinned);
+}
+
+static cudaError_t check_copy(void* destination, const void* source, std::size_t bytes,
+                              cudaMemcpyKind kind) {
+  if (kind < cudaMemcpyHostToHost || kind > cudaMemcpyDefault)
+    return record_error(cudaErrorInvalidMemcpyDirection);
+  if (bytes != 0 && (destination == nullptr || source == nullptr)) return record_error(cudaErrorInvalidValue);
+  return cudaSuccess;
+}
 
 cudaError_t cudaMemcpy(void* destination, const void* source, std::size_t bytes,
                        cudaMemcpyKind kind) {
-  if (kind < cudaMemcpyHostToHost || kind > cudaMemcpyDefault)
-    return record_error(cudaErrorInvalidMemcpyDirection);
-  if (bytes == 0) return cudaSuccess;
-  if (destination == nullptr || source == nullptr) return record_error(cudaErrorInvalidValue);
-  std::memmove(destination, source, bytes);
-  return cudaSuccess;
+  return cudaMemcpyAsync(destination, source, bytes, kind, nullptr);  // the legacy stream: now
 }
 
 cudaError_t cudaMemcpyAsync(void* destination, const void* source, std::size_t bytes,
-                            cudaMemcpyKind kind, cudaStream_t /*stream: copies are synchronous*/) {
-  return cudaMemcpy(destination, source, bytes, kind);
+                            cudaMemcpyKind kind, cudaStream_t stream) {
+  if (const cudaError_t error = check_copy(destination, source, bytes, kind); error != cudaSuccess)
+    return error;
+  return run_or_queue(stream, [=] {
+    if (bytes != 0) std::memmove(destination, source, bytes);
+  });
 }
 
 cudaError_t cudaMemset(void* destination, int byte_value, std::size_t bytes) {
-  if (bytes == 0) return cudaSuccess;
-  if (destination == nullptr) return record_error(cudaErrorInvalidValue);
-  std::memset(destination, byte_value, bytes);
-  return cudaSuccess;
+  return cudaMemsetAsync(destination, byte_value, bytes, nullptr);
 }
 
-cudaError_t cudaMemsetAsync(void* destination, int byte_value, std::size_t bytes,
-                            cudaStream_t /*stream: synchronous*/) {
-  return cudaMemset(destination, byte_value, bytes);
+cudaError_t cudaMemsetAsync(void* destination, int byte_value, std::size_t bytes, cudaStream_t stream) {
+  if (bytes != 0 && destination == nullptr) return record_error(cudaErrorInvalidValue);
+  return run_or_queue(stream, [=] {
+    if (bytes != 0) std::memset(destination, byte_value, bytes);
+  });
 }
 
 // ---- Streams and events -----------------------------------------------------------------------
@@ -138,22 +242,37 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
   if (stream == nullptr || flags > cudaStreamNonBlocking) return record_error(cudaErrorInvalidValue);
-  *stream = new CUstream_st{flags};
+  std::lock_guard lock(ordering().mutex);
+  *stream = new CUstream_st{flags, ordering().next_serial++, {}};
+  ordering().streams.insert(*stream);
   return cudaSuccess;
 }
 
+// The stream's queued work runs first, as a GPU finishes a destroyed stream's work.
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-  if (stream == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+  std::lock_guard lock(ordering().mutex);
+  if (stream == nullptr || !stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  run_queued(stream, stream->enqueued);
+  ordering().streams.erase(stream);
   delete stream;
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamSynchronize(cudaStream_t /*stream: all work is done already*/) {
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+  {
+    std::lock_guard lock(ordering().mutex);
+    if (!stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+    if (stream != nullptr) run_queued(stream, stream->enqueued);
+  }
   return synchronize();
 }
 
-cudaError_t cudaStreamWaitEvent(cudaStream_t /*stream*/, cudaEvent_t event, unsigned int /*flags*/) {
-  return event == nullptr ? record_error(cudaErrorInvalidResourceHandle) : cudaSuccess;
+// Runs the work the event stands for now: the waiting stream's later work comes after it.
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int /*flags*/) {
+  std::lock_guard lock(ordering().mutex);
+  if (!stream_exists(stream) || !event_exists(event)) return record_error(cudaErrorInvalidResourceHandle);
+  if (CUstream_st* recorded = recorded_stream(event)) run_queued(recorded, event->ticket);
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) {
@@ -163,35 +282,54 @@ cudaError_t cudaEventCreate(cudaEvent_t* event) {
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags) {
   if (event == nullptr || flags > (cudaEventBlockingSync | cudaEventDisableTiming))
     return record_error(cudaErrorInvalidValue);
-  *event = new CUevent_st{flags, false, {}};
+  std::lock_guard lock(ordering().mutex);
+  *event = new CUevent_st{flags, false, {}, nullptr, 0, 0};
+  ordering().events.insert(*event);
   return cudaSuccess;
 }
 
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
-  if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+  std::lock_guard lock(ordering().mutex);
+  if (!event_exists(event)) return record_error(cudaErrorInvalidResourceHandle);
+  ordering().events.erase(event);
   delete event;
   return cudaSuccess;
 }
 
-cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t /*stream*/) {
-  if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+  std::lock_guard lock(ordering().mutex);
+  if (!event_exists(event) || !stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  if (stream == nullptr) run_all_queued(true);  // legacy work waits for the blocking streams
   event->recorded = true;
-  event->when = std::chrono::steady_clock::now();  // everything launched before has finished
+  event->when = std::chrono::steady_clock::now();  // every launch before it has finished
+  event->stream = stream;
+  event->stream_serial = stream == nullptr ? 0 : stream->serial;
+  event->ticket = stream == nullptr ? 0 : stream->enqueued;
   return cudaSuccess;
 }
 
+// cudaErrorNotReady while work before the event is still queued (not an error: it does
+// not become the last error, as with CUDA).
 cudaError_t cudaEventQuery(cudaEvent_t event) {
-  return event == nullptr ? record_error(cudaErrorInvalidResourceHandle) : cudaSuccess;
+  std::lock_guard lock(ordering().mutex);
+  if (!event_exists(event)) return record_error(cudaErrorInvalidResourceHandle);
+  const CUstream_st* recorded = recorded_stream(event);
+  return recorded != nullptr && recorded->done < event->ticket ? cudaErrorNotReady : cudaSuccess;
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
-  if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+  {
+    std::lock_guard lock(ordering().mutex);
+    if (!event_exists(event)) return record_error(cudaErrorInvalidResourceHandle);
+    if (CUstream_st* recorded = recorded_stream(event)) run_queued(recorded, event->ticket);
+  }
   return synchronize();
 }
 
 cudaError_t cudaEventElapsedTime(float* milliseconds, cudaEvent_t start, cudaEvent_t end) {
   if (milliseconds == nullptr) return record_error(cudaErrorInvalidValue);
-  if (start == nullptr || end == nullptr || !start->recorded || !end->recorded ||
+  std::lock_guard lock(ordering().mutex);
+  if (!event_exists(start) || !event_exists(end) || !start->recorded || !end->recorded ||
       ((start->flags | end->flags) & cudaEventDisableTiming))
     return record_error(cudaErrorInvalidResourceHandle);
   *milliseconds = std::chrono::duration<float, std::milli>(end->when - start->when).count();
@@ -200,7 +338,10 @@ cudaError_t cudaEventElapsedTime(float* milliseconds, cudaEvent_t start, cudaEve
 
 // ---- Device and errors ------------------------------------------------------------------------
 
-cudaError_t cudaDeviceSynchronize() { return synchronize(); }
+cudaError_t cudaDeviceSynchronize() {
+  run_everything_queued();
+  return synchronize();
+}
 
 cudaError_t cudaGetDeviceCount(int* count) {
   if (count == nullptr) return record_error(cudaErrorInvalidValue);
@@ -255,6 +396,7 @@ const char* cudaGetErrorString(cudaError_t error) {
     case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
   }
   return "unrecognized error code";
@@ -269,6 +411,7 @@ const char* cudaGetErrorName(cudaError_t error) {
     case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
+    case cudaErrorNotReady: return "cudaErrorNotReady";
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
   }
   return "cudaErrorUnknown";

@@ -1,8 +1,22 @@
 // The part of the CUDA runtime API a backend uses, mapped onto host memory: device memory
 // is ordinary aligned heap memory, every copy is a memcpy, launches finish before they
-// return (so streams only order what is already ordered, and an event records the host
-// clock), and errors follow CUDA's rules: each host thread has a last error that a failing
+// return, and errors follow CUDA's rules: each host thread has a last error that a failing
 // call sets and cudaGetLastError reads and clears.
+//
+// Streams keep a GPU's ordering rules, at their strictest. An async copy or memset on a
+// stream other than the legacy default one (nullptr) is queued, not done: it runs only when
+// something orders it, as late as CUDA allows (a sketch of what a GPU may do, not of what
+// it usually does):
+//   - later work on the same stream (a launch runs its stream's queue first);
+//   - cudaStreamWaitEvent / cudaEventSynchronize on an event recorded after it;
+//   - cudaStreamSynchronize of its stream, cudaDeviceSynchronize, cudaFree, cudaFreeHost;
+//   - work on the legacy default stream, for streams created without cudaStreamNonBlocking.
+// So a kernel that reads a buffer copied on another stream without waiting for it reads
+// the old contents, and a test sees it. The copy reads its source when it runs, as a copy
+// from pinned memory does: the host must not reuse the source before the copy is ordered.
+// Handles are checked: a stream or event that does not exist (destroyed, or never made)
+// gives cudaErrorInvalidResourceHandle. An event's time is the host clock when it was
+// recorded.
 //
 // Names and numeric codes are CUDA's, declared in leuko::simt::api (simt.h makes them
 // visible unqualified), so the emulator's symbols can never be mistaken for libcudart's.
@@ -21,6 +35,7 @@ enum cudaError {
   cudaErrorInvalidMemcpyDirection = 21,
   cudaErrorInvalidDevice = 101,
   cudaErrorInvalidResourceHandle = 400,
+  cudaErrorNotReady = 600,  // cudaEventQuery: the work before the event is still queued
   cudaErrorLaunchFailure = 719,
 };
 using cudaError_t = cudaError;
@@ -128,6 +143,11 @@ api::cudaError_t record_error(api::cudaError_t error);
 // (device, stream or event) reports it once. Unlike a GPU's, the fault is not sticky, so
 // one deliberately broken launch does not poison the rest of a test program.
 void record_kernel_fault(api::cudaError_t error);
+
+// Called by a launch before it runs: does the work queued before it on `stream` (see the
+// ordering rules above). Returns cudaErrorInvalidResourceHandle, and records it, when
+// `stream` is not a live stream.
+api::cudaError_t order_launch_on(api::cudaStream_t stream);
 
 }  // namespace leuko::simt
 

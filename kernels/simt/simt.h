@@ -36,9 +36,12 @@
 // Atomics:  std::atomic_ref on the kernel's memory, for CUDA's types (atomics.h).
 // Math:     the intrinsics computed exactly (math_intrinsics.h).
 // Runtime:  cudaMalloc, cudaMemcpy, streams, events, errors, device properties on host
-//           memory; the limits of a plausible device: 1024 threads and 48 KiB of dynamic
-//           shared memory per block (runtime.h). A launch beyond them runs nothing and
-//           cudaGetLastError reports cudaErrorInvalidConfiguration (threads, grid) or
+//           memory; an async copy on a stream waits in that stream's queue until
+//           something orders it (a launch on its stream, an event wait, a synchronize),
+//           so a missing cross-stream wait shows up as stale data; the limits of a
+//           plausible device: 1024 threads and 48 KiB of dynamic shared memory per
+//           block (runtime.h). A launch beyond them runs nothing and cudaGetLastError
+//           reports cudaErrorInvalidConfiguration (threads, grid) or
 //           cudaErrorInvalidValue (shared memory).
 //
 // ---- Limits: what a kernel must not rely on ---------------------------------------------
@@ -55,7 +58,8 @@
 // - __syncthreads is counted per block, not per call site, and returned threads count as
 //   arrived; a GPU is stricter (a barrier in divergent code is undefined there).
 // - The size of static __shared__ arrays is not checked against the 48 KiB limit.
-// - Kernels cannot launch kernels, and launches are synchronous: streams do not overlap.
+// - Kernels cannot launch kernels, and launches are synchronous: streams do not overlap,
+//   and a kernel's own writes are never late (only queued copies and memsets are).
 // - Fast-math intrinsics (__expf, ...) are exact here: compare with a tolerance.
 // - Out-of-bounds accesses are not detected (use the sanitizers on the host build).
 #pragma once
