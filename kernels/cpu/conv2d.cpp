@@ -1,12 +1,13 @@
 // conv2d by im2col + GEMM. im2col lays a band of output rows of one image out as a matrix
 // col [K = C*kh*kw, B = band positions], so the convolution is one sgemm per band:
 //   forward        y_n[:, band] [O, B] = W [O, K] x col [K, B]     (+ bias, pre-filled, beta = 1)
-//   grad input     col [K, B] = W^T [K, O] x dy_n[:, band], then col2im adds it back
+//   grad input     stride 1: a convolution of dy with the flipped weights (see below);
+//                  otherwise col [K, B] = W^T [K, O] x dy_n[:, band], then col2im adds it back
 //   grad weight    dW [O, K] += dy_n[:, band] [O, B] x col^T [B, K] (summed over the batch)
 // Each costs 2*O*K*P flops per image of P = out_h*out_w positions; im2col/col2im move
-// 4*K*P bytes each, small beside the GEMM for 3x3 layers (K = 9*C). Bands keep col within
-// 1 MiB (still in L2 when sgemm reads it) instead of one K x P buffer per image (150 MB for
-// a 3x3 conv of 16 channels at 512x512); measured per core, 1 MiB bands ran 2x (256x256)
+// 4*K*P bytes each, small beside the GEMM for 3x3 layers (K = 9*C). Bands keep col and its
+// output rows within 1 MiB (still in L2 when sgemm reads them) instead of one K x P buffer
+// per image (150 MB for a 3x3 conv of 16 channels at 512x512); measured per core, 1 MiB bands ran 2x (256x256)
 // to 3x (512x512) faster than whole-image columns for 16 -> 32 channels, and beat both
 // 256 KiB and 4 MiB bands on the WBC net's layers. A pointwise kernel (1x1, stride 1,
 // no padding) skips im2col: the image already is its column matrix.
@@ -39,10 +40,14 @@ static std::unique_ptr<float[]> scratch(int64_t count) {
   return std::unique_ptr<float[]>(new float[static_cast<size_t>(std::max<int64_t>(count, 1))]);
 }
 
-// Output rows per band: as many as keep the band's column matrix within kBandFloats.
+// Output rows per band: as many as keep the band's column matrix and its output (or output
+// gradient) rows together within kBandFloats, so both are still in L2 when sgemm reads them.
+// Counting the output matters for few input channels: for 3 -> 64 channels the output
+// band is 2.4x the column band.
 constexpr int64_t kBandFloats = 1 << 18;  // 1 MiB
-static int64_t band_rows(const ConvGeometry& g) {
-  return std::clamp<int64_t>(kBandFloats / std::max<int64_t>(g.column_rows() * g.out_w, 1), 1,
+static int64_t band_rows(const ConvGeometry& g, int64_t out_channels) {
+  const int64_t floats_per_row = (g.column_rows() + out_channels) * g.out_w;
+  return std::clamp<int64_t>(kBandFloats / std::max<int64_t>(floats_per_row, 1), 1,
                              std::max<int64_t>(g.out_h, 1));
 }
 
@@ -114,9 +119,20 @@ static bool spread_images(int64_t batch, int64_t out_channels, const ConvGeometr
   return batch > 1 && batch * out_channels * g.column_rows() * g.column_cols() > kParallelMacs;
 }
 
+// Pre-fills positions [begin, begin + count) of every output channel with its bias, just
+// before the band's sgemm adds into them (beta = 1): the band is still in cache then.
+static void fill_bias(const float* bias, int64_t out_channels, int64_t begin, int64_t count,
+                      int64_t positions, float* out) {
+  if (!bias) return;
+  for (int64_t o = 0; o < out_channels; ++o) {
+    float* row = out + o * positions + begin;
+    std::fill(row, row + count, bias[o]);
+  }
+}
+
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                     int64_t batch, int64_t out_channels, const ConvGeometry& g) {
-  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
+  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g, out_channels);
   const bool pointwise = g.is_pointwise();
 #pragma omp parallel if (spread_images(batch, out_channels, g))
   {
@@ -125,17 +141,16 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
     for (int64_t n = 0; n < batch; ++n) {
       const float* image = x + n * g.channels * g.height * g.width;
       float* out = y + n * out_channels * p;
-      if (bias) {
-        for (int64_t o = 0; o < out_channels; ++o) std::fill(out + o * p, out + (o + 1) * p, bias[o]);
-      }
       const float beta = bias ? 1.0f : 0.0f;
       if (pointwise) {
+        fill_bias(bias, out_channels, 0, p, p, out);
         gemm(false, false, out_channels, p, k, 1.0f, weight, k, image, p, beta, out, p);
         continue;
       }
       for (int64_t r0 = 0; r0 < g.out_h; r0 += band) {
         const int64_t r1 = std::min(r0 + band, g.out_h), cols = (r1 - r0) * g.out_w;
         im2col(image, g, r0, r1, columns.get());
+        fill_bias(bias, out_channels, r0 * g.out_w, cols, p, out);
         gemm(false, false, out_channels, cols, k, 1.0f, weight, k, columns.get(), cols, beta,
              out + r0 * g.out_w, p);
       }
@@ -143,9 +158,49 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
   }
 }
 
+// At stride 1, the input gradient is itself a stride-1 convolution: of grad_y (O channels)
+// with the weights flipped in both spatial axes and transposed to [C, O, kh, kw], padded by
+// (k - 1) * dilation - pad so its output is the input's size:
+//   grad_x[c, h, w] = sum over o, i, j of grad_y[o, h + pad - i*d, w + pad - j*d] W[o, c, i, j]
+// That runs through conv2d_forward (im2col of grad_y, sgemm straight into grad_x) instead of
+// sgemm into a column buffer plus col2im: no zeroing of grad_x or of the columns, and no
+// read-modify-write pass over the image per kernel tap (measured in a WBC-net step: col2im
+// and those two memsets were ~7% of the time). Needs pad <= (k - 1) * dilation.
+static bool backward_input_is_a_convolution(const ConvGeometry& g) {
+  return g.stride_h == 1 && g.stride_w == 1 && g.pad_h <= (g.kernel_h - 1) * g.dilation_h &&
+         g.pad_w <= (g.kernel_w - 1) * g.dilation_w && !g.is_pointwise();
+}
+
+static void conv2d_backward_input_by_flipped_weights(const float* grad_y, const float* weight,
+                                                     float* grad_x, int64_t batch,
+                                                     int64_t out_channels, const ConvGeometry& g) {
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  std::vector<float> flipped(g.channels * out_channels * taps);
+  for (int64_t o = 0; o < out_channels; ++o) {
+    for (int64_t c = 0; c < g.channels; ++c) {
+      const float* src = weight + (o * g.channels + c) * taps;
+      float* dst = flipped.data() + (c * out_channels + o) * taps;
+      for (int64_t t = 0; t < taps; ++t) dst[t] = src[taps - 1 - t];  // both axes reversed
+    }
+  }
+  ConvGeometry transposed = g;
+  transposed.channels = out_channels;
+  transposed.height = g.out_h;
+  transposed.width = g.out_w;
+  transposed.pad_h = (g.kernel_h - 1) * g.dilation_h - g.pad_h;
+  transposed.pad_w = (g.kernel_w - 1) * g.dilation_w - g.pad_w;
+  transposed.out_h = g.height;
+  transposed.out_w = g.width;
+  conv2d_forward(grad_y, flipped.data(), nullptr, grad_x, batch, g.channels, transposed);
+}
+
 void conv2d_backward_input(const float* grad_y, const float* weight, float* grad_x,
                            int64_t batch, int64_t out_channels, const ConvGeometry& g) {
-  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
+  if (backward_input_is_a_convolution(g)) {
+    return conv2d_backward_input_by_flipped_weights(grad_y, weight, grad_x, batch, out_channels,
+                                                    g);
+  }
+  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g, out_channels);
   const bool pointwise = g.is_pointwise();
 #pragma omp parallel if (spread_images(batch, out_channels, g))
   {
@@ -173,7 +228,7 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
 // at most), and the partials are added up at the end.
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
                             int64_t batch, int64_t out_channels, const ConvGeometry& g) {
-  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g);
+  const int64_t k = g.column_rows(), p = g.column_cols(), band = band_rows(g, out_channels);
   const bool pointwise = g.is_pointwise();
   std::fill(grad_weight, grad_weight + out_channels * k, 0.0f);
 #pragma omp parallel if (spread_images(batch, out_channels, g))

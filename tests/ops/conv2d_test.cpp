@@ -81,6 +81,7 @@ TEST_CASE("gradcheck: conv2d over odd sizes, stride, padding, dilation, batch, b
       {{1, 2, 7, 5}, {3, 2, 3, 3}, 2, 1, 1, true},             // batch 1, stride 2
       {{3, 2, 6, 7}, {2, 2, 3, 3}, 2, 2, 1, false},            // batch 3, padding 2, no bias
       {{2, 2, 9, 8}, {3, 2, 3, 3}, 1, 2, 2, true},             // dilation 2
+      {{1, 2, 5, 6}, {2, 2, 3, 3}, 1, 3, 1, false},            // stride 1, padding > k - 1
       {{2, 4, 5, 6}, {3, 4, 1, 1}, 1, 0, 1, true},             // pointwise fast path
       {{1, 3, 6, 5}, {2, 3, 1, 1}, 2, 0, 1, false},            // 1x1 with stride 2 (im2col)
       {{2, 2, 8, 7}, {2, 2, 3, 2}, {2, 1}, {1, 0}, {1, 2}, true},  // rectangular everything
