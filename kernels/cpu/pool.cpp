@@ -126,8 +126,43 @@ void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t*
   }
 }
 
+// The 2x2/stride 2 backward in one pass: every input pixel of a window is written once
+// (the gradient where the window's winner sat, 0 elsewhere), instead of zeroing the whole
+// gradient plane first and then scattering into it. Saves a full write pass over grad_x
+// (measured: max_pool2d backward with its memset was ~4% of a WBC-net training step).
+static void max_pool2x2_backward(const float* grad_y, const int64_t* indices,
+                                 const Pool2dShape& s, float* grad_x) {
+  const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
+#pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
+  for (int64_t p = 0; p < s.planes; ++p) {
+    float* gxp = grad_x + p * in_plane;
+    const int64_t in_w = s.in_w, out_w = s.out_w;
+    for (int64_t oh = 0; oh < s.out_h; ++oh) {
+      float* top = gxp + 2 * oh * in_w;
+      float* bottom = top + in_w;
+      const float* gyr = grad_y + p * out_plane + oh * out_w;
+      const int64_t* ir = indices + p * out_plane + oh * out_w;
+      const int64_t row_start = 2 * oh * in_w;
+      for (int64_t ow = 0; ow < out_w; ++ow) {
+        const int64_t corner = row_start + 2 * ow;  // the window's top-left pixel
+        const int64_t winner = ir[ow];
+        const float g = gyr[ow];
+        top[2 * ow] = winner == corner ? g : 0.0f;
+        top[2 * ow + 1] = winner == corner + 1 ? g : 0.0f;
+        bottom[2 * ow] = winner == corner + in_w ? g : 0.0f;
+        bottom[2 * ow + 1] = winner == corner + in_w + 1 ? g : 0.0f;
+      }
+      // An odd last column belongs to no window.
+      std::fill(top + 2 * out_w, top + in_w, 0.0f);
+      std::fill(bottom + 2 * out_w, bottom + in_w, 0.0f);
+    }
+    std::fill(gxp + 2 * s.out_h * in_w, gxp + in_plane, 0.0f);  // an odd last row likewise
+  }
+}
+
 void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool2dShape& s,
                          float* grad_x) {
+  if (is_plain_2x2(s)) return max_pool2x2_backward(grad_y, indices, s, grad_x);
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
   for (int64_t p = 0; p < s.planes; ++p) {
