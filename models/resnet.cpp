@@ -30,9 +30,10 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t width, int64_t stride) {
   if (downsample_) register_module("downsample", downsample_);
 }
 
+// The block ends in one fused op: relu(bn2(conv2(...)) + shortcut).
 Tensor BasicBlock::forward(const Tensor& x) {
-  const Tensor y = (*bn2_)((*conv2_)(bn1_->forward_relu((*conv1_)(x))));
-  return relu(y + (downsample_ ? (*downsample_)(x) : x));
+  const Tensor y = (*conv2_)(bn1_->forward_relu((*conv1_)(x)));
+  return bn2_->forward_relu(y, downsample_ ? (*downsample_)(x) : x);
 }
 
 Bottleneck::Bottleneck(int64_t in_channels, int64_t width, int64_t stride) {
@@ -49,8 +50,7 @@ Bottleneck::Bottleneck(int64_t in_channels, int64_t width, int64_t stride) {
 Tensor Bottleneck::forward(const Tensor& x) {
   Tensor y = bn1_->forward_relu((*conv1_)(x));
   y = bn2_->forward_relu((*conv2_)(y));
-  y = (*bn3_)((*conv3_)(y));
-  return relu(y + (downsample_ ? (*downsample_)(x) : x));
+  return bn3_->forward_relu((*conv3_)(y), downsample_ ? (*downsample_)(x) : x);
 }
 
 template <typename Block>

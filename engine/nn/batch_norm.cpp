@@ -29,10 +29,10 @@ Tensor BatchNorm::forward(const Tensor& x) {
   return y;
 }
 
-Tensor BatchNorm::forward_relu(const Tensor& x) {
+Tensor BatchNorm::forward_relu(const Tensor& x, const Tensor& residual) {
   check_dim(x, input_dim_, name_, "input");
   Tensor y = batch_norm_relu(x, weight, bias, running_mean, running_var, is_training(), momentum_,
-                             eps_);
+                             eps_, residual);
   if (is_training()) count_batch();
   return y;
 }

@@ -13,8 +13,10 @@ namespace leuko::nn {
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
-  // relu(forward(x)) in one fused pass (engine op batch_norm_relu), for conv-BN-ReLU blocks.
-  Tensor forward_relu(const Tensor& x);
+  // relu(forward(x) + residual) in one fused pass (engine op batch_norm_relu), for
+  // conv-BN-ReLU steps (no residual) and residual blocks' ends (residual = the shortcut, of
+  // x's shape).
+  Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
 
   int64_t num_features() const { return num_features_; }
   float eps() const { return eps_; }
