@@ -2,10 +2,12 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "engine/error.h"
 #include "engine/host_allocator.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda/stream.h"
 
 namespace leuko {
 
@@ -26,8 +28,8 @@ Device parse_device(const std::string& name) {
 }
 
 
-// The two CUDA backends share one interface (kernels/cuda/runtime.h): the real one when
-// built with nvcc, and the emulated one, always.
+// The two CUDA backends share one interface (kernels/cuda/runtime.h, stream.h): the real
+// one when built with nvcc, and the emulated one, always.
 struct DeviceRuntime {
   void* (*malloc)(size_t);
   void (*free)(void*);
@@ -35,16 +37,23 @@ struct DeviceRuntime {
   void (*from_host)(void*, const void*, size_t);
   void (*on_device)(void*, const void*, size_t);
   void (*synchronize)();
+  void* (*pinned_malloc)(size_t);
+  void (*pinned_free)(void*);
+  void* (*upload_async)(void*, const void*, size_t);
+  void (*wait_for_upload)(void*);
 };
 
+#define LEUKO_DEVICE_RUNTIME(ns)                                                               \
+  DeviceRuntime {                                                                              \
+    ns::device_malloc, ns::device_free, ns::copy_to_host, ns::copy_from_host,                  \
+        ns::copy_on_device, ns::synchronize, ns::pinned_host_malloc, ns::pinned_host_free,     \
+        ns::upload_async, ns::wait_for_upload                                                  \
+  }
+
 static const DeviceRuntime* runtime_for(Device device) {
-  static const DeviceRuntime emulated{cuda_emu::device_malloc,  cuda_emu::device_free,
-                                      cuda_emu::copy_to_host,   cuda_emu::copy_from_host,
-                                      cuda_emu::copy_on_device, cuda_emu::synchronize};
+  static const DeviceRuntime emulated = LEUKO_DEVICE_RUNTIME(cuda_emu);
 #if LEUKO_WITH_CUDA
-  static const DeviceRuntime real{cuda::device_malloc,  cuda::device_free,
-                                  cuda::copy_to_host,   cuda::copy_from_host,
-                                  cuda::copy_on_device, cuda::synchronize};
+  static const DeviceRuntime real = LEUKO_DEVICE_RUNTIME(cuda);
   if (device == Device::cuda) return &real;
 #endif
   return device == Device::cuda_emu ? &emulated : nullptr;
@@ -103,17 +112,14 @@ std::shared_ptr<Storage> allocate(size_t bytes, Device device) {
 }
 
 std::shared_ptr<Storage> allocate_pinned(size_t bytes) {
-#if LEUKO_WITH_CUDA
-  if (device_available(Device::cuda)) {
-    auto storage = std::make_shared<Storage>();
-    storage->bytes = bytes;
-    storage->device = Device::cpu;
-    storage->data = cuda::pinned_host_malloc(bytes == 0 ? 64 : bytes);
-    storage->release = cuda::pinned_host_free;
-    return storage;
-  }
-#endif
-  return allocate(bytes, Device::cpu);
+  const DeviceRuntime& runtime =
+      *runtime_for(device_available(Device::cuda) ? Device::cuda : Device::cuda_emu);
+  auto storage = std::make_shared<Storage>();
+  storage->bytes = bytes;
+  storage->device = Device::cpu;
+  storage->data = runtime.pinned_malloc(bytes == 0 ? 64 : bytes);
+  storage->release = runtime.pinned_free;
+  return storage;
 }
 
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
@@ -129,6 +135,23 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
                 to_string(dst_device), " must go through the host");
     require_runtime(src_device).on_device(dst, src, bytes);
   }
+}
+
+PendingUpload::PendingUpload(Device device, void* device_data, std::shared_ptr<Storage> host,
+                             const void* host_data, size_t bytes)
+    : device_(device), host_(std::move(host)) {
+  LEUKO_CHECK(device != Device::cpu, "an upload goes to a CUDA device, not to the cpu");
+  if (bytes > 0) upload_ = require_runtime(device).upload_async(device_data, host_data, bytes);
+}
+
+PendingUpload::PendingUpload(PendingUpload&& other) noexcept
+    : device_(other.device_), host_(std::move(other.host_)), upload_(std::exchange(other.upload_, nullptr)) {}
+
+PendingUpload::~PendingUpload() { finish(); }
+
+void PendingUpload::finish() {
+  if (upload_ != nullptr) require_runtime(device_).wait_for_upload(std::exchange(upload_, nullptr));
+  host_.reset();  // page-locked memory goes back to its cache, reused only after the copy
 }
 
 }  // namespace leuko

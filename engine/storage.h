@@ -30,7 +30,8 @@ struct Storage {
 std::shared_ptr<Storage> allocate(size_t bytes, Device device);
 
 // Host memory for data on its way to a GPU: page-locked (so the copy can be asynchronous)
-// when a real CUDA device is in use, ordinary host memory otherwise. Device::cpu either way.
+// when a real CUDA device is in use; otherwise the emulator's "page-locked" memory, which is
+// ordinary host memory behind the same cache and upload path. Device::cpu either way.
 std::shared_ptr<Storage> allocate_pinned(size_t bytes);
 
 // Whether `device` can be used in this process: cpu and cuda-emu always; cuda when the
@@ -41,7 +42,36 @@ std::string device_description(Device device);  // "NVIDIA H100 80GB HBM3", "SIM
 // Waits for the device's queued work (a no-op on the CPU).
 void synchronize(Device device);
 
-// Byte copies between any two storages' memory, whatever their devices.
+// Byte copies between any two storages' memory, whatever their devices. A copy with the
+// host is finished when it returns; one on a device is queued on its current stream.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
+
+// A copy of host memory to a CUDA device on the device's copy stream (kernels/cuda/stream.h):
+// it runs while the compute stream works through what was queued before it, and the host
+// does not wait for it. finish() orders the device's later work after the copy.
+//
+//   PendingUpload upload(Device::cuda, images_on_device, host_storage, host_data, bytes);
+//   ...                    // the copy overlaps whatever the compute stream is doing
+//   upload.finish();       // kernels queued from here on see the copied bytes
+class PendingUpload {
+ public:
+  // Starts the copy. `host` (which holds `host_data`) is kept alive until finish().
+  PendingUpload(Device device, void* device_data, std::shared_ptr<Storage> host, const void* host_data,
+                size_t bytes);
+  PendingUpload(PendingUpload&& other) noexcept;
+  PendingUpload& operator=(PendingUpload&&) = delete;
+  PendingUpload(const PendingUpload&) = delete;
+  PendingUpload& operator=(const PendingUpload&) = delete;
+  // An upload nobody finished is finished here, so that its device memory, once freed, is
+  // not handed to later work before the copy into it is done.
+  ~PendingUpload();
+
+  void finish();  // idempotent; the host never waits
+
+ private:
+  Device device_;
+  std::shared_ptr<Storage> host_;
+  void* upload_ = nullptr;  // the backend's handle, nullptr once finished
+};
 
 }  // namespace leuko

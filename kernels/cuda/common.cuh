@@ -23,8 +23,13 @@
 
 namespace leuko::LEUKO_CUDA_NS {
 
-// The stream every launcher uses (the default stream unless a caller set another).
+// The stream every launcher uses: the backend's compute stream, or the stream of the
+// innermost StreamGuard of this host thread (stream.h).
 cudaStream_t current_stream();
+// The backend's two streams, both non-blocking, made on first use (stream.cu): the compute
+// stream, and the copy stream that carries uploads of host batches.
+cudaStream_t compute_stream();
+cudaStream_t copy_stream();
 
 // Throws std::runtime_error("<what>: <CUDA's error string>") unless status is cudaSuccess.
 void check(cudaError_t status, const char* what);
