@@ -82,12 +82,14 @@ std::vector<std::pair<std::string, double>> our_numbers(const ReportInput& input
                {"macro_f1", report.macro_f1},
                {"weighted_f1", report.weighted_f1}};
   }
+  if (input.test_mask_iou) numbers.emplace_back("mask_iou", *input.test_mask_iou);
   numbers.emplace_back("test_loss", input.test_loss);
   return numbers;
 }
 
 nlohmann::json results_json(const ReportInput& input) {
   nlohmann::json results{{"test_loss", input.test_loss}, {"test_images", input.test_images}};
+  if (input.test_mask_iou) results["mask_iou"] = *input.test_mask_iou;
   if (input.test_confusion) {
     const ClassificationReport report = classification_report(*input.test_confusion);
     results["accuracy"] = report.accuracy;
@@ -168,10 +170,18 @@ void write_report(const RunFolder& folder, const ReportInput& input) {
     md << "## Confusion matrix (rows = true class)\n\n![confusion matrix](plots/confusion.svg)\n\n";
   }
 
-  if (!input.reconstructions.empty()) {
+  if (!input.examples.empty() && input.examples.front().target.empty()) {
     md << "## Reconstructions (test)\n\n| input | reconstruction |\n|---|---|\n";
-    for (const auto& [in, out] : input.reconstructions)
-      md << "| ![input](" << in << ") | ![reconstruction](" << out << ") |\n";
+    for (const ExampleImages& e : input.examples)
+      md << "| ![input](" << e.input << ") | ![reconstruction](" << e.output << ") |\n";
+    md << "\n";
+  } else if (!input.examples.empty()) {
+    md << "## Segmentation examples (test)\n\nThe predicted mask is the network's output (0 black, "
+          "1 white); the true mask is 1 on the whole cell.\n\n"
+          "| input | predicted mask | true mask |\n|---|---|---|\n";
+    for (const ExampleImages& e : input.examples)
+      md << "| ![input](" << e.input << ") | ![predicted mask](" << e.output << ") | ![true mask]("
+         << e.target << ") |\n";
     md << "\n";
   }
 

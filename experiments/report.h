@@ -1,8 +1,8 @@
 // What a run reports (spec section 7): the per-epoch history (metrics.csv), the test
 // metrics (results.json), and report.md with SVG plots — loss and accuracy curves,
-// confusion-matrix heat map, per-class precision / recall / F1 bars — reconstructions for
-// autoencoders, and the published numbers side by side with ours when a study driver
-// supplies them.
+// confusion-matrix heat map, per-class precision / recall / F1 bars — example outputs for
+// image-to-image runs (reconstructions; predicted and true masks for segmentation), and
+// the published numbers side by side with ours when a study driver supplies them.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,12 @@ struct PublishedNumber {
   std::string source;  // e.g. "Study A, report table 3"
 };
 
+// One test image of an image-to-image run, as PNG files relative to the run folder.
+struct ExampleImages {
+  std::string input, output;
+  std::string target;  // the true mask of a segmentation run; empty for a reconstruction
+};
+
 struct ReportInput {
   std::string title;
   nlohmann::json config;
@@ -47,12 +53,13 @@ struct ReportInput {
   double test_loss = 0.0;
   int64_t test_images = 0;
   std::optional<ConfusionMatrix> test_confusion;  // classification only
-  std::vector<std::pair<std::string, std::string>> reconstructions;  // (input, output) PNGs
+  std::optional<double> test_mask_iou;            // segmentation only (Evaluation::mask_iou)
+  std::vector<ExampleImages> examples;
   std::vector<PublishedNumber> published;
   std::string note;  // e.g. "trained on synthetic data"
 };
 
-// accuracy, macro_f1, weighted_f1, test_loss of this run.
+// accuracy, macro_f1, weighted_f1 (classification), mask_iou (segmentation), test_loss.
 std::vector<std::pair<std::string, double>> our_numbers(const ReportInput& input);
 
 // results.json: test loss, accuracy, per-class precision / recall / F1 / support, macro and

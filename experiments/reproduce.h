@@ -105,11 +105,13 @@ struct SubRun {
   data::Dataset train, test;
   std::optional<data::Dataset> validation;
   int height = 224, width = 224;
+  int crop = 0;  // > 0: crop x crop windows of the height x width images, random ones in training
   bool imagenet_normalized = false;
   int64_t batch = 16, epochs = 10;
   OptimizerChoice optimizer;
   bool onecycle = false;           // OneCycle per step with max_lr = optimizer.lr, else constant
   LossKind loss = LossKind::cross_entropy;
+  Target target = Target::images;  // ssim / mse: the input images, or the masks (segmentation)
   bool balanced_class_weights = false;
   double clip_value = 0.0;
   bool select_best_validation = false;  // test (and hand on) the lowest-validation-loss weights

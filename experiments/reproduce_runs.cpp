@@ -179,12 +179,12 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
       {"synthetic_data", context.data.synthetic()}, {"epochs", run.epochs}, {"batch", run.batch},
       {"lr", run.optimizer.lr}, {"optimizer", run.optimizer.kind},
       {"weight_decay", run.optimizer.weight_decay}, {"schedule", run.onecycle ? "onecycle" : "constant"},
-      {"clip_value", run.clip_value}, {"loss", to_string(run.loss)},
+      {"clip_value", run.clip_value}, {"loss", to_string(run.loss)}, {"target", to_string(run.target)},
       {"class_weights", run.balanced_class_weights ? "balanced" : "none"},
       {"init_weights", run.init_weights}, {"freeze", run.model.freeze},
       {"unfreeze_all", run.unfreeze_all}, {"dropout", run.model.dropout},
       {"device", to_string(context.device)}, {"seed", run.seed}, {"height", run.height},
-      {"width", run.width}, {"normalize", run.imagenet_normalized ? "imagenet" : "none"},
+      {"width", run.width}, {"crop", run.crop}, {"normalize", run.imagenet_normalized ? "imagenet" : "none"},
       {"select", run.select_best_validation ? "best-val-loss" : "last"},
       {"workers", context.workers},
       {"classes", classify ? run.train.classes : std::vector<std::string>{}},
@@ -219,6 +219,7 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   t.model_name = run.model.name;
   t.epochs = run.epochs;
   t.loss.kind = run.loss;
+  t.loss.target = run.target;
   if (run.balanced_class_weights) {
     const auto k = static_cast<int64_t>(run.train.classes.size());
     t.loss.class_weights =

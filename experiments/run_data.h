@@ -17,9 +17,16 @@ namespace leuko::cli {
 // plain images is accepted too. A missing folder is an Error saying the expected layout.
 data::Dataset scan_split(const std::filesystem::path& root, const std::string& split, Task task);
 
+// The images of <root>/<split> (class folders or plain files) that have a mask in
+// <root>/masks/<split>, masks attached: a segmentation run's split. An Error when the
+// mask folder is missing or no image has a mask.
+data::Dataset scan_split_with_masks(const std::filesystem::path& root, const std::string& split);
+
 // Reads height, width, normalize ("none" | "imagenet"), batch, seed and workers from a
-// run config.
-data::LoaderOptions loader_options(const nlohmann::json& config, bool shuffle);
+// run config, and where present: crop (a crop x crop window of the resized image: random
+// when `training`, else the centre one) and target ("masks": batches carry mask targets).
+// `training` also shuffles the order.
+data::LoaderOptions loader_options(const nlohmann::json& config, bool training);
 
 // A config value, or an Error naming the key (a checkpoint from another program).
 const nlohmann::json& config_value(const nlohmann::json& config, const std::string& key);

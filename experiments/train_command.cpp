@@ -25,7 +25,7 @@ struct TrainOptions {
   std::string model, data, out, size, optimizer = "adam", schedule = "onecycle";
   std::string loss, normalize = "default", class_weights = "none", select = "last";
   std::string weights, freeze, freeze_mode = "gradients-only", prcc_weights, cam16_weights;
-  std::string device = "cpu";
+  std::string device = "cpu", target = "images";
   int64_t epochs = 10, batch = 16, step_size = 5, stop_after = 0, synthetic_per_class = 20;
   double lr = 0.01, weight_decay = -1.0, momentum = 0.0, gamma = 0.1;
   double clip_value = 0.0, clip_norm = 0.0, val_fraction = 0.3, ssim_data_range = 255.0;
@@ -75,6 +75,9 @@ std::unique_ptr<optim::LRSchedule> make_schedule(const TrainOptions& o, optim::O
 
 void run_train(TrainOptions o) {
   const ModelInfo& info = find_model(o.model);
+  const bool segment = o.target == "masks";
+  LEUKO_CHECK(!segment || info.task == Task::reconstruction, "--target masks needs a network whose output ",
+              "is an image of its input's size (an autoencoder), not ", o.model);
   const Device device = select_device(o.device);
   auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
   LEUKO_CHECK(!info.fixed_size || (height == info.height && width == info.width), o.model,
@@ -90,22 +93,33 @@ void run_train(TrainOptions o) {
     if (!std::filesystem::exists(root / "test"))
       data::write_synthetic_folder(root, {.size = 64, .train_per_class = o.synthetic_per_class,
                                           .test_per_class = std::max<int64_t>(4, o.synthetic_per_class / 2),
-                                          .seed = o.seed});
+                                          .mask_fraction = segment ? 1.0 : 0.1, .seed = o.seed});
     note = cat("No --data and no LEUKO_DATA: trained on SYNTHETIC cell images (", root.string(),
                "); these numbers say nothing about real data.");
     std::printf("*** %s ***\n", note.c_str());
   }
-  data::Dataset train = scan_split(root, "train", info.task);
+  data::Dataset train = segment ? scan_split_with_masks(root, "train") : scan_split(root, "train", info.task);
   if (o.masks) {
     const std::filesystem::path masks = root / "masks" / "train";
     LEUKO_CHECK(std::filesystem::is_directory(masks), "--masks: no mask folder ", masks.string());
     train = data::with_masked_copies(data::scan_image_folder(root / "train", masks));
   }
   if (o.four_copies) train = data::four_copy_augmentation(train);
-  data::Dataset test = scan_split(root, "test", info.task);
+  data::Dataset test;
+  if (!segment) {
+    test = scan_split(root, "test", info.task);
+  } else if (std::filesystem::is_directory(root / "masks" / "test")) {
+    test = scan_split_with_masks(root, "test");
+  } else {
+    // Without test masks: 20% of the masked training images (seeded) are held out.
+    const int64_t held_out = std::max<int64_t>(1, train.size() / 5);
+    std::vector<data::Dataset> parts = data::random_split_by_size(train, {train.size() - held_out, held_out}, o.seed);
+    train = parts[0];
+    test = parts[1];
+  }
   std::optional<data::Dataset> validation;
   if (std::filesystem::is_directory(root / "val")) {
-    validation = scan_split(root, "val", info.task);
+    validation = segment ? scan_split_with_masks(root, "val") : scan_split(root, "val", info.task);
   } else if (o.val_fraction > 0) {
     // As Study A: the test folder split (seeded here) into test (1 - f) and validation (f).
     std::vector<data::Dataset> parts = data::random_split(test, {1.0 - o.val_fraction, o.val_fraction}, o.seed);
@@ -118,13 +132,14 @@ void run_train(TrainOptions o) {
 
   const std::string normalize =
       o.normalize == "default" ? (info.imagenet_normalized ? "imagenet" : "none") : o.normalize;
-  const std::string loss_name = !o.loss.empty() ? o.loss : classify ? "cross-entropy" : "ssim";
+  const std::string loss_name = !o.loss.empty() ? o.loss : classify ? "cross-entropy" : segment ? "mse" : "ssim";
+  LEUKO_CHECK(!segment || loss_name != "cross-entropy", "--target masks needs an image loss (mse or ssim)");
   nlohmann::json config{
       {"model", o.model}, {"data", root.string()}, {"synthetic_data", !note.empty()},
       {"epochs", o.epochs}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
       {"weight_decay", o.weight_decay}, {"momentum", o.momentum}, {"schedule", o.schedule},
       {"step_size", o.step_size}, {"gamma", o.gamma}, {"clip_value", o.clip_value},
-      {"clip_norm", o.clip_norm}, {"loss", loss_name}, {"ssim_data_range", o.ssim_data_range},
+      {"clip_norm", o.clip_norm}, {"loss", loss_name}, {"target", o.target}, {"ssim_data_range", o.ssim_data_range},
       {"class_weights", o.class_weights}, {"masks", o.masks}, {"four_copies", o.four_copies},
       {"weights", o.weights}, {"freeze", o.freeze}, {"freeze_mode", o.freeze_mode},
       {"prcc_weights", o.prcc_weights}, {"cam16_weights", o.cam16_weights},
@@ -143,7 +158,8 @@ void run_train(TrainOptions o) {
                          .freeze = o.freeze,
                          .prcc_weights = o.prcc_weights,
                          .cam16_weights = o.cam16_weights,
-                         .seed = o.seed};
+                         .seed = o.seed,
+                         .side = height};
   BuiltModel model = build_model(settings);
   if (!o.weights.empty()) {
     const auto report = model.module->load_state_dict(read_weights(o.weights), /*strict=*/false);
@@ -165,6 +181,7 @@ void run_train(TrainOptions o) {
   t.model_name = o.model;
   t.epochs = o.epochs;
   t.loss.kind = parse_loss_kind(loss_name);
+  t.loss.target = parse_target(o.target);
   t.loss.ssim_data_range = static_cast<float>(o.ssim_data_range);
   if (o.class_weights == "balanced")
     t.loss.class_weights = from_vector(
@@ -203,6 +220,8 @@ void add_train_command(CLI::App& app) {
       "              --optimizer adam --weight-decay 1e-4 --schedule onecycle --clip-value 0.1 --masks\n"
       "  leuko train --model resnet18 --data data/WBC_10 --optimizer adamw --lr 1e-4 --batch 64 \\\n"
       "              --class-weights balanced --weights resnet18.safetensors --select best-val-loss\n"
+      "  leuko train --model study_b_autoencoder --target masks --size 64 --optimizer adamw --lr 1e-4 \\\n"
+      "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells + masks)\n"
       "Running the same command again with the same --out resumes from the last checkpoint.");
   cmd->add_option("--model", o->model, "network: " + model_names())->required();
   cmd->add_option("--data", o->data, "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, else synthetic)");
@@ -229,6 +248,10 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--class-weights", o->class_weights, "none | balanced (sklearn's n / (k n_c))")
       ->check(CLI::IsMember({"none", "balanced"}));
+  cmd->add_option("--target", o->target,
+                  "autoencoders: images (reconstruct the input) | masks (predict <data>/masks/<split>; "
+                  "without masks/test, 20% of the masked training images are held out)")
+      ->check(CLI::IsMember({"images", "masks"}));
   cmd->add_flag("--masks", o->masks, "add masked copies of training images (<data>/masks/train)");
   cmd->add_flag("--four-copies", o->four_copies, "Study A's four-copy augmentation of the training set");
   cmd->add_flag("--skip-bad-images", o->skip_bad_images,

@@ -37,7 +37,14 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
       test_(test),
       folder_(folder),
       settings_(std::move(settings)),
-      best_validation_loss_(std::numeric_limits<double>::infinity()) {}
+      best_validation_loss_(std::numeric_limits<double>::infinity()) {
+  if (settings_.loss.kind != LossKind::cross_entropy && settings_.loss.target == Target::masks) {
+    const data::Loader* loaders[] = {&train_, validation_, &test_};
+    for (const data::Loader* loader : loaders)
+      LEUKO_CHECK(!loader || loader->options().mask_targets, "a segmentation run (masks as the target) ",
+                  "needs loaders made with mask_targets");
+  }
+}
 
 void Trainer::resume() {
   if (!folder_.exists(kCheckpoint)) return;
@@ -90,9 +97,9 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
   while (std::optional<data::Batch> batch = train_.next()) {
     ++step;
     const Tensor images = batch->images.to(settings_.device);
-    const Tensor labels = batch->labels.to(settings_.device);
     const Tensor output = model_.forward(images);
-    const Tensor loss = batch_loss(settings_.loss, output, images, labels);
+    const Tensor loss =
+        batch_loss(settings_.loss, output, loss_target(settings_.loss, *batch, images, settings_.device));
     const double value = loss.item();
     if (!std::isfinite(value))
       throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss is ", value,
@@ -165,6 +172,41 @@ bool Trainer::run() {
   return true;
 }
 
+std::vector<ExampleImages> Trainer::write_examples() const {
+  std::vector<ExampleImages> examples;
+  if (settings_.reconstruction_examples <= 0) return examples;
+  NoGradGuard no_grad;
+  model_.module->eval();
+  test_.start_epoch(0);
+  if (std::optional<data::Batch> batch = test_.next()) {
+    const Tensor output = model_.forward(batch->images.to(settings_.device)).to(Device::cpu);
+    const int64_t n = std::min<int64_t>(settings_.reconstruction_examples, output.size(0));
+    const bool segmentation = settings_.loss.target == Target::masks;
+    const std::string dir = segmentation ? "segmentations" : "reconstructions";
+    std::filesystem::create_directories(folder_.file(dir));
+    // The k-th [3, H, W] image of a batch tensor.
+    const auto image = [](const Tensor& batch_tensor, int64_t k) {
+      return batch_tensor.slice(0, k, k + 1).reshape({3, batch_tensor.size(2), batch_tensor.size(3)});
+    };
+    const std::optional<data::ChannelStats>& normalization = test_.options().normalization;
+    for (int64_t k = 0; k < n; ++k) {
+      ExampleImages e{cat(dir, "/", k, "_input.png"), cat(dir, "/", k, "_output.png"), ""};
+      // The input as it looked before normalisation, so it shows as a picture.
+      const Tensor shown = normalization ? data::denormalize(image(batch->images, k), *normalization)
+                                         : image(batch->images, k);
+      data::write_image(data::from_tensor(shown), folder_.file(e.input));
+      data::write_image(data::from_tensor(image(output, k)), folder_.file(e.output));
+      if (segmentation) {
+        e.target = cat(dir, "/", k, "_mask.png");
+        data::write_image(data::from_tensor(image(batch->masks, k)), folder_.file(e.target));
+      }
+      examples.push_back(e);
+    }
+  }
+  model_.module->train();
+  return examples;
+}
+
 void Trainer::finish() {
   if (settings_.test_best_validation && folder_.exists(kBestCheckpoint)) {
     model_.module->load_state_dict(load_checkpoint(folder_.file(kBestCheckpoint).string()).model);
@@ -173,31 +215,18 @@ void Trainer::finish() {
   }
   const Evaluation test = evaluate(model_, test_, settings_.loss, settings_.device,
                                    static_cast<int64_t>(settings_.classes.size()));
-  ReportInput input{settings_.title, settings_.config, settings_.classes, history_, test.loss,
-                    test.images, test.confusion, {}, settings_.published, settings_.note};
-
-  if (settings_.loss.kind != LossKind::cross_entropy && settings_.reconstruction_examples > 0) {
-    NoGradGuard no_grad;
-    model_.module->eval();
-    test_.start_epoch(0);
-    if (std::optional<data::Batch> batch = test_.next()) {
-      const Tensor output = model_.forward(batch->images.to(settings_.device)).to(Device::cpu);
-      const int64_t n = std::min<int64_t>(settings_.reconstruction_examples, output.size(0));
-      std::filesystem::create_directories(folder_.file("reconstructions"));
-      for (int64_t k = 0; k < n; ++k) {
-        const std::string in = cat("reconstructions/", k, "_input.png");
-        const std::string out = cat("reconstructions/", k, "_output.png");
-        data::write_image(data::from_tensor(batch->images.slice(0, k, k + 1).reshape(
-                              {3, batch->images.size(2), batch->images.size(3)})),
-                          folder_.file(in));
-        data::write_image(
-            data::from_tensor(output.slice(0, k, k + 1).reshape({3, output.size(2), output.size(3)})),
-            folder_.file(out));
-        input.reconstructions.emplace_back(in, out);
-      }
-    }
-    model_.module->train();
-  }
+  ReportInput input;
+  input.title = settings_.title;
+  input.config = settings_.config;
+  input.classes = settings_.classes;
+  input.history = history_;
+  input.test_loss = test.loss;
+  input.test_images = test.images;
+  input.test_confusion = test.confusion;
+  input.test_mask_iou = test.mask_iou;
+  input.published = settings_.published;
+  input.note = settings_.note;
+  if (settings_.loss.kind != LossKind::cross_entropy) input.examples = write_examples();
 
   folder_.write("results.json", results_json(input).dump(2) + "\n");
   write_report(folder_, input);
@@ -205,6 +234,9 @@ void Trainer::finish() {
     const ClassificationReport report = classification_report(*input.test_confusion);
     std::printf("test: accuracy %.4f, macro F1 %.4f, weighted F1 %.4f, loss %.4f (%lld images)\n",
                 report.accuracy, report.macro_f1, report.weighted_f1, test.loss,
+                static_cast<long long>(test.images));
+  } else if (test.mask_iou) {
+    std::printf("test: loss %.6g, mask IoU %.4f (%lld images)\n", test.loss, *test.mask_iou,
                 static_cast<long long>(test.images));
   } else {
     std::printf("test: loss %.6g (%lld images)\n", test.loss, static_cast<long long>(test.images));

@@ -4,6 +4,10 @@
 // metrics.csv, and a checkpoint (model, optimizer, schedule, generators, epoch, history).
 // At the end: the test split, results.json and report.md (experiments/report.h).
 //
+// Three kinds of target (LossSettings): class labels (cross-entropy), the input images
+// (an autoencoder's SSIM / MSE) and the batch's masks (segmentation: MSE against the mask;
+// the loaders must be made with mask_targets).
+//
 // A run whose folder already holds a checkpoint continues from it, and ends with the same
 // numbers and weights as a run that was never interrupted: the loader's order depends only
 // on (seed, epoch), and everything else that changes during training is in the checkpoint.
@@ -31,14 +35,14 @@ struct TrainerSettings {
   std::string model_name;  // recorded in checkpoints; a resume must use the same model
   int64_t epochs = 10;
   LossSettings loss;
-  std::vector<std::string> classes;  // empty for reconstruction
+  std::vector<std::string> classes;  // empty for reconstruction and segmentation
   double clip_value = 0.0;           // > 0: clip_grad_value_ after backward
   double clip_norm = 0.0;            // > 0: clip_grad_norm_ after backward
   ScheduleUnit schedule_unit = ScheduleUnit::per_batch;
   bool test_best_validation = false;  // test the lowest-validation-loss weights, else the last
   int64_t stop_after_epochs = 0;      // > 0: leave after this many epochs in this invocation
   Device device = Device::cpu;
-  int reconstruction_examples = 4;
+  int reconstruction_examples = 4;  // test images shown in the report of an image-to-image run
   nlohmann::json config;  // every setting of the run: config.json, and inside checkpoints
   std::string title;
   std::string note;
@@ -66,6 +70,8 @@ class Trainer {
   EpochRecord train_epoch(int64_t epoch);
   void save(int64_t epochs_done, const std::string& file) const;
   void finish();
+  // PNGs of a few test images with their outputs (and true masks), for the report.
+  std::vector<ExampleImages> write_examples() const;
 
   BuiltModel model_;
   optim::Optimizer& optimizer_;

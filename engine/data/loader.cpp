@@ -42,6 +42,12 @@ Loader::Loader(Dataset dataset, LoaderOptions options)
               "width (or neither), got ", options_.height, "x", options_.width);
   LEUKO_CHECK((options_.crop_height > 0) == (options_.crop_width > 0), "loader: crop needs both ",
               "height and width (or neither), got ", options_.crop_height, "x", options_.crop_width);
+  LEUKO_CHECK(!options_.random_crop || options_.crop_height > 0,
+              "loader: random_crop needs a crop size (crop_height and crop_width)");
+  if (options_.mask_targets)
+    for (const Sample& s : dataset_.samples)
+      LEUKO_CHECK(!s.mask.empty(), "loader: mask targets were asked for, but ", s.image.string(),
+                  " has no mask (expected every sample to have one)");
   // Copies of one image (masked copies aside) share a cache slot: the four-copy recipe
   // decodes each file once, not four times.
   std::unordered_map<std::string, int64_t> slot_of;
@@ -56,14 +62,17 @@ Loader::Loader(Dataset dataset, LoaderOptions options)
 Loader::~Loader() { stop_workers(); }
 
 void Loader::check_cache_fits() {
-  int height = options_.crop_height > 0 ? options_.crop_height : options_.height;
-  int width = options_.crop_height > 0 ? options_.crop_width : options_.width;
+  // The cache holds images after the centre crop, or before a random one.
+  const bool cropped = options_.crop_height > 0 && !options_.random_crop;
+  int height = cropped ? options_.crop_height : options_.height;
+  int width = cropped ? options_.crop_width : options_.width;
   if (height == 0) {  // no resize: images are used at their own size; the first one tells
     const ImageSize size = read_image_size(dataset_.samples.front().image);
     height = size.height;
     width = size.width;
   }
-  const int64_t needed = static_cast<int64_t>(cache_.size()) * height * width * 3;
+  const int channels = options_.mask_targets ? 4 : 3;  // RGB, and a grey mask
+  const int64_t needed = static_cast<int64_t>(cache_.size()) * height * width * channels;
   const int64_t limit = options_.cache_limit_mb * (int64_t{1} << 20);
   LEUKO_CHECK(needed <= limit, "loader: the image cache does not fit: ", cache_.size(), " images of ",
               height, "x", width, " need ", (needed + (1 << 20) - 1) >> 20, " MiB but cache_limit_mb is ",
@@ -90,7 +99,7 @@ int64_t Loader::cached_bytes() const {
   return cached_bytes_;
 }
 
-std::shared_ptr<const Image> Loader::prepared_image(int64_t index) {
+std::shared_ptr<const Loader::Prepared> Loader::prepared(int64_t index) {
   const int64_t slot = source_of_[index];
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -98,24 +107,62 @@ std::shared_ptr<const Image> Loader::prepared_image(int64_t index) {
   }
   // Decoding runs outside the lock, so workers decode in parallel. Two workers may
   // rarely decode the same file at once; both get the same pixels, one copy is kept.
-  Image image = load_sample(dataset_.samples[index]);
-  if (options_.height > 0) image = resize(image, options_.height, options_.width);
-  if (options_.crop_height > 0) image = center_crop(image, options_.crop_height, options_.crop_width);
-  auto prepared = std::make_shared<const Image>(std::move(image));
+  const Sample& sample = dataset_.samples[index];
+  Prepared p;
+  p.image = load_sample(sample);
+  if (options_.mask_targets) {
+    p.mask = read_mask(sample.mask);
+    LEUKO_CHECK(p.mask.height == p.image.height && p.mask.width == p.image.width, "loader: the mask ",
+                sample.mask.string(), " is ", p.mask.width, "x", p.mask.height, " pixels but its image ",
+                sample.image.string(), " is ", p.image.width, "x", p.image.height,
+                " pixels (expected the same size)");
+  }
+  if (options_.height > 0) {
+    p.image = resize(p.image, options_.height, options_.width);
+    // Nearest neighbour: a mask keeps its values (a bilinear one would blur the cell's edge).
+    if (options_.mask_targets) p.mask = resize_nearest(p.mask, options_.height, options_.width);
+  }
+  if (options_.crop_height > 0 && !options_.random_crop) {
+    const CropWindow window =
+        center_window(p.image.height, p.image.width, options_.crop_height, options_.crop_width);
+    p.image = crop(p.image, window);
+    if (options_.mask_targets) p.mask = crop(p.mask, window);
+  }
+  auto shared = std::make_shared<const Prepared>(std::move(p));
   if (options_.cache) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (!cache_[slot]) {
-      cache_[slot] = prepared;
-      cached_bytes_ += static_cast<int64_t>(prepared->bytes());
+      cache_[slot] = shared;
+      cached_bytes_ += static_cast<int64_t>(shared->bytes());
     }
   }
-  return prepared;
+  return shared;
+}
+
+Loader::Prepared Loader::randomized(const Prepared& prepared, int64_t index) const {
+  const Augment augment = dataset_.samples[index].augment;
+  Generator generator(mix(mix(options_.seed, static_cast<uint64_t>(epoch_)), static_cast<uint64_t>(index)));
+  Prepared out = prepared;  // the cached pixels stay as they are
+  if (options_.random_crop) {
+    const CropWindow window = random_window(out.image.height, out.image.width, options_.crop_height,
+                                            options_.crop_width, generator);
+    out.image = crop(out.image, window);
+    if (options_.mask_targets) out.mask = crop(out.mask, window);
+  }
+  if (augment != Augment::none) {
+    // The mask replays the image's draws from a copy of the generator: the same flips and
+    // the same angle (rotation is nearest neighbour with zero fill: background for a mask).
+    Generator replay = generator;
+    out.image = augment_image(out.image, augment, options_.rotation_degrees, generator);
+    if (options_.mask_targets) out.mask = augment_image(out.mask, augment, options_.rotation_degrees, replay);
+  }
+  return out;
 }
 
 std::optional<Batch> Loader::build_batch(int64_t batch_index) {
   const int64_t begin = batch_index * options_.batch_size;
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, dataset_.size());
-  std::vector<std::shared_ptr<const Image>> images;
+  std::vector<std::shared_ptr<const Prepared>> samples;
   std::vector<int64_t> indices;
   for (int64_t k = begin; k < end; ++k) {
     const int64_t index = order_[k];
@@ -126,39 +173,37 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
         if (bad_sources_.count(slot)) continue;  // known bad: not decoded again
       }
       try {
-        images.push_back(prepared_image(index));
+        samples.push_back(prepared(index));
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(cache_mutex_);
         if (bad_sources_.insert(slot).second) std::cerr << "loader: skipping " << e.what() << "\n";
         continue;
       }
     } else {
-      images.push_back(prepared_image(index));
+      samples.push_back(prepared(index));
     }
-    const Sample& sample = dataset_.samples[index];
-    if (sample.augment != Augment::none) {
-      Generator generator(mix(mix(options_.seed, static_cast<uint64_t>(epoch_)), static_cast<uint64_t>(index)));
-      images.back() = std::make_shared<const Image>(
-          augment_image(*images.back(), sample.augment, options_.rotation_degrees, generator));
-    }
+    if (options_.random_crop || dataset_.samples[index].augment != Augment::none)
+      samples.back() = std::make_shared<const Prepared>(randomized(*samples.back(), index));
     indices.push_back(index);
   }
-  if (images.empty()) return std::nullopt;
+  if (samples.empty()) return std::nullopt;
 
-  const int height = images.front()->height, width = images.front()->width;
-  const int64_t n = static_cast<int64_t>(images.size());
+  const int height = samples.front()->image.height, width = samples.front()->image.width;
+  const int64_t n = static_cast<int64_t>(samples.size());
   Batch batch;
   batch.images = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
+  if (options_.mask_targets) batch.masks = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
   std::vector<int64_t> labels;
   float* out = batch.images.data<float>();
   const size_t image_floats = static_cast<size_t>(3) * height * width;
   for (int64_t i = 0; i < n; ++i) {
-    const Image& image = *images[i];
+    const Image& image = samples[i]->image;
     LEUKO_CHECK(image.height == height && image.width == width, "loader: image ",
                 dataset_.samples[indices[i]].image.string(), " is ", image.width, "x", image.height,
                 " but its batch needs ", width, "x", height, " (expected equal sizes: set a resize)");
     to_tensor_into(image, out + i * image_floats);
     if (options_.normalization) normalize_into(out + i * image_floats, height, width, *options_.normalization);
+    if (options_.mask_targets) mask_to_target_into(samples[i]->mask, batch.masks.data<float>() + i * image_floats);
     labels.push_back(dataset_.samples[indices[i]].label);
   }
   batch.labels = from_vector_i64(labels, {n});
@@ -247,6 +292,8 @@ ChannelStats compute_channel_stats(const Dataset& dataset, LoaderOptions options
   Dataset plain = dataset;
   for (Sample& s : plain.samples) s.augment = Augment::none;
   options.normalization.reset();
+  options.random_crop = false;  // the statistics of the centre window (or the whole image)
+  options.mask_targets = false;
   options.shuffle = false;
   options.drop_last = false;
   options.cache = false;  // one pass: keeping the pixels would only cost memory

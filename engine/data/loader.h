@@ -1,4 +1,5 @@
-// The loader: turns a Dataset into batches {images [N, 3, H, W] float32, labels [N] int64}.
+// The loader: turns a Dataset into batches {images [N, 3, H, W] float32, labels [N] int64}
+// (and, when asked, the samples' masks as segmentation targets [N, 3, H, W] in {0, 1}).
 //
 //   Loader loader(dataset, {.batch_size = 16, .height = 256, .width = 256});
 //   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -6,13 +7,17 @@
 //     while (std::optional<Batch> batch = loader.next()) train_step(batch->images, batch->labels);
 //   }
 //
-// Each sample goes: decode (+ mask) -> resize -> centre crop -> [cache] -> its random
-// Augment -> to_tensor -> normalise. Worker threads build the next batches while the
-// caller trains on the current one (a bounded prefetch queue). The result depends only on
-// the seed and the epoch, never on the number of workers: the epoch's order comes from a
-// generator seeded by (seed, epoch), and each sample's augmentation from one seeded by
-// (seed, epoch, sample index). Decoded, resized images are cached in memory, so epochs
-// after the first do not decode again.
+// Each sample goes: decode (+ mask) -> resize -> centre crop -> [cache] -> random crop ->
+// its random Augment -> to_tensor -> normalise. Worker threads build the next batches while
+// the caller trains on the current one (a bounded prefetch queue). The result depends only
+// on the seed and the epoch, never on the number of workers: the epoch's order comes from a
+// generator seeded by (seed, epoch), and each sample's random crop and augmentation from one
+// seeded by (seed, epoch, sample index). Decoded, resized images are cached in memory, so
+// epochs after the first do not decode again.
+//
+// Mask targets go through the same geometry as their image (nearest-neighbour resize, the
+// same crop window, the same flips and rotation), so pixel (y, x) of the target says whether
+// pixel (y, x) of the input is cell; they are never normalised.
 #pragma once
 
 #include <condition_variable>
@@ -34,7 +39,8 @@ namespace leuko::data {
 struct LoaderOptions {
   int64_t batch_size = 32;
   int height = 0, width = 0;            // resize to this size (0: keep the decoded size)
-  int crop_height = 0, crop_width = 0;  // then centre crop (0: no crop)
+  int crop_height = 0, crop_width = 0;  // then crop (0: no crop)
+  bool random_crop = false;  // the crop window drawn at random per sample and epoch, else centred
   double rotation_degrees = 15.0;       // amplitude of Augment::rotation / rotation_flips
   bool shuffle = true;                  // a new order every epoch
   bool drop_last = false;               // drop a last, smaller batch
@@ -46,11 +52,13 @@ struct LoaderOptions {
   std::optional<ChannelStats> normalization;  // none: values stay in [0, 1]
   bool skip_bad_images = false;  // false: a corrupt image stops the run with its error
   bool pin_memory = false;  // batches in page-locked memory (set when they go to a GPU)
+  bool mask_targets = false;  // each batch also carries its samples' masks (every sample needs one)
 };
 
 struct Batch {
   Tensor images;                 // [N, 3, H, W] float32
   Tensor labels;                 // [N] int64
+  Tensor masks;                  // [N, 3, H, W] float32 in {0, 1} (only with mask_targets)
   std::vector<int64_t> indices;  // the dataset indices of the N samples
 };
 
@@ -83,8 +91,15 @@ class Loader {
     std::optional<Batch> batch;
     std::exception_ptr error;
   };
+  struct Prepared {  // a sample decoded, resized and centre cropped: what the cache holds
+    Image image;
+    Image mask;  // empty without mask_targets
+    size_t bytes() const { return image.bytes() + mask.bytes(); }
+  };
 
-  std::shared_ptr<const Image> prepared_image(int64_t index);  // decoded, resized, cropped
+  std::shared_ptr<const Prepared> prepared(int64_t index);
+  // The sample's random crop and augmentation, the same for its image and its mask.
+  Prepared randomized(const Prepared& prepared, int64_t index) const;
   std::optional<Batch> build_batch(int64_t batch_index);
   void worker_loop();
   void stop_workers();
@@ -93,7 +108,7 @@ class Loader {
   Dataset dataset_;
   LoaderOptions options_;
   std::vector<int64_t> source_of_;  // sample -> cache slot (copies of one image share one)
-  std::vector<std::shared_ptr<const Image>> cache_;
+  std::vector<std::shared_ptr<const Prepared>> cache_;
   int64_t cached_bytes_ = 0;
   std::set<int64_t> bad_sources_;
   mutable std::mutex cache_mutex_;

@@ -131,19 +131,66 @@ Image resize(const Image& image, int height, int width) {
   return image.height == height ? rows : resample_columns(rows, height);
 }
 
-Image center_crop(const Image& image, int height, int width) {
-  LEUKO_CHECK(height > 0 && width > 0 && height <= image.height && width <= image.width,
-              "center_crop: crop ", height, "x", width, " must fit inside the image, which is ",
-              image.height, "x", image.width);
-  // nearbyint rounds halves to even, like Python's round() in torchvision.
-  const int top = static_cast<int>(std::nearbyint((image.height - height) / 2.0));
-  const int left = static_cast<int>(std::nearbyint((image.width - width) / 2.0));
+Image resize_nearest(const Image& image, int height, int width) {
+  LEUKO_CHECK(height > 0 && width > 0, "resize_nearest: target size must be positive, got ", height,
+              "x", width);
+  LEUKO_CHECK(image.height > 0 && image.width > 0, "resize_nearest: empty input image (",
+              image.height, "x", image.width, ")");
+  // The source column of every output column, computed once: the input pixel under the
+  // output pixel's centre, (x + 0.5) * scale, rounded down.
+  const double scale_x = static_cast<double>(image.width) / width;
+  const double scale_y = static_cast<double>(image.height) / height;
+  std::vector<int> source_x(width);
+  for (int x = 0; x < width; ++x)
+    source_x[x] = std::min(static_cast<int>((x + 0.5) * scale_x), image.width - 1);
   Image out(height, width, image.channels);
-  const size_t row_bytes = static_cast<size_t>(width) * image.channels;
+  const int channels = image.channels;
   for (int y = 0; y < height; ++y) {
-    std::copy_n(image.row(top + y) + left * image.channels, row_bytes, out.row(y));
+    const uint8_t* src = image.row(std::min(static_cast<int>((y + 0.5) * scale_y), image.height - 1));
+    uint8_t* dst = out.row(y);
+    for (int x = 0; x < width; ++x) std::copy_n(src + source_x[x] * channels, channels, dst + x * channels);
   }
   return out;
+}
+
+Image crop(const Image& image, const CropWindow& window) {
+  LEUKO_CHECK(window.height > 0 && window.width > 0 && window.top >= 0 && window.left >= 0 &&
+                  window.top + window.height <= image.height && window.left + window.width <= image.width,
+              "crop: the ", window.height, "x", window.width, " window at (", window.top, ", ",
+              window.left, ") must fit inside the image, which is ", image.height, "x", image.width);
+  Image out(window.height, window.width, image.channels);
+  const size_t row_bytes = static_cast<size_t>(window.width) * image.channels;
+  for (int y = 0; y < window.height; ++y) {
+    std::copy_n(image.row(window.top + y) + window.left * image.channels, row_bytes, out.row(y));
+  }
+  return out;
+}
+
+CropWindow center_window(int image_height, int image_width, int height, int width) {
+  LEUKO_CHECK(height > 0 && width > 0 && height <= image_height && width <= image_width,
+              "center_crop: crop ", height, "x", width, " must fit inside the image, which is ",
+              image_height, "x", image_width);
+  // nearbyint rounds halves to even, like Python's round() in torchvision.
+  return {static_cast<int>(std::nearbyint((image_height - height) / 2.0)),
+          static_cast<int>(std::nearbyint((image_width - width) / 2.0)), height, width};
+}
+
+Image center_crop(const Image& image, int height, int width) {
+  return crop(image, center_window(image.height, image.width, height, width));
+}
+
+CropWindow random_window(int image_height, int image_width, int height, int width, Generator& generator) {
+  LEUKO_CHECK(height > 0 && width > 0 && height <= image_height && width <= image_width,
+              "random crop: crop ", height, "x", width, " must fit inside the image, which is ",
+              image_height, "x", image_width);
+  // Each of the (image - crop + 1) offsets is equally likely; the min() guards the
+  // float draw's top end.
+  const auto offset = [&](int range) {
+    return std::min(static_cast<int>(generator.uniform() * static_cast<float>(range + 1)), range);
+  };
+  const int top = offset(image_height - height);
+  const int left = offset(image_width - width);
+  return {top, left, height, width};
 }
 
 Image flip_horizontal(const Image& image) {
@@ -218,6 +265,14 @@ Image apply_mask(const Image& image, const Image& mask, const std::string& what)
   return out;
 }
 
+void mask_to_target_into(const Image& mask, float* out, int channels) {
+  LEUKO_CHECK(mask.channels == 1, "mask target: expected a grey (1-channel) mask, got ",
+              mask.channels, " channels");
+  const size_t plane = static_cast<size_t>(mask.height) * mask.width;
+  for (size_t i = 0; i < plane; ++i) out[i] = mask.pixels[i] != 0 ? 1.0f : 0.0f;
+  for (int c = 1; c < channels; ++c) std::copy_n(out, plane, out + c * plane);
+}
+
 void normalize_into(float* chw, int height, int width, const ChannelStats& stats) {
   const size_t plane = static_cast<size_t>(height) * width;
   for (int c = 0; c < 3; ++c) {
@@ -234,6 +289,18 @@ void normalize_(const Tensor& chw, const ChannelStats& stats) {
   LEUKO_CHECK(chw.size(0) == 3 && chw.is_contiguous(),
               "normalize: expected a contiguous [3, H, W] image, got ", to_string(chw.shape()));
   normalize_into(chw.data<float>(), static_cast<int>(chw.size(1)), static_cast<int>(chw.size(2)), stats);
+}
+
+Tensor denormalize(const Tensor& chw, const ChannelStats& stats) {
+  check_dim(chw, 3, "denormalize", "image");
+  LEUKO_CHECK(chw.size(0) == 3, "denormalize: expected a [3, H, W] image, got ", to_string(chw.shape()));
+  check_dtype(chw, DType::f32, "denormalize", "image");
+  Tensor out = chw.to(Device::cpu).clone();  // a contiguous copy: the input stays as it is
+  const int64_t plane = out.size(1) * out.size(2);
+  float* p = out.data<float>();
+  for (int c = 0; c < 3; ++c)
+    for (int64_t i = 0; i < plane; ++i) p[c * plane + i] = p[c * plane + i] * stats.std[c] + stats.mean[c];
+  return out;
 }
 
 }  // namespace leuko::data

@@ -1,5 +1,7 @@
 #include "engine/data/transforms.h"
 
+#include <set>
+
 #include "engine/error.h"
 #include "tests/data/temp_folder.h"
 #include "tests/support/testing.h"
@@ -153,4 +155,73 @@ TEST_CASE("normalize_ subtracts the mean and divides by the std per channel") {
   CHECK_THROWS_WITH_AS(normalize_(zeros({2, 2}), kImageNetStats), doctest::Contains("normalize"), Error);
   CHECK_THROWS_WITH_AS(normalize_(full({3, 1, 1}, 1.0f), ChannelStats{{0, 0, 0}, {1, 0, 1}}),
                        doctest::Contains("std[1] must be positive"), Error);
+}
+
+TEST_CASE("resize_nearest copies the pixel under each output centre (hand values, as PIL's NEAREST)") {
+  // A 5x7 grey ramp, value 3 * (7y + x); the expected rows were checked against
+  // PIL 9's Image.resize(NEAREST).
+  Image ramp(5, 7, 1);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x) ramp.at(y, x, 0) = static_cast<uint8_t>(3 * (7 * y + x));
+  CHECK(resize_nearest(ramp, 3, 4).pixels ==
+        std::vector<uint8_t>{0, 6, 12, 18, 42, 48, 54, 60, 84, 90, 96, 102});
+  CHECK(resize_nearest(ramp, 2, 2).pixels == std::vector<uint8_t>{24, 36, 66, 78});
+  const Image up = resize_nearest(ramp, 8, 11);  // enlarging repeats pixels
+  CHECK(std::vector<uint8_t>(up.row(2), up.row(2) + 11) ==
+        std::vector<uint8_t>{21, 21, 24, 27, 27, 30, 33, 33, 36, 39, 39});
+  // A mask keeps its values: nothing between 0, 128 and 255 appears.
+  Image mask(13, 9, 1);
+  for (int y = 0; y < 13; ++y)
+    for (int x = 0; x < 9; ++x) mask.at(y, x, 0) = (x + y) % 3 == 0 ? 0 : (x > y ? 128 : 255);
+  for (const Image& out : {resize_nearest(mask, 5, 6), resize_nearest(mask, 31, 17)})
+    for (uint8_t v : out.pixels) CHECK((v == 0 || v == 128 || v == 255));
+  const Image rgb = pattern_image(6, 5);
+  CHECK(resize_nearest(rgb, 6, 5).pixels == rgb.pixels);
+  CHECK(resize_nearest(rgb, 3, 5).at(1, 2, 1) == rgb.at(3, 2, 1));  // row (1 + 0.5) * 2 = 3
+  CHECK_THROWS_WITH_AS(resize_nearest(rgb, 4, 0), doctest::Contains("resize_nearest: target size must be positive"),
+                       Error);
+}
+
+TEST_CASE("random_window: every offset possible, always inside, same seed same window") {
+  std::set<std::pair<int, int>> corners;
+  Generator g(11);
+  for (int i = 0; i < 400; ++i) {
+    const CropWindow w = random_window(7, 9, 5, 6, g);
+    CHECK(w.height == 5);
+    CHECK(w.width == 6);
+    CHECK((w.top >= 0 && w.top <= 2 && w.left >= 0 && w.left <= 3));
+    corners.insert({w.top, w.left});
+  }
+  CHECK(corners.size() == 12);  // 3 x 4 positions, all drawn
+  Generator a(3), b(3);
+  const CropWindow wa = random_window(40, 30, 16, 16, a), wb = random_window(40, 30, 16, 16, b);
+  CHECK((wa.top == wb.top && wa.left == wb.left));
+  const Image image = pattern_image(7, 9);
+  const Image cut = crop(image, {2, 3, 4, 5});
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 5; ++x) CHECK(cut.at(y, x, 2) == image.at(y + 2, x + 3, 2));
+  CHECK_THROWS_WITH_AS(random_window(7, 9, 8, 2, g), doctest::Contains("random crop: crop 8x2 must fit inside"), Error);
+  CHECK_THROWS_WITH_AS(crop(image, {5, 0, 4, 4}), doctest::Contains("crop: the 4x4 window at (5, 0) must fit"), Error);
+}
+
+TEST_CASE("mask_to_target_into: any non-zero mask value is cell (1), on every channel") {
+  Image mask(2, 3, 1);
+  mask.pixels = {0, 128, 255, 1, 0, 0};
+  std::vector<float> target(3 * 6, -1.0f);
+  mask_to_target_into(mask, target.data());
+  const std::vector<float> plane{0, 1, 1, 1, 0, 0};
+  for (int c = 0; c < 3; ++c) CHECK(std::vector<float>(target.begin() + 6 * c, target.begin() + 6 * (c + 1)) == plane);
+  CHECK_THROWS_WITH_AS(mask_to_target_into(pattern_image(2, 3), target.data()),
+                       doctest::Contains("expected a grey (1-channel) mask"), Error);
+}
+
+TEST_CASE("denormalize undoes normalize_ and leaves its input alone") {
+  const Tensor image = rand({3, 4, 5});
+  Tensor normalized = image.clone();
+  normalize_(normalized, kImageNetStats);
+  const Tensor copy = normalized.clone();
+  check_close(denormalize(normalized, kImageNetStats), image, 1e-6f, 1e-5f, "denormalize(normalize(x))");
+  CHECK(normalized.to_vector() == copy.to_vector());
+  CHECK_THROWS_WITH_AS(denormalize(zeros({1, 4, 4}), kImageNetStats), doctest::Contains("expected a [3, H, W] image"),
+                       Error);
 }

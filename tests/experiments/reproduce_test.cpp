@@ -1,6 +1,7 @@
 // End-to-end test of `leuko reproduce`: study A under the tiny smoke profile on generated
 // data (no data root), its report (our columns beside the published ones, the banner, the
-// differences section), the resume of a finished study, and usage errors. The binary is
+// differences section), the resume of a finished study, study B's chain from its mask
+// segmentation stage on, and usage errors. The binary is
 // the one built next to this test (run `ninja leuko` before ctest).
 #include <sys/wait.h>
 
@@ -67,6 +68,43 @@ TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete
   CHECK(contains(second.out, "finished earlier"));
   CHECK(!contains(second.out, "epoch 1/"));
   CHECK(read_text(out / "report.md") == report);
+}
+
+TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask segmentation on") {
+  testing::TempFolder scratch;
+  const fs::path out = scratch / "study-b";
+  const Result run = leuko(cat("reproduce study-b --profile smoke --workers 1 --out '", out.string(), "'"),
+                           scratch.path());
+  REQUIRE(run.code == 0);
+  const fs::path stage1 = out / "wbc-1-stage1-segmentation";
+  CHECK(fs::exists(stage1 / "done"));
+  // The segmentation stage: MSE against the masks, its IoU, and input / predicted / true triples.
+  const std::string config = read_text(stage1 / "config.json");
+  CHECK(contains(config, "\"target\": \"masks\""));
+  CHECK(contains(config, "\"crop\": 32"));
+  const std::string results = read_text(stage1 / "results.json");
+  CHECK(contains(results, "\"mask_iou\""));
+  const std::string stage1_report = read_text(stage1 / "report.md");
+  CHECK(contains(stage1_report, "## Segmentation examples (test)"));
+  CHECK(contains(stage1_report, "| mask_iou |"));
+  for (const char* file : {"segmentations/0_input.png", "segmentations/0_output.png", "segmentations/0_mask.png"}) {
+    CAPTURE(file);
+    CHECK(fs::exists(stage1 / file));
+    CHECK(contains(stage1_report, file));
+  }
+  // Stage 2 starts from stage 1's weights.
+  CHECK(contains(read_text(out / "wbc-1-stage2-cam16-autoencoder" / "config.json"),
+                 (stage1 / "best.safetensors").string()));
+  // The study report lists the stage and says what it was trained on.
+  const std::string report = read_text(out / "report.md");
+  CHECK(contains(report, "wbc-1-stage1-segmentation"));
+  CHECK(contains(report, "Stage 1 (mask segmentation) trains on the generated cells that have a mask"));
+  CHECK(!contains(report, "NOT run"));
+  for (const char* sub_run : {"wbc-1-baseline", "wbc-1-stage2-cam16-autoencoder", "wbc-1-stage3-prcc-autoencoder",
+                              "wbc-1-stage4-wbc-autoencoder", "wbc-1-stage5-cam16-classifier", "wbc-1-stage6-enhanced"}) {
+    CAPTURE(sub_run);
+    CHECK(fs::exists(out / sub_run / "done"));
+  }
 }
 
 TEST_CASE("reproduce has --help with examples and rejects bad flags with exit code 2") {
