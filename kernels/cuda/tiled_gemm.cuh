@@ -34,8 +34,13 @@ constexpr int kGemmDepth = 16;                              // K per shared-memo
 constexpr int kGemmThreads1D = 16;                          // the block is 16 x 16 threads
 constexpr int kGemmPerThread = kGemmTile / kGemmThreads1D;  // 4x4 outputs per thread
 
+// The main loop: accumulates this thread's 4x4 block of C for the block's tile, rows
+// blockIdx.y * 64 + threadIdx.y + 16 i and columns blockIdx.x * 64 + threadIdx.x + 16 j
+// (zeros past the edges). Every thread of the block must call it (it holds barriers); a
+// kernel with its own epilogue (conv2d.cu's statistics-gathering forward) calls it too.
 template <typename Problem>
-__global__ void tiled_gemm_kernel(Problem problem) {
+__device__ __forceinline__ void tiled_gemm_accumulate(
+    const Problem& problem, float (&sum)[kGemmPerThread][kGemmPerThread]) {
   // a_slice is stored [k][row] so the inner loop reads rows of it; the +1 column staggers
   // the banks the staging writes (consecutive threads, consecutive k) land in.
   __shared__ float a_slice[kGemmDepth][kGemmTile + 1];
@@ -46,7 +51,6 @@ __global__ void tiled_gemm_kernel(Problem problem) {
   const int z = blockIdx.z;
   const int row0 = blockIdx.y * kGemmTile, col0 = blockIdx.x * kGemmTile;
 
-  float sum[kGemmPerThread][kGemmPerThread] = {};
   for (int k0 = 0; k0 < problem.depth; k0 += kGemmDepth) {
     // Consecutive threads take consecutive k of A (contiguous in a row-major A) and
     // consecutive columns of B, so the common layouts load coalesced.
@@ -71,6 +75,14 @@ __global__ void tiled_gemm_kernel(Problem problem) {
     }
     __syncthreads();  // the slices are overwritten by the next step
   }
+}
+
+template <typename Problem>
+__global__ void tiled_gemm_kernel(Problem problem) {
+  float sum[kGemmPerThread][kGemmPerThread] = {};
+  tiled_gemm_accumulate(problem, sum);
+  const int tx = threadIdx.x, ty = threadIdx.y, z = blockIdx.z;
+  const int row0 = blockIdx.y * kGemmTile, col0 = blockIdx.x * kGemmTile;
   for (int i = 0; i < kGemmPerThread; ++i) {
     const int row = row0 + ty + kGemmThreads1D * i;
     for (int j = 0; j < kGemmPerThread; ++j) {
