@@ -1,20 +1,16 @@
 #include "experiments/model_zoo.h"
 
-#include <array>
-
 #include "engine/data/image.h"
 #include "engine/data/transforms.h"
 #include "engine/error.h"
 #include "engine/io/safetensors.h"
-#include "engine/nn/batch_norm.h"
-#include "engine/nn/conv_transpose2d.h"
-#include "engine/nn/linear.h"
 #include "engine/ops.h"
 #include "models/cam16_classifier.h"
 #include "models/combined_wbc.h"
 #include "models/kandel_cnn.h"
 #include "models/prcc_autoencoder.h"
 #include "models/resnet.h"
+#include "models/study_b_nets.h"
 #include "models/tiny_cnn.h"
 #include "models/wbc_net.h"
 
@@ -104,64 +100,6 @@ std::shared_ptr<nn::Module> load_pretrained(std::shared_ptr<nn::Module> module,
   return module;
 }
 
-// Study B (spec 3.1): a ResNet-18 encoder whose fc (512 -> 1000) gives the latent; the
-// classifier and the autoencoder share the "encoder." names, so a later stage starts from
-// an earlier stage's encoder by loading its weights non-strictly.
-class StudyBClassifier : public nn::Module {
- public:
-  explicit StudyBClassifier(int64_t num_classes) {
-    encoder_ = register_module(
-        "encoder", std::make_shared<models::ResNet>(models::ResNet::Depth::resnet18, 1000));
-    head1_ = register_module("head1", std::make_shared<nn::Linear>(1000, 256));
-    head2_ = register_module("head2", std::make_shared<nn::Linear>(256, 32));
-    head3_ = register_module("head3", std::make_shared<nn::Linear>(32, num_classes));
-  }
-  Tensor forward(const Tensor& x) override {
-    return (*head3_)(relu((*head2_)(relu((*head1_)((*encoder_)(x))))));
-  }
-  models::ResNet& encoder() { return *encoder_; }
-
- private:
-  std::shared_ptr<models::ResNet> encoder_;
-  std::shared_ptr<nn::Linear> head1_, head2_, head3_;
-};
-
-// The decoder: latent -> Linear -> BN1d -> ReLU -> a width x side/16 x side/16 map, then
-// four transposed convs 2x2/2 (each doubles the side, halves the channels; ReLU between)
-// to 3 x side x side and a sigmoid. The study's decoder (4096-wide linears, nearest
-// upsampling, 61M parameters) is replaced by this smaller, size-parameterised one.
-class StudyBAutoencoder : public nn::Module {
- public:
-  StudyBAutoencoder(int side, int64_t width) : side_(side / 16), width_(width) {
-    LEUKO_CHECK(side % 16 == 0 && side >= 16 && width >= 8, "study_b_autoencoder: side ", side,
-                " must be a multiple of 16 and width ", width, " at least 8");
-    encoder_ = register_module(
-        "encoder", std::make_shared<models::ResNet>(models::ResNet::Depth::resnet18, 1000));
-    const int64_t cells = width * side_ * side_;
-    fc_ = register_module("fc", std::make_shared<nn::Linear>(1000, cells));
-    bn_ = register_module("bn", std::make_shared<nn::BatchNorm1d>(cells));
-    int64_t channels = width;
-    for (int k = 0; k < 4; ++k) {
-      const int64_t out = k == 3 ? 3 : channels / 2;
-      up_[k] = register_module(cat("up", k + 1), std::make_shared<nn::ConvTranspose2d>(channels, out, 2, 2));
-      channels = out;
-    }
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = relu((*bn_)((*fc_)((*encoder_)(x)))).reshape({x.size(0), width_, side_, side_});
-    for (int k = 0; k < 3; ++k) h = relu((*up_[k])(h));
-    return sigmoid((*up_[3])(h));
-  }
-  models::ResNet& encoder() { return *encoder_; }
-
- private:
-  int64_t side_, width_;
-  std::shared_ptr<models::ResNet> encoder_;
-  std::shared_ptr<nn::Linear> fc_;
-  std::shared_ptr<nn::BatchNorm1d> bn_;
-  std::array<std::shared_ptr<nn::ConvTranspose2d>, 4> up_;
-};
-
 }  // namespace
 
 BuiltModel build_model(const ModelSettings& s) {
@@ -199,11 +137,11 @@ BuiltModel build_model(const ModelSettings& s) {
     if (!s.freeze.empty()) net->freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "study_b_classifier") {
-    auto net = std::make_shared<StudyBClassifier>(s.num_classes);
+    auto net = std::make_shared<models::StudyBClassifier>(s.num_classes);
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "study_b_autoencoder") {
-    auto net = std::make_shared<StudyBAutoencoder>(s.side, s.decoder_width);
+    auto net = std::make_shared<models::StudyBAutoencoder>(s.side, s.decoder_width);
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "kandel_cnn") {

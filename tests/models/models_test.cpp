@@ -12,6 +12,7 @@
 #include "models/kandel_cnn.h"
 #include "models/prcc_autoencoder.h"
 #include "models/resnet.h"
+#include "models/study_b_nets.h"
 #include "models/wbc_net.h"
 #include "tests/support/testing.h"
 
@@ -136,6 +137,45 @@ TEST_CASE("Kandel ELU CNN: 9,171,652 parameters and the spec's block shapes at 3
   CHECK(shapes.at("") == Shape{1, 4});
 }
 
+TEST_CASE("Study B classifier: the study's 11,954,157 parameters (C = 5), 11,271,085 trainable with six children frozen") {
+  StudyBClassifier net(5);
+  CHECK(net.parameter_count() == 11954157);  // encoder 11,689,512 + head 264,645
+  CHECK(StudyBClassifier(2).parameter_count() == 11954058);
+  CHECK(net.state_dict().count("encoder.fc.weight") == 1);  // the 1000-wide latent
+  net.encoder().freeze_through("layer2", FreezeMode::gradients_only);
+  CHECK(net.parameter_count(true) == 11271085);
+  net.eval();
+  const auto shapes = stage_shapes(net, zeros({2, 3, 64, 64}), {"encoder", ""});
+  CHECK(shapes.at("encoder") == Shape{2, 1000});
+  CHECK(shapes.at("") == Shape{2, 5});
+}
+
+TEST_CASE("Study B autoencoder: size-parameterised decoder, counts and shapes") {
+  // Decoder = Linear 1000 -> w*(s/16)^2 (+bias), BN1d (2 per cell), transposed convs 2x2
+  // w -> w/2 -> w/4 -> w/8 -> 3 (in*out*4 + out each); the encoder adds 11,689,512.
+  // s = 64, w = 64: 1,025,024 + 2,048 + 8,224 + 2,064 + 520 + 99 = 1,037,979.
+  CHECK(StudyBAutoencoder(64, 64).parameter_count() == 11689512 + 1037979);
+  // s = 224, w = 256 (the full profile): 50,226,176 + 100,352 + 131,200 + 32,832 + 8,224 + 387.
+  CHECK(StudyBAutoencoder(224, 256).parameter_count() == 11689512 + 50499171);
+
+  StudyBAutoencoder ae(48, 16);
+  ae.eval();
+  const auto shapes = stage_shapes(ae, zeros({2, 3, 48, 48}), {"encoder", "fc", "up1", "up3", ""});
+  CHECK(shapes.at("encoder") == Shape{2, 1000});
+  CHECK(shapes.at("fc") == Shape{2, 16 * 3 * 3});
+  CHECK(shapes.at("up1") == Shape{2, 8, 6, 6});
+  CHECK(shapes.at("up3") == Shape{2, 2, 24, 24});
+  CHECK(shapes.at("") == Shape{2, 3, 48, 48});
+
+  // A classifier stage starts from an autoencoder stage's encoder: the names agree.
+  const auto encoder_state = StudyBClassifier(2).state_dict();
+  for (const auto& [name, tensor] : ae.state_dict())
+    if (name.rfind("encoder.", 0) == 0) CHECK_MESSAGE(encoder_state.count(name) == 1, name);
+
+  CHECK_THROWS_WITH_AS(StudyBAutoencoder(40, 16), doctest::Contains("multiple of 16"), Error);
+  CHECK_THROWS_WITH_AS(StudyBAutoencoder(32, 4), doctest::Contains("at least 8"), Error);
+}
+
 TEST_CASE("freeze modes on a real network: gradients-only frozen BN still tracks batch stats, full does not") {
   for (const auto mode : {FreezeMode::gradients_only, FreezeMode::full}) {
     Cam16Classifier cam(mode);
@@ -207,6 +247,16 @@ TEST_CASE("every network trains a few steps on generated data") {
       net.freeze_through("layer1", FreezeMode::full);
       check_trains(net, [&] { return cross_entropy(net(rand({2, 3, 64, 64}, g)), two_labels); });
     }
+  }
+  SUBCASE("Study B autoencoder (MSE) and classifier with six children frozen") {
+    StudyBAutoencoder ae(32, 8);
+    check_trains(ae, [&] {
+      const Tensor x = rand({2, 3, 32, 32}, g);
+      return mse_loss(ae(x), x);
+    });
+    StudyBClassifier net(5);
+    net.encoder().freeze_through("layer2", FreezeMode::gradients_only);
+    check_trains(net, [&] { return cross_entropy(net(rand({2, 3, 32, 32}, g)), two_labels); });
   }
   SUBCASE("Kandel ELU CNN with dropout (model 4)") {
     KandelCnn net(4, 0.3f);
