@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "engine/error.h"
 
@@ -20,9 +21,16 @@ static DType parse_dtype(const std::string& name, const std::string& path, const
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   LEUKO_CHECK(in.good(), path, ": cannot open safetensors file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // One read of the whole file (a checkpoint can be hundreds of MB; reading it through a
+  // character iterator cost more than the rest of loading it).
+  const std::streamoff file_size = in.tellg();
+  LEUKO_CHECK(file_size >= 0, path, ": cannot read (not a regular file?)");
+  std::string bytes(static_cast<size_t>(file_size), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  LEUKO_CHECK(in.good(), path, ": read failed");
   LEUKO_CHECK(bytes.size() >= 8, path, ": not a safetensors file (", bytes.size(),
               " bytes, shorter than the 8-byte header length)");
   uint64_t header_size = 0;
@@ -82,24 +90,36 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
                       const std::map<std::string, std::string>& metadata) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::string data;
+  std::vector<Tensor> hosts;
+  uint64_t data_size = 0;
   for (const auto& [key, tensor] : tensors) {
     LEUKO_CHECK(tensor.defined(), "save_safetensors: tensor '", key, "' is undefined");
     const Tensor host = tensor.contiguous().to(Device::cpu);
-    const size_t size = host.numel() * element_size(host.dtype());
+    const uint64_t size = host.numel() * element_size(host.dtype());
     header[key] = {{"dtype", host.dtype() == DType::f32 ? "F32" : "I64"},
                    {"shape", host.shape()},
-                   {"data_offsets", {data.size(), data.size() + size}}};
-    data.append(static_cast<const char*>(host.impl()->storage->data) +
-                    host.offset() * element_size(host.dtype()),
-                size);
+                   {"data_offsets", {data_size, data_size + size}}};
+    data_size += size;
+    hosts.push_back(host);
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned
   const uint64_t header_size = text.size();
-  std::string bytes(8, '\0');
+  // The file is assembled in one buffer of its final size: each tensor is copied once
+  // (growing a string tensor by tensor and concatenating the parts copied a large
+  // checkpoint three to four times).
+  std::string bytes(8 + header_size + data_size, '\0');
   std::memcpy(bytes.data(), &header_size, 8);
-  write_file_atomically(path, bytes + text + data);
+  std::memcpy(bytes.data() + 8, text.data(), header_size);
+  char* out = bytes.data() + 8 + header_size;
+  for (const Tensor& host : hosts) {
+    const size_t size = host.numel() * element_size(host.dtype());
+    std::memcpy(out, static_cast<const char*>(host.impl()->storage->data) +
+                         host.offset() * element_size(host.dtype()),
+                size);
+    out += size;
+  }
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace leuko
