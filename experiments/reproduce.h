@@ -39,9 +39,14 @@ struct Profile {
   int64_t test_per_class = 0;     // test images per class at most (0: all)
   int64_t wbc1_seeds = 1;         // independent draws of WBC-1 (its spread is large)
   std::vector<double> fractions;  // the WBC-p fractions run
+  // Epochs cap of the networks whose layers fit only their study's input size (Study A's
+  // WBC net and combined model, Study D's Kandel CNN): max_side does not make their epochs
+  // cheaper, so a short profile caps them lower (0: max_epochs).
+  int64_t max_epochs_full_size = 0;
 
   int side(int study_side) const;          // min(study_side, max_side)
   int64_t epochs(int64_t study_epochs) const;
+  int64_t epochs_full_size(int64_t study_epochs) const;
 };
 
 Profile find_profile(const std::string& name);  // Error naming the profiles

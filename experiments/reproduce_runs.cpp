@@ -30,9 +30,16 @@ int64_t Profile::epochs(int64_t study_epochs) const {
   return max_epochs > 0 ? std::min(study_epochs, max_epochs) : study_epochs;
 }
 
+int64_t Profile::epochs_full_size(int64_t study_epochs) const {
+  return max_epochs_full_size > 0 ? std::min(study_epochs, max_epochs_full_size) : epochs(study_epochs);
+}
+
 Profile find_profile(const std::string& name) {
   if (name == "smoke") return {"smoke", 32, 1, 2, 2, 1, {0.01}};
-  if (name == "quick") return {"quick", 64, 2, 16, 12, 1, {0.01, 0.1}};
+  // quick: each study within about 10 minutes on 2 idle cores (at most 14 CPU minutes). The
+  // 64 px networks get 6 epochs; the full-size ones (WBC net and combined model at 256 px,
+  // Kandel CNN at 320x240) cost 5-20x more per image and get 2.
+  if (name == "quick") return {"quick", 64, 6, 16, 12, 1, {0.01, 0.1}, 2};
   // cpu: capped so that study-a (its combined model runs a 512 px autoencoder and a 224 px
   // ResNet-18 per image) fits in about 3 hours on 2 cores.
   if (name == "cpu") return {"cpu", 128, 0, 40, 40, 3, {0.01, 0.1, 1.0}};

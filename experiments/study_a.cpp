@@ -122,6 +122,7 @@ StudyReport run_study_a(const StudyContext& context) {
           cap_per_class(data::stratified_fraction(wbc_train, p, seed), profile.train_per_class, seed);
       SubRun wbc = study_a_run(context, cat("wbc-", percent(p), "-base", suffix),
                                cat("base WBC net on WBC-", percent(p)), "wbc_net", 256, 16, 10);
+      wbc.epochs = profile.epochs_full_size(10);  // 256 px under every profile
       wbc.train = subset;
       wbc.test = wbc_held_out[0];
       wbc.validation = wbc_held_out[1];
@@ -134,7 +135,7 @@ StudyReport run_study_a(const StudyContext& context) {
       plus.model.name = "combined_wbc";
       plus.model.prcc_weights = prcc_result.weights;
       plus.model.cam16_weights = cam_result.weights;
-      plus.epochs = profile.epochs(14);
+      plus.epochs = profile.epochs_full_size(14);
       combined.runs.push_back(run_sub_run(context, plus));
       if (draw > 0) report.seeds.push_back(seed);
     }
@@ -167,7 +168,8 @@ StudyReport run_study_a(const StudyContext& context) {
                                      " px (study: 512 and 224); ")
                                : std::string("the study's resolutions; "),
           "the WBC net and the combined model keep 256 px (their layers fit only that size); ",
-          profile.max_epochs > 0 ? cat("at most ", profile.max_epochs, " epochs per run; ")
+          profile.max_epochs > 0 ? cat("at most ", profile.max_epochs, " epochs per run (the WBC net and "
+                                       "the combined model: ", profile.epochs_full_size(14), "); ")
                                  : std::string("the study's epochs; "),
           profile.train_per_class > 0 ? cat("at most ", profile.train_per_class, " training images per class; ")
                                       : std::string(),

@@ -60,6 +60,7 @@ StudyReport run_study_d(const StudyContext& context) {
   SubRun adam = base_run("model1-cnn-adam", "Kandel CNN, Adam lr 1e-3", "kandel_cnn");
   adam.height = 320;
   adam.width = 240;
+  adam.epochs = profile.epochs_full_size(25);
   adam.optimizer = {.kind = "adam", .lr = 1e-3, .eps = 1e-7};
   const SubRunResult adam_result = run_sub_run(context, adam);
   report.rows.push_back({"1 CNN Adam", {adam_result}, published_model(0.8393, 0.7917)});
@@ -127,7 +128,9 @@ StudyReport run_study_d(const StudyContext& context) {
           : cat("ImageNet ResNet-50 weights from ", context.weights, "."),
       cat("Profile '", profile.name, "': the Kandel CNN keeps 320x240 (its layers fit only that); "
           "ResNet-50 input ", profile.side(320), "x", profile.side(320) * 3 / 4, " (study: 320x240)",
-          profile.max_epochs > 0 ? cat("; at most ", profile.max_epochs, " epochs (study: 25/30)") : std::string(),
+          profile.max_epochs > 0 ? cat("; at most ", profile.max_epochs, " epochs for ResNet-50 and ",
+                                       profile.epochs_full_size(25), " for the Kandel CNN (study: 25/30)")
+                                 : std::string(),
           profile.train_per_class > 0 ? cat("; at most ", profile.train_per_class, " training and ",
                                             profile.test_per_class, " test images per class")
                                       : std::string(),
