@@ -54,8 +54,9 @@ data::LoaderOptions loader_options(const nlohmann::json& config, bool training) 
   options.random_crop = training && options.crop_height > 0;
   options.mask_targets = config.value("target", std::string("images")) == "masks";
   options.skip_bad_images = config.value("skip_bad_images", false);
-  // Batches bound for a real GPU are built in page-locked memory.
-  options.pin_memory = config.value("device", std::string("cpu")) == "cuda";
+  // Batches bound for a GPU are built in page-locked memory (ordinary host memory under the
+  // emulator, which so runs the same upload path as a real device).
+  options.pin_memory = config.value("device", std::string("cpu")) != "cpu";
   const std::string normalize = config_value(config, "normalize").get<std::string>();
   LEUKO_CHECK(normalize == "none" || normalize == "imagenet", "unknown normalization '",
               normalize, "': expected none or imagenet");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/autograd.h"
+#include "engine/data/device_batches.h"
 #include "engine/data/image.h"
 #include "engine/error.h"
 #include "engine/io/checkpoint.h"
@@ -90,13 +91,15 @@ void Trainer::save(int64_t epochs_done, const std::string& file) const {
 EpochRecord Trainer::train_epoch(int64_t epoch) {
   const bool classify = settings_.loss.kind == LossKind::cross_entropy;
   model_.module->train();
-  train_.start_epoch(epoch);
+  // On a GPU the next batch is uploaded on the copy stream while this step runs.
+  data::DeviceBatches batches(train_, settings_.device);
+  batches.start_epoch(epoch);
   Progress progress(cat("epoch ", epoch + 1, "/", settings_.epochs), train_.batches_per_epoch());
   double loss_sum = 0.0;
   int64_t step = 0, seen = 0, correct = 0;
-  while (std::optional<data::Batch> batch = train_.next()) {
+  while (std::optional<data::Batch> batch = batches.next()) {
     ++step;
-    const Tensor images = batch->images.to(settings_.device);
+    const Tensor& images = batch->images;
     const Tensor output = model_.forward(images);
     const Tensor loss =
         batch_loss(settings_.loss, output, loss_target(settings_.loss, *batch, images, settings_.device));

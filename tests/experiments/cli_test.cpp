@@ -135,6 +135,35 @@ TEST_CASE("a run stopped after epoch 1 and resumed ends exactly like an uninterr
   }
 }
 
+TEST_CASE("training on cuda-emu (batches uploaded on the copy stream) follows the CPU run") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch, 4);
+  const std::string common = "train" + kTiny + " --epochs 2 --data '" + data.string() + "'";
+  const fs::path on_cpu = scratch / "cpu", emulated = scratch / "emu";
+  REQUIRE(leuko(common + " --out '" + on_cpu.string() + "'", scratch.path()).code == 0);
+  REQUIRE(leuko(common + " --device cuda-emu --out '" + emulated.string() + "'", scratch.path()).code == 0);
+  // metrics.csv: epoch,lr,train_loss,... The two backends sum in different orders, so the
+  // losses agree to float rounding grown over 2 epochs of training, not bit for bit.
+  const auto train_losses = [](const fs::path& run) {
+    std::istringstream lines(read_text(run / "metrics.csv"));
+    std::string line;
+    std::getline(lines, line);  // header
+    std::vector<double> losses;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string field;
+      for (int column = 0; column < 3; ++column) std::getline(fields, field, ',');
+      losses.push_back(std::stod(field));
+    }
+    return losses;
+  };
+  const std::vector<double> cpu_losses = train_losses(on_cpu), emu_losses = train_losses(emulated);
+  REQUIRE(cpu_losses.size() == 2);
+  REQUIRE(emu_losses.size() == 2);
+  for (size_t epoch = 0; epoch < cpu_losses.size(); ++epoch)
+    CHECK(emu_losses[epoch] == doctest::Approx(cpu_losses[epoch]).epsilon(1e-3));
+}
+
 TEST_CASE("an autoencoder run writes reconstructions next to their inputs") {
   testing::TempFolder scratch;
   const fs::path data = make_data(scratch, 4);
