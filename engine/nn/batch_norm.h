@@ -9,6 +9,8 @@
 
 namespace leuko::nn {
 
+class Conv2d;
+
 // The part both share; the subclasses only fix the input rank.
 class BatchNorm : public Module {
  public:
@@ -17,6 +19,10 @@ class BatchNorm : public Module {
   // conv-BN-ReLU steps (no residual) and residual blocks' ends (residual = the shortcut, of
   // x's shape).
   Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
+  // relu(forward(conv(x))) as one op (conv_batch_norm_relu): on GPU devices the batch
+  // statistics are gathered while the convolution writes its output (BatchNorm2d only; the
+  // conv must have dilation 1).
+  Tensor forward_conv_relu(const Conv2d& conv, const Tensor& x);
 
   int64_t num_features() const { return num_features_; }
   float eps() const { return eps_; }
