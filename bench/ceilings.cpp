@@ -1,6 +1,5 @@
-// Prints the machine's ceilings (see ceilings.h): sgemm at the WBC net's and the
-// autoencoder's conv GEMM shapes (forward: [O, 9C] x [9C, H*W] per image) and at a large
-// square size, and the copy bandwidth.
+// Prints the machine's ceilings (see ceilings.h): sgemm at the conv layers' GEMM shapes
+// (forward: [O, K] x [K, N * P]) and at a large square size, and the copy bandwidth.
 //
 //   bench_ceilings [--json PATH]
 #include <string>
@@ -14,9 +13,9 @@ int main(int argc, char** argv) {
   const std::string json_path = argc > 2 && std::string(argv[1]) == "--json" ? argv[2] : "";
   nlohmann::json shapes = nlohmann::json::array();
   for (const bench::ConvLayer& layer : bench::conv_layers()) {
-    const int64_t m = layer.out_channels, k = layer.in_channels * 9, n = layer.size * layer.size;
-    shapes.push_back({{"layer", layer.name}, {"m", m}, {"n", n}, {"k", k},
-                      {"gflops", bench::sgemm_gflops(m, n, k, layer.batch)}});
+    const int64_t m = layer.out_channels, k = layer.column_rows(), n = layer.positions();
+    shapes.push_back({{"layer", layer.name}, {"m", m}, {"n", n}, {"k", k}, {"images", layer.batch},
+                      {"gflops", bench::conv_sgemm_ceiling(m, n, k, layer.batch)}});
   }
   nlohmann::json result{{"threads", omp_get_max_threads()},
                         {"sgemm_conv_shapes", shapes},

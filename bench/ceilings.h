@@ -1,9 +1,10 @@
 // The ceilings every benchmark is judged against, measured in the same run as the work
 // itself (the machine is shared and its speed drifts, so a ceiling from another run would
 // not be a fair yardstick):
-//   - OpenBLAS sgemm at a given shape, one product per image spread over the OpenMP
-//     threads with single-threaded sgemm: exactly how the conv kernels use it, minus the
-//     im2col/col2im around it;
+//   - OpenBLAS sgemm at a conv layer's shape: the layer is the product
+//     W [O, K] x columns [K, N * P], and its ceiling is the faster of two ways to run it:
+//     one product per image spread over the OpenMP threads with single-threaded sgemm, or
+//     the whole [O, K] x [K, N * P] on OpenBLAS's own threads;
 //   - sgemm on a large square product, OpenBLAS's own threads;
 //   - memory bandwidth: a large copy over the OpenMP threads (bytes read + written).
 #pragma once
@@ -11,6 +12,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -35,16 +37,23 @@ inline double sgemm_gflops(int64_t m, int64_t n, int64_t k, int64_t count = 1) {
   return 2.0 * m * n * k * count / seconds / 1e9;
 }
 
-// GFLOP/s of one square product of side `size` on OpenBLAS's threads (as many as OpenMP's).
-inline double square_sgemm_gflops(int64_t size) {
+// GFLOP/s of one product C[m,n] = A[m,k] x B[k,n] on OpenBLAS's threads (as many as OpenMP's).
+inline double threaded_sgemm_gflops(int64_t m, int64_t n, int64_t k) {
   openblas_set_num_threads(omp_get_max_threads());
-  std::vector<float> a(size * size, 0.5f), b(size * size, 0.25f), c(size * size);
+  std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n);
   const double seconds = median_seconds([&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a.data(),
-                size, b.data(), size, 0.0f, c.data(), size);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k,
+                b.data(), n, 0.0f, c.data(), n);
   });
   openblas_set_num_threads(1);
-  return 2.0 * size * size * size / seconds / 1e9;
+  return 2.0 * m * n * k / seconds / 1e9;
+}
+
+inline double square_sgemm_gflops(int64_t size) { return threaded_sgemm_gflops(size, size, size); }
+
+// The sgemm ceiling of a convolution that is the product [m, k] x [k, count * n].
+inline double conv_sgemm_ceiling(int64_t m, int64_t n, int64_t k, int64_t count) {
+  return std::max(sgemm_gflops(m, n, k, count), threaded_sgemm_gflops(m, count * n, k));
 }
 
 // GB/s of copying `bytes` (counting the bytes read and the bytes written), split over the

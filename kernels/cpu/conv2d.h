@@ -24,15 +24,15 @@ struct ConvGeometry {
   }
 };
 
-// columns [C*kh*kw, (row_end - row_begin) * out_w]: row (c, i, j) holds the input pixel that
-// kernel tap (i, j) of channel c sees at every output position of output rows
-// [row_begin, row_end), 0 where it falls in the padding.
+// columns [C*kh*kw, (row_end - row_begin) * out_w], rows `ld` floats apart: row (c, i, j)
+// holds the input pixel that kernel tap (i, j) of channel c sees at every output position of
+// output rows [row_begin, row_end), 0 where it falls in the padding.
 void im2col(const float* image, const ConvGeometry& g, int64_t row_begin, int64_t row_end,
-            float* columns);
+            float* columns, int64_t ld);
 // The adjoint of im2col: adds every column entry into the image pixel it was read from
 // (accumulates into image [C, H, W]).
 void col2im_add(const float* columns, const ConvGeometry& g, int64_t row_begin, int64_t row_end,
-                float* image);
+                float* image, int64_t ld);
 
 // y [N, O, out_h, out_w] = conv(x [N, C, H, W], weight) + bias (bias may be null).
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,

@@ -143,6 +143,34 @@ TEST_CASE("conv2d on images split into several im2col bands matches the direct d
   }
 }
 
+TEST_CASE("conv2d on small images, several side by side in one product, matches the direct definition") {
+  Generator g(34);
+  // 6x5 images have 30 positions or fewer: the kernels put several images into one column
+  // matrix (gather/scatter between NCHW and the block's product). Batch 7 makes uneven blocks.
+  struct Case { int64_t kernel, stride, padding; };
+  for (const Case& c : {Case{3, 1, 1}, Case{3, 2, 1}, Case{1, 1, 0}, Case{1, 2, 0}}) {
+    CAPTURE(c.kernel);
+    CAPTURE(c.stride);
+    Tensor x = random_input({7, 6, 6, 5}, g);
+    Tensor w = random_input({4, 6, c.kernel, c.kernel}, g);
+    Tensor b = random_input({4}, g);
+    Tensor y = conv2d(x, w, b, c.stride, c.padding);
+    std::vector<double> expected = direct_conv2d(x, w, c.stride, c.padding, y.size(2), y.size(3));
+    const std::vector<float> bias = b.to_vector();
+    const int64_t plane = y.size(2) * y.size(3);
+    std::vector<float> expected_f(expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      expected_f[i] = static_cast<float>(expected[i] + bias[(i / plane) % 4]);
+    }
+    check_close(y, from_vector(expected_f, y.shape()), 1e-5f, 1e-5f, "y");
+    Tensor dy = uniform(y.shape(), -1, 1, g);
+    y.backward(dy);
+    const double reference = dot(y, dy) - dot(b, b.grad());  // <conv(x, w), dy> without the bias
+    CHECK(dot(x, x.grad()) == doctest::Approx(reference).epsilon(1e-5));
+    CHECK(dot(w, w.grad()) == doctest::Approx(reference).epsilon(1e-5));
+  }
+}
+
 TEST_CASE("conv2d computes only the gradients its inputs need, and reads strided views") {
   Generator g(33);
   Tensor x = uniform({2, 3, 6, 6}, -1, 1, g);  // does not require grad
