@@ -15,8 +15,15 @@
 
 namespace leuko {
 
-size_t element_size(DType dtype) { return dtype == DType::f32 ? 4 : 8; }
-const char* to_string(DType dtype) { return dtype == DType::f32 ? "float32" : "int64"; }
+size_t element_size(DType dtype) { return dtype == DType::i64 ? 8 : 4; }
+const char* to_string(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "float32";
+    case DType::i64: return "int64";
+    case DType::i32: return "int32";
+  }
+  return "?";
+}
 
 std::string to_string(const Shape& shape) {
   std::string s = "[";
@@ -73,13 +80,16 @@ bool Tensor::is_contiguous() const {
 template <typename T>
 T* Tensor::data() const {
   const TensorImpl& impl = checked(impl_);
-  constexpr DType wanted = std::is_same_v<T, float> ? DType::f32 : DType::i64;
+  constexpr DType wanted = std::is_same_v<T, float>     ? DType::f32
+                          : std::is_same_v<T, int32_t> ? DType::i32
+                                                       : DType::i64;
   LEUKO_CHECK(impl.dtype == wanted, "data<", to_string(wanted), ">() on a ",
               to_string(impl.dtype), " tensor");
   return static_cast<T*>(impl.storage->data) + impl.offset;
 }
 template float* Tensor::data<float>() const;
 template int64_t* Tensor::data<int64_t>() const;
+template int32_t* Tensor::data<int32_t>() const;
 
 std::vector<float> Tensor::to_vector() const {
   check_dtype(*this, DType::f32, "to_vector", "tensor");

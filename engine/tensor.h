@@ -13,7 +13,9 @@
 
 namespace leuko {
 
-enum class DType : uint8_t { f32, i64 };
+// f32: all math; i64: labels; i32: index buffers ops keep for backward (max-pool winners),
+// half the memory of i64.
+enum class DType : uint8_t { f32, i64, i32 };
 size_t element_size(DType dtype);
 const char* to_string(DType dtype);
 

@@ -16,8 +16,9 @@ using json = nlohmann::json;
 static DType parse_dtype(const std::string& name, const std::string& path, const std::string& key) {
   if (name == "F32") return DType::f32;
   if (name == "I64") return DType::i64;
+  if (name == "I32") return DType::i32;
   throw Error(cat(path, ": tensor '", key, "' has dtype ", name,
-                  "; leuko reads F32 and I64 only (convert it with .float() before export)"));
+                  "; leuko reads F32, I64 and I32 only (convert it with .float() before export)"));
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
@@ -96,7 +97,8 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
     LEUKO_CHECK(tensor.defined(), "save_safetensors: tensor '", key, "' is undefined");
     const Tensor host = tensor.contiguous().to(Device::cpu);
     const uint64_t size = host.numel() * element_size(host.dtype());
-    header[key] = {{"dtype", host.dtype() == DType::f32 ? "F32" : "I64"},
+    const char* dtype = host.dtype() == DType::f32 ? "F32" : host.dtype() == DType::i64 ? "I64" : "I32";
+    header[key] = {{"dtype", dtype},
                    {"shape", host.shape()},
                    {"data_offsets", {data_size, data_size + size}}};
     data_size += size;

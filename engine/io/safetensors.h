@@ -15,7 +15,7 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
 };
 
-// Reads F32 and I64 tensors; any other dtype, a truncated file or a malformed header is a
+// Reads F32, I64 and I32 tensors; any other dtype, a truncated file or a malformed header is a
 // leuko::Error naming the file and what is wrong.
 SafetensorsFile load_safetensors(const std::string& path);
 

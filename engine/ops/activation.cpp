@@ -1,7 +1,7 @@
 // relu, leaky_relu, elu, sigmoid, tanh: elementwise, so each op is "check, run the forward
 // kernel over a contiguous buffer, record a backward kernel". Where the derivative is a
-// function of the output (relu, sigmoid, tanh, elu's negative side) backward reads the
-// saved output instead of recomputing anything.
+// function of the output (relu, sigmoid, tanh, elu) backward reads the saved output
+// instead of recomputing anything, and the input need not be kept.
 #include "kernels/cpu/activation.h"
 
 #include "engine/autograd.h"
@@ -75,17 +75,19 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
 
 Tensor elu(const Tensor& x, float alpha) {
   const Tensor input = checked_input(x, "elu");
+  LEUKO_CHECK(alpha >= 0.0f, "elu: alpha must be >= 0, got ", alpha,
+              " (backward reads the sign of x from the output, which needs alpha >= 0)");
   const auto forward = LEUKO_DEVICE_KERNELS(elu_forward).on(x.device(), "elu");
   const auto backward = LEUKO_DEVICE_KERNELS(elu_backward).on(x.device(), "elu");
   Tensor y = empty(x.shape(), DType::f32, x.device());
   forward(input.data<float>(), y.data<float>(), y.numel(), alpha);
-  const Tensor saved = y.detach();
+  const Tensor saved = y.detach();  // only the output: the input can be freed
   return record(y, "elu", {x},
-                [input, saved, alpha, backward](const Tensor& grad_y) -> std::vector<Tensor> {
+                [saved, alpha, backward](const Tensor& grad_y) -> std::vector<Tensor> {
                   const Tensor g = dense(grad_y);
                   Tensor grad_x = empty_like(saved);
-                  backward(input.data<float>(), saved.data<float>(), g.data<float>(),
-                           grad_x.data<float>(), g.numel(), alpha);
+                  backward(saved.data<float>(), g.data<float>(), grad_x.data<float>(), g.numel(),
+                           alpha);
                   return {grad_x};
                 });
 }

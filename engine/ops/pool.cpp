@@ -1,5 +1,7 @@
 // max_pool2d, avg_pool2d and global_avg_pool on [N, C, H, W], with PyTorch's output sizes,
 // padding and ceil_mode rules. Max pooling saves the winners' indices for its backward.
+#include <cstdint>
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -55,12 +57,14 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   const Tensor input = x.contiguous();
   const Shape out_shape{x.size(0), x.size(1), s.out_h, s.out_w};
   Tensor out = empty(out_shape, DType::f32, x.device());
-  Tensor indices = empty(out_shape, DType::i64, x.device());
+  LEUKO_CHECK(s.in_h * s.in_w <= INT32_MAX, "max_pool2d: a ", s.in_h, "x", s.in_w,
+              " plane has too many pixels for int32 winner indices");
+  Tensor indices = empty(out_shape, DType::i32, x.device());
   if (x.device() == Device::cpu) {
-    cpu::max_pool2d_forward(input.data<float>(), s, out.data<float>(), indices.data<int64_t>());
+    cpu::max_pool2d_forward(input.data<float>(), s, out.data<float>(), indices.data<int32_t>());
   } else {
     LEUKO_CUDA_DISPATCH(x.device(), "max_pool2d", max_pool2d_forward, input.data<float>(), s,
-                        out.data<float>(), indices.data<int64_t>());
+                        out.data<float>(), indices.data<int32_t>());
   }
   const Shape in_shape = x.shape();
   return record(out, "max_pool2d", {x},
@@ -68,11 +72,11 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
                   if (g.device() == Device::cpu) {
-                    cpu::max_pool2d_backward(g.data<float>(), indices.data<int64_t>(), s,
+                    cpu::max_pool2d_backward(g.data<float>(), indices.data<int32_t>(), s,
                                              grad_x.data<float>());
                   } else {
                     LEUKO_CUDA_DISPATCH(g.device(), "max_pool2d", max_pool2d_backward,
-                                        g.data<float>(), indices.data<int64_t>(), s,
+                                        g.data<float>(), indices.data<int32_t>(), s,
                                         grad_x.data<float>());
                   }
                   return {grad_x};

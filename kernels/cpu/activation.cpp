@@ -44,13 +44,11 @@ void elu_forward(const float* x, float* y, int64_t n, float alpha) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * fast_expm1(x[i]);
 }
 
-void elu_backward(const float* x, const float* y, const float* grad_y, float* grad_x, int64_t n,
-                  float alpha) {
-  // The branch is taken on x (the sign of y depends on alpha's sign); the value reuses y,
-  // so backward needs no second exp.
+void elu_backward(const float* y, const float* grad_y, float* grad_x, int64_t n, float alpha) {
+  // The value reuses y, so backward needs no second exp (and no saved input).
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) {
-    grad_x[i] = x[i] > 0.0f ? grad_y[i] : grad_y[i] * (y[i] + alpha);
+    grad_x[i] = y[i] > 0.0f ? grad_y[i] : grad_y[i] * (y[i] + alpha);
   }
 }
 

@@ -17,9 +17,9 @@ void leaky_relu_backward(const float* x, const float* grad_y, float* grad_x, int
                          float slope);
 
 // y = x if x > 0 else alpha * (exp(x) - 1); for x <= 0, dy/dx = alpha * exp(x) = y + alpha.
+// With alpha >= 0, y > 0 exactly where x > 0, so backward needs only the output y.
 void elu_forward(const float* x, float* y, int64_t n, float alpha);
-void elu_backward(const float* x, const float* y, const float* grad_y, float* grad_x, int64_t n,
-                  float alpha);
+void elu_backward(const float* y, const float* grad_y, float* grad_x, int64_t n, float alpha);
 
 // y = 1 / (1 + exp(-x)); dy/dx = y * (1 - y).
 void sigmoid_forward(const float* x, float* y, int64_t n);

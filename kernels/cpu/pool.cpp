@@ -44,7 +44,7 @@ static bool is_plain_2x2(const Pool2dShape& s) {
 }
 
 static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y,
-                                int64_t* indices) {
+                                int32_t* indices) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
   for (int64_t p = 0; p < s.planes; ++p) {
@@ -52,7 +52,7 @@ static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y,
       const float* top = x + p * in_plane + 2 * oh * s.in_w;
       const float* bottom = top + s.in_w;
       float* yr = y + p * out_plane + oh * s.out_w;
-      int64_t* ir = indices + p * out_plane + oh * s.out_w;
+      int32_t* ir = indices + p * out_plane + oh * s.out_w;
       // Sizes in locals: read through `s` inside the loop, GCC would not vectorize it.
       const int64_t row_start = 2 * oh * s.in_w, in_w = s.in_w, out_w = s.out_w;
       for (int64_t ow = 0; ow < out_w; ++ow) {
@@ -72,13 +72,13 @@ static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y,
         best = take_d ? d : best;
         step = take_d ? in_w + 1 : step;
         yr[ow] = best;
-        ir[ow] = row_start + 2 * ow + step;
+        ir[ow] = static_cast<int32_t>(row_start + 2 * ow + step);
       }
     }
   }
 }
 
-void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t* indices) {
+void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int32_t* indices) {
   if (is_plain_2x2(s)) return max_pool2x2_forward(x, s, y, indices);
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel if (s.planes * in_plane > kParallelThreshold)
@@ -103,7 +103,7 @@ void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t*
           }
         }
         float* yr = y + p * out_plane + oh * s.out_w;
-        int64_t* ir = indices + p * out_plane + oh * s.out_w;
+        int32_t* ir = indices + p * out_plane + oh * s.out_w;
         for (int64_t ow = 0; ow < s.out_w; ++ow) {
           const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
           float best = column_max[cols.begin];
@@ -119,7 +119,7 @@ void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t*
             }
           }
           yr[ow] = best;
-          ir[ow] = best_index;
+          ir[ow] = static_cast<int32_t>(best_index);
         }
       }
     }
@@ -130,7 +130,7 @@ void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int64_t*
 // (the gradient where the window's winner sat, 0 elsewhere), instead of zeroing the whole
 // gradient plane first and then scattering into it. Saves a full write pass over grad_x
 // (measured: max_pool2d backward with its memset was ~4% of a WBC-net training step).
-static void max_pool2x2_backward(const float* grad_y, const int64_t* indices,
+static void max_pool2x2_backward(const float* grad_y, const int32_t* indices,
                                  const Pool2dShape& s, float* grad_x) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
@@ -141,7 +141,7 @@ static void max_pool2x2_backward(const float* grad_y, const int64_t* indices,
       float* top = gxp + 2 * oh * in_w;
       float* bottom = top + in_w;
       const float* gyr = grad_y + p * out_plane + oh * out_w;
-      const int64_t* ir = indices + p * out_plane + oh * out_w;
+      const int32_t* ir = indices + p * out_plane + oh * out_w;
       const int64_t row_start = 2 * oh * in_w;
       for (int64_t ow = 0; ow < out_w; ++ow) {
         const int64_t corner = row_start + 2 * ow;  // the window's top-left pixel
@@ -160,7 +160,7 @@ static void max_pool2x2_backward(const float* grad_y, const int64_t* indices,
   }
 }
 
-void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool2dShape& s,
+void max_pool2d_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& s,
                          float* grad_x) {
   if (is_plain_2x2(s)) return max_pool2x2_backward(grad_y, indices, s, grad_x);
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
@@ -168,7 +168,7 @@ void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool
   for (int64_t p = 0; p < s.planes; ++p) {
     float* gxp = grad_x + p * in_plane;
     const float* gyp = grad_y + p * out_plane;
-    const int64_t* ip = indices + p * out_plane;
+    const int32_t* ip = indices + p * out_plane;
     std::fill(gxp, gxp + in_plane, 0.0f);
     // Overlapping windows (kernel > stride) can share a winner: add, do not assign.
     for (int64_t o = 0; o < out_plane; ++o) gxp[ip[o]] += gyp[o];

@@ -19,12 +19,13 @@ struct Pool2dShape {
   int64_t pad_h, pad_w;
 };
 
-// y = max over each window; indices[o] = h * in_w + w of the winner inside its plane,
+// y = max over each window; indices[o] = h * in_w + w of the winner inside its plane (int32:
+// a plane holds fewer than 2^31 pixels; half the memory PyTorch's int64 indices take),
 // numbered as PyTorch's return_indices. On ties the first maximum in row-major order wins,
 // as in PyTorch; a NaN in a window wins and propagates.
-void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int64_t* indices);
+void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int32_t* indices);
 // grad_x = 0, then each output's gradient is added at its winner's position.
-void max_pool2d_backward(const float* grad_y, const int64_t* indices, const Pool2dShape& shape,
+void max_pool2d_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& shape,
                          float* grad_x);
 
 // y = sum over each window / divisor, where the divisor counts the window's positions inside

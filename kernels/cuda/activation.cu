@@ -3,8 +3,7 @@
 // Work split: one thread per element, grid-stride loop, 256 threads per block; every
 // activation is a small function object run by the same two kernels (one input, or two
 // inputs for the backward passes), so the indexing is written once.
-// Cost per element: forward 4 bytes read + 4 written; backward 8 (or 12, elu) read + 4
-// written. A few flops (sigmoid, elu, tanh: one exp or tanh each): memory-bound.
+// Cost per element: forward 4 bytes read + 4 written; backward 8 read + 4 written. A few flops (sigmoid, elu, tanh: one exp or tanh each): memory-bound.
 #include <math.h>
 
 #include "kernels/cuda/activation.h"
@@ -68,6 +67,10 @@ struct Elu {
   float alpha;
   __device__ float operator()(float x) const { return x > 0.0f ? x : alpha * expm1f(x); }
 };
+struct EluBackward {  // from the output y (alpha >= 0): dy/dx = y + alpha where y <= 0
+  float alpha;
+  __device__ float operator()(float y, float g) const { return y > 0.0f ? g : g * (y + alpha); }
+};
 
 struct Sigmoid {
   __device__ float operator()(float x) const { return 1.0f / (1.0f + expf(-x)); }
@@ -82,15 +85,6 @@ struct Tanh {
 struct TanhBackward {  // from the output y: dy/dx = 1 - y^2
   __device__ float operator()(float y, float g) const { return g * (1.0f - y * y); }
 };
-
-// elu's backward needs both x (for the sign) and y (dy/dx = y + alpha where x <= 0), so it
-// has its own kernel.
-__global__ void elu_backward_kernel(const float* x, const float* y, const float* grad_y,
-                                    float* grad_x, int64_t n, float alpha) {
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step)
-    grad_x[i] = x[i] > 0.0f ? grad_y[i] : grad_y[i] * (y[i] + alpha);
-}
 
 }  // namespace
 
@@ -110,12 +104,8 @@ void leaky_relu_backward(const float* x, const float* grad_y, float* grad_x, int
 void elu_forward(const float* x, float* y, int64_t n, float alpha) {
   launch_map(x, y, n, Elu{alpha});
 }
-void elu_backward(const float* x, const float* y, const float* grad_y, float* grad_x, int64_t n,
-                  float alpha) {
-  if (n == 0) return;
-  leuko_launch(elu_backward_kernel, dim3(elementwise_blocks(n, kThreads)), dim3(kThreads), 0,
-               current_stream(), x, y, grad_y, grad_x, n, alpha);
-  check_launch("elu_backward_kernel");
+void elu_backward(const float* y, const float* grad_y, float* grad_x, int64_t n, float alpha) {
+  launch_map2(y, grad_y, grad_x, n, EluBackward{alpha});
 }
 
 void sigmoid_forward(const float* x, float* y, int64_t n) { launch_map(x, y, n, Sigmoid{}); }

@@ -13,8 +13,7 @@ LEUKO_CUDA_BACKENDS(
   void leaky_relu_backward(const float* x, const float* grad_y, float* grad_x, int64_t n,
                            float slope);
   void elu_forward(const float* x, float* y, int64_t n, float alpha);
-  void elu_backward(const float* x, const float* y, const float* grad_y, float* grad_x,
-                    int64_t n, float alpha);
+  void elu_backward(const float* y, const float* grad_y, float* grad_x, int64_t n, float alpha);
   void sigmoid_forward(const float* x, float* y, int64_t n);
   void sigmoid_backward(const float* y, const float* grad_y, float* grad_x, int64_t n);
   void tanh_forward(const float* x, float* y, int64_t n);

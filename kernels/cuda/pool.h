@@ -11,9 +11,9 @@
 LEUKO_CUDA_BACKENDS(
   // y = max over each window; indices = h * in_w + w of the winner inside its plane.
   void max_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, float* y,
-                          int64_t* indices);
+                          int32_t* indices);
   // grad_x[i] = sum of the output gradients whose winner is i (0 if none).
-  void max_pool2d_backward(const float* grad_y, const int64_t* indices,
+  void max_pool2d_backward(const float* grad_y, const int32_t* indices,
                            const cpu::Pool2dShape& shape, float* grad_x);
   // y = window sum / divisor (count_include_pad: the padded window; else its inside part).
   void avg_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, bool count_include_pad,

@@ -26,17 +26,23 @@ TEST_CASE("safetensors round trip keeps names, shapes, dtypes, values and metada
   std::map<std::string, Tensor> tensors{
       {"layer1.0.conv1.weight", from_vector({1, 2, 3, 4, 5, 6}, {1, 2, 3})},
       {"bn.num_batches_tracked", from_vector_i64({7}, {})},
-      {"view", from_vector({1, 2, 3, 4}, {2, 2}).transpose(0, 1)}};
+      {"view", from_vector({1, 2, 3, 4}, {2, 2}).transpose(0, 1)},
+      {"winners", empty({3}, DType::i32)}};
+  int32_t* winners = tensors["winners"].data<int32_t>();
+  winners[0] = -1, winners[1] = 5, winners[2] = 1 << 30;
   save_safetensors(path, tensors, {{"format", "pt"}});
   CHECK_FALSE(fs::exists(path.string() + ".tmp"));
   SafetensorsFile file = load_safetensors(path);
   CHECK(file.metadata.at("format") == "pt");
-  REQUIRE(file.tensors.size() == 3);
+  REQUIRE(file.tensors.size() == 4);
   CHECK(file.tensors["layer1.0.conv1.weight"].shape() == Shape{1, 2, 3});
   CHECK(file.tensors["layer1.0.conv1.weight"].to_vector() == tensors["layer1.0.conv1.weight"].to_vector());
   CHECK(file.tensors["bn.num_batches_tracked"].dtype() == DType::i64);
   CHECK(file.tensors["bn.num_batches_tracked"].item() == 7.0f);
   CHECK(file.tensors["view"].to_vector() == std::vector<float>{1, 3, 2, 4});
+  REQUIRE(file.tensors["winners"].dtype() == DType::i32);
+  const int32_t* loaded = file.tensors["winners"].data<int32_t>();
+  CHECK(std::vector<int32_t>(loaded, loaded + 3) == std::vector<int32_t>{-1, 5, 1 << 30});
   // The header is padded so the data starts 8-byte aligned, as the format recommends.
   std::ifstream in(path, std::ios::binary);
   uint64_t header_size = 0;
