@@ -9,8 +9,8 @@
 // (one fault per 2 MiB, fewer TLB misses) when they must be fresh.
 //
 // Only large blocks (>= 1 MiB) are cached here; smaller ones go to malloc, whose own free
-// lists already reuse them. A cached block is reused only for a request of exactly the same
-// rounded size (never split), and the cache never lets the memory mapped for tensors grow
+// lists already reuse them. A request takes the smallest cached block that fits, its unused
+// tail given back to the system, and the cache never lets the memory mapped for tensors grow
 // beyond the largest amount ever in use at once: a request that would push it higher first
 // gives cached blocks back to the system. So caching costs no peak memory.
 #pragma once
@@ -34,5 +34,24 @@ struct HostAllocatorStats {
 HostAllocatorStats host_allocator_stats();
 void host_allocator_reset_peak();
 void host_allocator_release_cache();  // gives every cached block back to the system
+
+// A kernel's temporary float buffer (im2col columns, per-thread partial sums) from the same
+// cache: a large one is reused from call to call instead of being mapped fresh, and the
+// kernel's first write to each page of a fresh mapping is a fault plus a zeroing pass.
+// Its contents start undefined.
+class HostScratch {
+ public:
+  explicit HostScratch(size_t count)
+      : bytes_(sizeof(float) * (count > 0 ? count : 1)),
+        data_(static_cast<float*>(host_allocate(bytes_))) {}
+  ~HostScratch() { host_release(data_, bytes_); }
+  HostScratch(const HostScratch&) = delete;
+  HostScratch& operator=(const HostScratch&) = delete;
+  float* get() const { return data_; }
+
+ private:
+  size_t bytes_;
+  float* data_;
+};
 
 }  // namespace leuko

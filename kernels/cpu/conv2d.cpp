@@ -21,11 +21,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include <omp.h>
 
+#include "engine/host_allocator.h"
 #include "kernels/cpu/matmul.h"
 
 namespace leuko::cpu {
@@ -39,10 +39,9 @@ static void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t ou
   end = std::clamp(end, begin, out_size);
 }
 
-// An uninitialized float buffer (std::vector would zero it first, a wasted pass).
-static std::unique_ptr<float[]> scratch(int64_t count) {
-  return std::unique_ptr<float[]>(new float[static_cast<size_t>(std::max<int64_t>(count, 1))]);
-}
+// An uninitialized float buffer (std::vector would zero it first, a wasted pass), from the
+// caching host allocator (see engine/host_allocator.h for why).
+static HostScratch scratch(int64_t count) { return HostScratch(static_cast<size_t>(count)); }
 
 // Output rows per band: as many as keep the band's column matrix and its output (or output
 // gradient) rows together within kBandFloats, so both are still in L2 when sgemm reads them.
@@ -341,32 +340,33 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
   {
     auto columns = scratch(direct ? 0 : k * blocks.max_images * blocks.rows * g.out_w);
     auto staging = scratch(blocks.max_images > 1 ? out_channels * blocks.max_images * p : 0);
-    std::vector<float> partial(out_channels * k, 0.0f);
+    HostScratch partial(static_cast<size_t>(out_channels * k));
+    std::fill(partial.get(), partial.get() + out_channels * k, 0.0f);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks.count; ++b) {
       const int64_t n0 = blocks.first(b), images = blocks.first(b + 1) - n0;
       const float* image = x + n0 * image_size;
       const float* grad = grad_y + n0 * out_channels * p;
       if (direct) {
-        gemm(false, true, out_channels, k, p, 1.0f, grad, p, image, p, 1.0f, partial.data(), k);
+        gemm(false, true, out_channels, k, p, 1.0f, grad, p, image, p, 1.0f, partial.get(), k);
         continue;
       }
       if (images > 1) {
         gather_images(grad, images, out_channels, p, staging.get());
         im2col_block(image, g, images, 0, g.out_h, columns.get());
         gemm(false, true, out_channels, k, images * p, 1.0f, staging.get(), images * p,
-             columns.get(), images * p, 1.0f, partial.data(), k);
+             columns.get(), images * p, 1.0f, partial.get(), k);
         continue;
       }
       for (int64_t r0 = 0; r0 < g.out_h; r0 += blocks.rows) {
         const int64_t r1 = std::min(r0 + blocks.rows, g.out_h), cols = (r1 - r0) * g.out_w;
         im2col(image, g, r0, r1, columns.get(), cols);
         gemm(false, true, out_channels, k, cols, 1.0f, grad + r0 * g.out_w, p, columns.get(), cols,
-             1.0f, partial.data(), k);
+             1.0f, partial.get(), k);
       }
     }
 #pragma omp critical(conv2d_backward_weight)
-    for (int64_t i = 0; i < out_channels * k; ++i) grad_weight[i] += partial[i];
+    for (int64_t i = 0; i < out_channels * k; ++i) grad_weight[i] += partial.get()[i];
   }
 }
 

@@ -112,6 +112,13 @@ struct ForwardProblem {
   __device__ void store(int, int o, int col, float sum) const { write(o, col, output(o, sum)); }
 };
 
+// The forward product W [O, C*kh*kw] x im2col(x) [C*kh*kw, N*out_h*out_w].
+ForwardProblem forward_problem(const ConvIndex& g, const float* x, const float* weight,
+                               const float* bias, float* y, bool apply_relu) {
+  return {g.out_channels, g.batch * g.out_h * g.out_w, g.channels * g.kernel_h * g.kernel_w,
+          g, x, weight, bias, y, apply_relu};
+}
+
 struct InputGradientProblem {
   int rows, cols, depth;
   ConvIndex g;
@@ -284,16 +291,7 @@ __global__ void finish_batch_stats_kernel(const double* sums, int channels, doub
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                     const ConvProblem& problem, bool apply_relu) {
   const ConvIndex g = checked_index(problem, "conv2d_forward");
-  const ForwardProblem p{g.out_channels,
-                         g.batch * g.out_h * g.out_w,
-                         g.channels * g.kernel_h * g.kernel_w,
-                         g,
-                         x,
-                         weight,
-                         bias,
-                         y,
-                         apply_relu};
-  launch_tiled_gemm(p, 1, "conv2d_forward");
+  launch_tiled_gemm(forward_problem(g, x, weight, bias, y, apply_relu), 1, "conv2d_forward");
 }
 
 void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
@@ -398,15 +396,7 @@ void conv2d_forward_batch_stats(const float* x, const float* weight, const float
                                 float eps, float* y, float* mean, float* variance,
                                 float* inv_std, const ConvProblem& problem) {
   const ConvIndex g = checked_index(problem, "conv2d_forward_batch_stats");
-  const ForwardProblem p{g.out_channels,
-                         g.batch * g.out_h * g.out_w,
-                         g.channels * g.kernel_h * g.kernel_w,
-                         g,
-                         x,
-                         weight,
-                         bias,
-                         y,
-                         false};
+  const ForwardProblem p = forward_problem(g, x, weight, bias, y, false);
   if (p.rows <= 0 || p.cols <= 0) return;
   // The accumulators: sums of the values [O], then of their squares [O].
   const std::size_t sums_bytes = 2 * std::size_t(p.rows) * sizeof(double);

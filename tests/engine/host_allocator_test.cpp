@@ -28,6 +28,28 @@ TEST_CASE("a released large block is handed out again for the same size, already
   host_release(second, bytes);
 }
 
+TEST_CASE("a smaller request takes the smallest cached block that fits, cut to its size") {
+  host_allocator_release_cache();
+  const size_t mib = size_t{1} << 20;
+  void* big = host_allocate(6 * mib);
+  void* bigger = host_allocate(9 * mib);
+  std::memset(big, 5, 6 * mib);
+  host_release(big, 6 * mib);
+  host_release(bigger, 9 * mib);
+  const HostAllocatorStats before = host_allocator_stats();
+  void* block = host_allocate(4 * mib);
+  const HostAllocatorStats after = host_allocator_stats();
+  CHECK(block == big);  // the 6 MiB block, not the 9 MiB one
+  CHECK(after.fresh_allocations == before.fresh_allocations);
+  CHECK(after.cached_allocations == before.cached_allocations + 1);
+  CHECK(static_cast<const unsigned char*>(block)[4 * mib - 1] == 5);  // already faulted in
+  // The unused 2 MiB tail went back to the system: only the 9 MiB block stays cached.
+  CHECK(after.bytes_cached == 9 * mib);
+  CHECK(after.bytes_in_use == before.bytes_in_use + 4 * mib);
+  host_release(block, 4 * mib);
+  host_allocator_release_cache();
+}
+
 TEST_CASE("small blocks go to malloc, aligned, and are counted while in use") {
   const HostAllocatorStats start = host_allocator_stats();
   void* block = host_allocate(100);
