@@ -24,9 +24,12 @@ KandelBlock::KandelBlock(int64_t in_channels, int64_t out_channels, int64_t pool
   bn_ = register_module("bn", std::make_shared<nn::BatchNorm2d>(out_channels, 1e-3f, 0.01f));
 }
 
+// conv x3 -> BN -> ELU -> max pool, with the pool computed before the ELU: max pooling
+// commutes with a non-decreasing activation (the same values, the same gradients), and
+// pooling first makes the ELU, and the output it keeps for backward, 4-9x smaller.
 Tensor KandelBlock::forward(const Tensor& x) {
   const Tensor h = (*conv3_)((*conv2_)((*conv1_)(x)));
-  return max_pool2d(elu((*bn_)(h)), pool_, pool_);
+  return elu(max_pool2d((*bn_)(h), pool_, pool_));
 }
 
 KandelCnn::KandelCnn(int64_t num_classes, float dropout, uint64_t dropout_seed)

@@ -13,10 +13,13 @@ PrccAutoencoder::PrccAutoencoder() {
   dec1_ = register_module("dec1", std::make_shared<nn::ConvTranspose2d>(32, 3, 2, 2));
 }
 
+// Each encoder step is conv -> ReLU -> 2x2 max pool, computed as conv -> pool -> ReLU: max
+// pooling commutes with a non-decreasing activation (the same values, the same gradients),
+// and pooling first makes the ReLU, and the output it keeps for backward, 4x smaller.
 Tensor PrccAutoencoder::encode(const Tensor& x) {
-  Tensor h = max_pool2d(relu((*enc1_)(x)), 2, 2);
-  h = max_pool2d(relu((*enc2_)(h)), 2, 2);
-  return max_pool2d(relu((*enc3_)(h)), 2, 2);
+  Tensor h = relu(max_pool2d((*enc1_)(x), 2, 2));
+  h = relu(max_pool2d((*enc2_)(h), 2, 2));
+  return relu(max_pool2d((*enc3_)(h), 2, 2));
 }
 
 Tensor PrccAutoencoder::decode(const Tensor& latent) {

@@ -48,7 +48,7 @@ class Autoencoder(nn.Module):  # models/prcc_autoencoder.cpp
 
     def forward(self, x):
         for conv in (self.enc1, self.enc2, self.enc3):
-            x = torch.max_pool2d(torch.relu(conv(x)), 2, 2)
+            x = torch.relu(torch.max_pool2d(conv(x), 2, 2))  # pool first, as leuko's model does
         x = torch.relu(self.dec2(torch.relu(self.dec3(x))))
         return torch.sigmoid(self.dec1(x))
 
@@ -60,7 +60,7 @@ class KandelCnn(nn.Module):  # models/kandel_cnn.cpp (dropout 0, as the leuko be
         blocks = []
         for cin, cout, pool in zip(channels, channels[1:], pools):
             blocks += [nn.Conv2d(cin, cout, 3, 1, 1), nn.Conv2d(cout, cout, 3, 1, 1), nn.Conv2d(cout, cout, 3, 1, 1),
-                       nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01), nn.ELU(), nn.MaxPool2d(pool, pool)]
+                       nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01), nn.MaxPool2d(pool, pool), nn.ELU()]
         self.blocks = nn.Sequential(*blocks)
         self.fc1, self.fc2, self.out = nn.Linear(2048, 512), nn.Linear(512, 512), nn.Linear(512, classes)
 
