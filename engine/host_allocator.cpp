@@ -15,7 +15,7 @@ namespace leuko {
 
 namespace {
 
-constexpr size_t kLargeBlock = size_t{1} << 20;  // from here on: from the arena
+constexpr size_t kLargeBlock = size_t{64} << 10;  // from here on: from the arena
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kPage = 4096;
 

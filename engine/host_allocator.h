@@ -4,7 +4,7 @@
 // gradients of the same shapes in the backward). Fresh multi-megabyte blocks come from the
 // kernel as untouched pages, and the first write to each 4 KiB page is a page fault plus a
 // zeroing pass: for a 16-77 MB activation that costs about as much as a whole elementwise
-// pass over it. So large blocks (>= 1 MiB) come from one arena: a reservation of address
+// pass over it. So blocks of 64 KiB and more come from one arena: a reservation of address
 // space, cut first-fit into blocks, with freed blocks merged into their free neighbours
 // and never given back while the program trains. After the first training step every block
 // lands on pages written before: no faults, no zeroing (measured: kernel page zeroing was
