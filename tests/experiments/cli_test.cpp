@@ -23,9 +23,7 @@ using Result = testing::LeukoResult;
 using testing::read_text;
 
 Result leuko(const std::string& arguments, const fs::path& scratch) {
-  Result result = testing::run_leuko(arguments, scratch);
-  INFO("leuko " << arguments << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-  return result;
+  return testing::run_leuko(arguments, scratch);
 }
 
 int64_t count_lines(const std::string& text) {

@@ -21,10 +21,9 @@ namespace fs = std::filesystem;
 using Result = testing::LeukoResult;
 using testing::read_text;
 
+// Without LEUKO_DATA, so the studies fall back to their synthetic data.
 Result leuko(const std::string& arguments, const fs::path& scratch) {
-  Result result = testing::run_leuko(arguments, scratch, "env -u LEUKO_DATA");
-  INFO("leuko " << arguments << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-  return result;
+  return testing::run_leuko(arguments, scratch, "env -u LEUKO_DATA");
 }
 
 bool contains(const std::string& text, const std::string& part) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -15,8 +16,22 @@
 
 namespace leuko::testing {
 
+// The exit status of one run, carrying what the run printed: doctest shows a failed
+// CHECK(result.code == 0)'s operands through operator<<, so the failure report includes
+// leuko's own output (an INFO inside a helper would not: INFO lasts only for its scope).
+struct ExitCode {
+  int value = -1;
+  std::string transcript;
+
+  friend bool operator==(const ExitCode& code, int value) { return code.value == value; }
+  friend bool operator!=(const ExitCode& code, int value) { return code.value != value; }
+  friend std::ostream& operator<<(std::ostream& os, const ExitCode& code) {
+    return os << code.value << "\n" << code.transcript;
+  }
+};
+
 struct LeukoResult {
-  int code = -1;
+  ExitCode code;
   std::string out, err;
 };
 
@@ -37,7 +52,10 @@ inline LeukoResult run_leuko(const std::string& arguments, const std::filesystem
   const std::string command = cat(prefix, prefix.empty() ? "" : " ", "'", binary.string(), "' ",
                                   arguments, " >'", out.string(), "' 2>'", err.string(), "'");
   const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+  LeukoResult result{{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ""}, read_text(out), read_text(err)};
+  result.code.transcript =
+      cat("leuko ", arguments, "\nstdout:\n", result.out, "\nstderr:\n", result.err);
+  return result;
 }
 
 }  // namespace leuko::testing
