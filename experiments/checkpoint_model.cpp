@@ -21,6 +21,9 @@ CheckpointModel load_checkpoint_model(const std::string& path, Device device) {
   settings.num_classes = static_cast<int64_t>(out.classes.size());
   settings.prcc_weights = out.config.value("prcc_weights", "");
   settings.cam16_weights = out.config.value("cam16_weights", "");
+  // Size-dependent networks (study_b_autoencoder) are rebuilt at the size they trained at.
+  settings.side = out.config.value("side", settings.side);
+  settings.decoder_width = out.config.value("decoder_width", settings.decoder_width);
   out.model = build_model(settings);
   out.model.module->load_state_dict(checkpoint.model);  // strict: any mismatch names the key
   out.model.module->to(device);

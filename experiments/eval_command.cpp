@@ -1,5 +1,7 @@
 // `leuko eval`: a trained checkpoint on one split of an image folder: loss, accuracy,
-// per-class precision / recall / F1, macro and weighted F1, and the confusion matrix.
+// per-class precision / recall / F1, macro and weighted F1, and the confusion matrix; for a
+// network trained on masks (--target masks), the loss against <data>/masks/<split> and the
+// mask IoU.
 #include <cstdio>
 #include <memory>
 
@@ -21,7 +23,10 @@ struct EvalOptions {
 void run_eval(const EvalOptions& o) {
   const Device device = select_device(o.device);
   CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device);
-  const data::Dataset dataset = scan_split(o.data, o.split, loaded.info.task);
+  const Target target = parse_target(loaded.config.value("target", std::string("images")));
+  const bool masks = target == Target::masks;
+  const data::Dataset dataset = masks ? scan_split_with_masks(o.data, o.split)
+                                      : scan_split(o.data, o.split, loaded.info.task);
   const bool classify = loaded.info.task == Task::classification;
   LEUKO_CHECK(!classify || dataset.classes == loaded.classes, o.data, "/", o.split,
               " has classes that differ from the ones ", o.checkpoint, " was trained on");
@@ -29,10 +34,12 @@ void run_eval(const EvalOptions& o) {
   LossSettings loss;
   loss.kind = parse_loss_kind(config_value(loaded.config, "loss").get<std::string>());
   loss.ssim_data_range = loaded.config.value("ssim_data_range", 255.0f);
+  loss.target = target;
   const Evaluation result = evaluate(loaded.model, loader, loss, device,
                                      static_cast<int64_t>(loaded.classes.size()));
   std::printf("%s on %s/%s: %lld images, loss %.6f\n", loaded.info.name.c_str(), o.data.c_str(),
               o.split.c_str(), static_cast<long long>(result.images), result.loss);
+  if (result.mask_iou) std::printf("mask IoU %.4f (cell pixels: output > 0.5)\n", *result.mask_iou);
   if (!result.confusion) return;
   const ClassificationReport report = classification_report(*result.confusion);
   std::printf("accuracy %.4f  macro F1 %.4f  weighted F1 %.4f\n\n", report.accuracy,
@@ -63,7 +70,9 @@ void add_eval_command(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  leuko eval --checkpoint runs/try/checkpoint.safetensors --data data/WBC_100\n"
-      "  leuko eval --checkpoint runs/try/best.safetensors --data data/WBC_100 --split val");
+      "  leuko eval --checkpoint runs/try/best.safetensors --data data/WBC_100 --split val\n"
+      "  leuko eval --checkpoint runs/seg/best.safetensors --data data/segwbc --split train"
+      "   (a --target masks run: mask IoU)");
   cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
       ->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", o->data, "image-folder root")->required()->check(CLI::ExistingDirectory);

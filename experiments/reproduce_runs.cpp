@@ -191,6 +191,7 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
       {"class_weights", run.balanced_class_weights ? "balanced" : "none"},
       {"init_weights", run.init_weights}, {"freeze", run.model.freeze},
       {"unfreeze_all", run.unfreeze_all}, {"dropout", run.model.dropout},
+      {"side", run.model.side}, {"decoder_width", run.model.decoder_width},
       {"device", to_string(context.device)}, {"seed", run.seed}, {"height", run.height},
       {"width", run.width}, {"crop", run.crop}, {"normalize", run.imagenet_normalized ? "imagenet" : "none"},
       {"select", run.select_best_validation ? "best-val-loss" : "last"},

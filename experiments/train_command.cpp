@@ -143,7 +143,7 @@ void run_train(TrainOptions o) {
       {"class_weights", o.class_weights}, {"masks", o.masks}, {"four_copies", o.four_copies},
       {"weights", o.weights}, {"freeze", o.freeze}, {"freeze_mode", o.freeze_mode},
       {"prcc_weights", o.prcc_weights}, {"cam16_weights", o.cam16_weights},
-      {"device", o.device}, {"seed", o.seed}, {"height", height}, {"width", width},
+      {"device", o.device}, {"seed", o.seed}, {"height", height}, {"width", width}, {"side", height},
       {"normalize", normalize}, {"val_fraction", o.val_fraction}, {"select", o.select},
       {"workers", o.workers}, {"skip_bad_images", o.skip_bad_images}, {"classes", classify ? train.classes : std::vector<std::string>{}},
       {"train_images", train.size()}, {"validation_images", validation ? validation->size() : 0},

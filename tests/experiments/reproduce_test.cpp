@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/data/temp_folder.h"
 #include "tests/experiments/run_leuko.h"
 #include "tests/support/testing.h"
@@ -91,6 +93,13 @@ TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask seg
     CHECK(fs::exists(stage1 / file));
     CHECK(contains(stage1_report, file));
   }
+  // `leuko eval` of the segmentation checkpoint scores it against the masks.
+  const std::string stage1_data = nlohmann::json::parse(config).at("data").get<std::string>();
+  const Result eval = leuko(cat("eval --checkpoint '", (stage1 / "best.safetensors").string(),
+                                "' --data '", stage1_data, "' --split train"),
+                            scratch.path());
+  CHECK(eval.code == 0);
+  CHECK(contains(eval.out, "mask IoU"));
   // Stage 2 starts from stage 1's weights.
   CHECK(contains(read_text(out / "wbc-1-stage2-cam16-autoencoder" / "config.json"),
                  (stage1 / "best.safetensors").string()));
