@@ -79,13 +79,16 @@ struct Arena {
   }
 
   // Gives the pages of every free range back to the system; the next write to them faults
-  // in zeroed pages again.
+  // in zeroed pages again. The resident extent then ends where the free top of the arena
+  // begins.
   void release_free_pages() {
     for (const auto& [offset, size] : free_at) {
       if (offset < touched) madvise(base + offset, std::min(size, touched - offset), MADV_DONTNEED);
     }
-    auto top = free_at.empty() ? free_at.end() : std::prev(free_at.end());
-    touched = top != free_at.end() && top->first + top->second == capacity ? top->first : capacity;
+    if (!free_at.empty()) {
+      const auto& [offset, size] = *free_at.rbegin();
+      if (offset + size == capacity) touched = std::min(touched, offset);
+    }
   }
 };
 
