@@ -19,7 +19,7 @@ namespace leuko::cli {
 const std::vector<ModelInfo>& model_catalog() {
   static const std::vector<ModelInfo> catalog{
       {"wbc_net", Task::classification, 256, 256, false, false,
-       "Study A base WBC classifier (ResNet-9-like, 175,533 parameters)"},
+       "Study A base WBC classifier (ResNet-9-like, 175,533 parameters at 256 px)", true, 32},
       {"prcc_autoencoder", Task::reconstruction, 512, 512, false, false,
        "Study A pRCC convolutional autoencoder, SSIM loss, unlabelled images"},
       {"cam16_classifier", Task::classification, 224, 224, false, false,
@@ -44,6 +44,15 @@ std::string model_names() {
   std::string names;
   for (const ModelInfo& info : model_catalog()) names += (names.empty() ? "" : ", ") + info.name;
   return names;
+}
+
+void check_input_size(const ModelInfo& info, int height, int width) {
+  if (info.fixed_size)
+    LEUKO_CHECK(height == info.height && width == info.width, info.name, "'s layers only fit ",
+                info.height, "x", info.width, " inputs, not ", height, "x", width);
+  if (info.square)
+    LEUKO_CHECK(height == width && height >= info.min_side, info.name, " takes square inputs of at least ",
+                info.min_side, " px, not ", height, "x", width);
 }
 
 const ModelInfo& find_model(const std::string& name) {
@@ -110,7 +119,7 @@ BuiltModel build_model(const ModelSettings& s) {
   };
   BuiltModel built;
   if (info.name == "wbc_net") {
-    built = plain(std::make_shared<models::WbcNet>(s.num_classes));
+    built = plain(std::make_shared<models::WbcNet>(s.num_classes, s.side > 0 ? s.side : info.height));
   } else if (info.name == "prcc_autoencoder") {
     built = plain(std::make_shared<models::PrccAutoencoder>());
   } else if (info.name == "cam16_classifier") {
@@ -141,7 +150,7 @@ BuiltModel build_model(const ModelSettings& s) {
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "study_b_autoencoder") {
-    auto net = std::make_shared<models::StudyBAutoencoder>(s.side, s.decoder_width);
+    auto net = std::make_shared<models::StudyBAutoencoder>(s.side > 0 ? s.side : info.height, s.decoder_width);
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "kandel_cnn") {

@@ -24,7 +24,13 @@ struct ModelInfo {
   bool imagenet_normalized;  // inputs normalised with ImageNet statistics by default
   bool fixed_size;           // true: the layers only fit the default size
   std::string description;
+  bool square = false;       // else: square inputs only, at least min_side
+  int min_side = 0;
 };
+
+// Refuses, before any work, an input size the network's layers cannot take, naming those
+// they can ("wbc_net takes square inputs of at least 32 px, not 128x96").
+void check_input_size(const ModelInfo& info, int height, int width);
 
 const std::vector<ModelInfo>& model_catalog();
 const ModelInfo& find_model(const std::string& name);  // Error listing the known names
@@ -38,7 +44,8 @@ struct ModelSettings {
   std::string prcc_weights;   // combined_wbc only: the pretrained pRCC autoencoder
   std::string cam16_weights;  // combined_wbc only: the pretrained Camelyon16 classifier
   uint64_t seed = 0;          // dropout generator (kandel_cnn)
-  int side = 224;             // study_b_autoencoder: input and output side (a multiple of 16)
+  int side = 0;               // the input side it is built for (0: the catalog's); wbc_net and
+                              // study_b_autoencoder (input and output side, a multiple of 16)
   int64_t decoder_width = 256;  // study_b_autoencoder: channels of the decoder's first map
   float dropout = 0.0f;       // kandel_cnn: dropout after each hidden dense layer (Study D model 4)
 };

@@ -1,6 +1,7 @@
 // `leuko reproduce study-a|study-b|study-c|study-d`: the command line of the study
 // drivers (experiments/study_drivers.h): profile, data root (or generated data, said
 // loudly), device, output folder; then the study's sub-runs and its report.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -16,6 +17,7 @@ namespace {
 
 struct ReproduceOptions {
   std::string study, data, out, profile = "quick", device = "cpu", weights;
+  std::vector<std::string> only;
   int workers = 2;
   std::string command_line;
 };
@@ -37,7 +39,7 @@ void run_reproduce(const ReproduceOptions& o) {
   StudyData study_data(root, folder.root() / "synthetic-data", profile.name == "smoke" ? 32 : 64);
 
   StudyContext context{o.study, o.command_line, profile, folder, study_data, device, o.workers,
-                       o.weights, note};
+                       o.weights, note, o.only};
   std::printf("leuko reproduce %s, profile %s, data %s, output %s\n", o.study.c_str(),
               profile.name.c_str(), study_data.root().string().c_str(),
               folder.root().string().c_str());
@@ -48,6 +50,17 @@ void run_reproduce(const ReproduceOptions& o) {
   else report = run_study_d(context);
   write_study_report(context, report);
   std::printf("study report: %s\n", folder.file("report.md").string().c_str());
+  if (!o.only.empty()) {
+    std::vector<std::string> names;
+    for (const StudyRow& row : report.rows)
+      for (const SubRunResult& run : row.runs) names.push_back(run.name);
+    for (const SubRunResult& run : report.other_runs) names.push_back(run.name);
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return context.selected(n); })) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw CLI::ValidationError("--only", cat("matched no sub-run of ", o.study, "; its sub-runs: ", list));
+    }
+  }
 }
 
 }  // namespace
@@ -65,24 +78,32 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
       "  study-c  ResNet-50 fine-tuning, early stages frozen (seed 003)\n"
       "  study-d  Roure et al. (seed 004): Kandel ELU CNN x4 optimizers, ResNet-50 frozen/partial/full\n"
       "Profiles:\n"
-      "  quick  reduced resolution and epochs, a few images per class: minutes on 2 CPU cores\n"
-      "  cpu    reduced resolution, the studies' epochs, at most 40 images per class: hours on 2 cores\n"
-      "  full   the studies' resolutions and epochs (for a GPU)\n"
+      "  quick   reduced resolution and epochs, a few images per class: minutes on 2 CPU cores\n"
+      "  capped  the studies' epochs, at most 40 images per class, 128 px histology: hours\n"
+      "  cpu     faithful: all the data, the studies' resolutions and epochs (study-a: about a\n"
+      "          day on 2 cores; run it in parts with --only)\n"
+      "  full    the same as cpu, named for a GPU\n"
       "  smoke  tiny and 1 epoch: a test that the pipeline runs (CI)\n"
       "Examples:\n"
       "  leuko reproduce study-a --profile quick                 (generated data, with a banner)\n"
       "  leuko reproduce study-a --data /work/shared/data --out runs/study-a --profile cpu\n"
+      "  leuko reproduce study-a --profile cpu --only 'wbc-1-base*' --only wbc-10-base   (a part)\n"
       "  LEUKO_DATA=/work/shared/data leuko reproduce study-d --profile full --device cuda \\\n"
       "        --weights resnet50_imagenet.safetensors\n"
       "Running the same command again resumes: finished sub-runs are reused, an unfinished one\n"
-      "continues from its last checkpoint.");
+      "continues from its last checkpoint. With --only, the other sub-runs are not trained; the\n"
+      "report still shows every finished one and marks the rest as not run.");
   cmd->add_option("study", o->study, "study-a | study-b | study-c | study-d")
       ->required()
       ->check(CLI::IsMember({"study-a", "study-b", "study-c", "study-d"}));
   cmd->add_option("--data", o->data, "data root holding pbc/, idc/, monuseg/, segwbc/ (default: $LEUKO_DATA, else generated)");
   cmd->add_option("--out", o->out, "output folder (default runs/<study>-<profile>)");
-  cmd->add_option("--profile", o->profile, "quick | cpu | full | smoke")
-      ->check(CLI::IsMember({"quick", "cpu", "full", "smoke"}));
+  cmd->add_option("--profile", o->profile, "quick | capped | cpu | full | smoke")
+      ->check(CLI::IsMember({"quick", "capped", "cpu", "full", "smoke"}));
+  cmd->add_option("--only", o->only,
+                  "train only the sub-runs with these names (glob patterns, e.g. 'wbc-1-base*'); "
+                  "repeat or separate with commas")
+      ->delimiter(',');
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
   cmd->add_option("--weights", o->weights,
                   "ImageNet weights of the study's backbone as safetensors (torchvision names: "

@@ -29,8 +29,8 @@
 namespace leuko::cli {
 
 // How much of a study to run: smoke (CI: tiny, 1 epoch), quick (minutes on 2 CPU cores),
-// cpu (the studies' epochs at reduced resolution and with fewer images: hours), full (the
-// studies' resolutions, epochs and data, for a GPU).
+// capped (the studies' epochs on at most 40 images per class: hours), cpu and full (the
+// faithful reproduction: the studies' data, resolutions and epochs; many hours on a CPU).
 struct Profile {
   std::string name;
   int max_side = 0;               // resolutions are capped at this (0: the study's own)
@@ -89,6 +89,9 @@ struct StudyContext {
   int workers = 2;
   std::string weights;   // --weights: ImageNet weights of the study's backbone, or empty
   std::string data_note; // the synthetic-data banner, or empty
+  std::vector<std::string> only;  // --only: glob patterns of the sub-runs to train (empty: all)
+
+  bool selected(const std::string& sub_run) const;  // trained now (if not finished before)?
 };
 
 struct OptimizerChoice {
@@ -97,6 +100,8 @@ struct OptimizerChoice {
   double weight_decay = 0.0;
   double eps = 1e-8;
 };
+
+struct SubRunResult;
 
 // One training run of a study.
 struct SubRun {
@@ -121,16 +126,24 @@ struct SubRun {
   double clip_value = 0.0;
   bool select_best_validation = false;  // test (and hand on) the lowest-validation-loss weights
   uint64_t seed = 0;
+  std::vector<std::string> needs;  // earlier sub-runs whose weights this one starts from
+
+  // The weights file of an earlier sub-run this one starts from; records it in `needs`.
+  std::string weights_of(const SubRunResult& earlier);
 };
 
 struct SubRunResult {
   std::string name;
   std::filesystem::path folder;
   nlohmann::json results;  // results.json of the run
+  nlohmann::json timing;   // timing.json of the run: wall seconds, machine (may be empty)
   std::string weights;     // the weights a later stage starts from
+  bool finished = false;   // false: not selected by --only and not finished before
 };
 
-// Trains (or resumes, or skips when done) one sub-run and returns its results.
+// Trains (or resumes, or skips when done) one sub-run and returns its results. A sub-run
+// that --only leaves out is not trained: its result is the finished one on disk, if any, else
+// unfinished. A selected sub-run whose `needs` have not finished is an error naming them.
 SubRunResult run_sub_run(const StudyContext& context, const SubRun& run);
 
 // A published number set for one row of a study's table; NaN where not published.

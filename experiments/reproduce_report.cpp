@@ -29,23 +29,66 @@ double value_of(const nlohmann::json& results, const char* key, const char* sub 
   return v.is_number() ? v.get<double>() : kNaN;
 }
 
-// "0.8123" for one run, "0.8123 ± 0.0456 (n=3)" (mean ± sample standard deviation) for several.
-std::string mean_spread(const std::vector<SubRunResult>& runs, const char* key,
-                        const char* sub = nullptr) {
+// The values of `key` (or key.sub) over the runs that have it.
+std::vector<double> values_of(const std::vector<SubRunResult>& runs, const char* key, const char* sub = nullptr) {
   std::vector<double> values;
   for (const SubRunResult& run : runs) {
     const double v = value_of(run.results, key, sub);
     if (!std::isnan(v)) values.push_back(v);
   }
+  return values;
+}
+
+double mean(const std::vector<double>& values) {
+  if (values.empty()) return kNaN;
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+// "0.8123" for one run, "0.8123 ± 0.0456 (n=3)" (mean ± sample standard deviation) for several.
+std::string mean_spread(const std::vector<SubRunResult>& runs, const char* key,
+                        const char* sub = nullptr) {
+  const std::vector<double> values = values_of(runs, key, sub);
   if (values.empty()) return "–";
-  double mean = 0.0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(values.size());
-  if (values.size() == 1) return number(mean);
+  const double m = mean(values);
+  if (values.size() == 1) return number(m);
   double squares = 0.0;
-  for (double v : values) squares += (v - mean) * (v - mean);
+  for (double v : values) squares += (v - m) * (v - m);
   const double spread = std::sqrt(squares / static_cast<double>(values.size() - 1));
-  return cat(number(mean), " ± ", number(spread), " (n=", values.size(), ")");
+  return cat(number(m), " ± ", number(spread), " (n=", values.size(), ")");
+}
+
+// Ours minus published: accuracy where both have one, else the test loss. "+0.0123 acc".
+std::string difference(const std::vector<SubRunResult>& runs, const Published& p) {
+  const double ours_accuracy = mean(values_of(runs, "accuracy"));
+  if (!std::isnan(ours_accuracy) && !std::isnan(p.accuracy))
+    return cat(ours_accuracy >= p.accuracy ? "+" : "", number(ours_accuracy - p.accuracy), " acc");
+  const double ours_loss = mean(values_of(runs, "test_loss"));
+  if (!std::isnan(ours_loss) && !std::isnan(p.test_loss))
+    return cat(ours_loss >= p.test_loss ? "+" : "", number(ours_loss - p.test_loss, 5), " loss");
+  return "–";
+}
+
+// The runs' summed wall time ("14 min", "2.3 h"), from their timing.json.
+std::string wall_time(const std::vector<SubRunResult>& runs) {
+  double seconds = 0.0;
+  bool any = false;
+  for (const SubRunResult& run : runs)
+    if (run.timing.contains("wall_seconds")) {
+      seconds += run.timing.at("wall_seconds").get<double>();
+      any = true;
+    }
+  if (!any) return "–";
+  if (seconds < 5400) return cat(static_cast<int64_t>(std::lround(seconds / 60)), " min");
+  return cat(number(seconds / 3600, 1), " h");
+}
+
+std::vector<SubRunResult> finished(const std::vector<SubRunResult>& runs) {
+  std::vector<SubRunResult> out;
+  for (const SubRunResult& run : runs)
+    if (run.finished) out.push_back(run);
+  return out;
 }
 
 void run_details(std::ostringstream& md, const SubRunResult& run, const std::filesystem::path& out) {
@@ -103,31 +146,52 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
      << (context.data.synthetic() ? " (generated)" : "") << "\n- device: "
      << to_string(context.device) << "\n- git commit: " << git_commit() << "\n\n";
 
+  std::vector<std::string> machines;
+  const auto note_machine = [&](const SubRunResult& run) {
+    if (!run.timing.is_object()) return;
+    const std::string machine = run.timing.value("machine", std::string());
+    if (!machine.empty() && std::find(machines.begin(), machines.end(), machine) == machines.end())
+      machines.push_back(machine);
+  };
+  for (const StudyRow& row : report.rows) std::for_each(row.runs.begin(), row.runs.end(), note_machine);
+  std::for_each(report.other_runs.begin(), report.other_runs.end(), note_machine);
+  md << "- ran on:";
+  for (const std::string& machine : machines) md << " " << machine << ";";
+  md << (machines.empty() ? " –" : "") << "\n\n";
+
   md << "## Ours next to the published numbers\n\n"
         "Test accuracy, test loss, macro F1 and weighted F1. Several seeds: mean ± sample "
-        "standard deviation. \"–\": not reported.\n\n"
+        "standard deviation. Difference: our (mean) accuracy minus the published one, or the "
+        "test loss where no accuracy is published. Wall time: training, validation and test "
+        "of the row's runs together. \"–\": not reported.\n\n"
         "| experiment | ours: accuracy | ours: test loss | ours: macro F1 | ours: weighted F1 "
         "| published: accuracy | published: test loss | published: macro F1 | published: "
-        "weighted F1 | published source |\n|---|---|---|---|---|---|---|---|---|---|\n";
+        "weighted F1 | difference | wall time | published source |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const StudyRow& row : report.rows) {
+    const std::vector<SubRunResult> done = finished(row.runs);
     const size_t lines = std::max<size_t>(1, row.published.size());
     for (size_t i = 0; i < lines; ++i) {
       md << "| " << (i == 0 ? row.label : "") << " | ";
       if (i > 0) {
         md << " | | | | ";
       } else if (row.runs.empty()) {
-        md << "not run under this profile | | | | ";
+        md << "not in this profile | | | | ";
+      } else if (done.empty()) {
+        md << "not run yet | | | | ";
       } else {
-        md << mean_spread(row.runs, "accuracy") << " | " << mean_spread(row.runs, "test_loss")
-           << " | " << mean_spread(row.runs, "macro", "f1") << " | "
-           << mean_spread(row.runs, "weighted", "f1") << " | ";
+        md << mean_spread(done, "accuracy") << " | " << mean_spread(done, "test_loss") << " | "
+           << mean_spread(done, "macro", "f1") << " | " << mean_spread(done, "weighted", "f1")
+           << (done.size() < row.runs.size() ? cat(" (", done.size(), " of ", row.runs.size(), " runs)") : "")
+           << " | ";
       }
       if (i < row.published.size()) {
         const Published& p = row.published[i];
         md << number(p.accuracy) << " | " << number(p.test_loss, 5) << " | " << number(p.macro_f1)
-           << " | " << number(p.weighted_f1) << " | " << p.source << " |\n";
+           << " | " << number(p.weighted_f1) << " | " << (done.empty() ? "–" : difference(done, p)) << " | "
+           << (i == 0 ? wall_time(done) : "") << " | " << p.source << " |\n";
       } else {
-        md << "– | – | – | – | none |\n";
+        md << "– | – | – | – | – | " << wall_time(done) << " | none |\n";
       }
     }
   }
@@ -143,7 +207,13 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
     nlohmann::json entry{{"label", row.label}, {"runs", nlohmann::json::array()},
                          {"published", nlohmann::json::array()}};
     for (const SubRunResult& run : row.runs) {
+      if (!run.finished) {
+        entry["runs"].push_back({{"name", run.name}, {"finished", false}});
+        continue;
+      }
       entry["runs"].push_back({{"name", run.name},
+                               {"finished", true},
+                               {"timing", run.timing},
                                {"accuracy", run.results.value("accuracy", nlohmann::json())},
                                {"test_loss", run.results.value("test_loss", nlohmann::json())},
                                {"macro_f1", value_of(run.results, "macro", "f1")},
@@ -159,7 +229,7 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
     summary["rows"].push_back(entry);
   }
   if (!report.other_runs.empty()) md << "## Pretraining stages\n\n";
-  for (const SubRunResult& run : report.other_runs) run_details(md, run, context.out.root());
+  for (const SubRunResult& run : finished(report.other_runs)) run_details(md, run, context.out.root());
   context.out.write("study.json", summary.dump(2) + "\n");
   context.out.write("report.md", md.str());
 }

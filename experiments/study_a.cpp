@@ -133,8 +133,8 @@ StudyReport run_study_a(const StudyContext& context) {
       plus.name = cat("wbc-", percent(p), "-combined", suffix);
       plus.title = cat("combined model on WBC-", percent(p));
       plus.model.name = "combined_wbc";
-      plus.model.prcc_weights = prcc_result.weights;
-      plus.model.cam16_weights = cam_result.weights;
+      plus.model.prcc_weights = plus.weights_of(prcc_result);
+      plus.model.cam16_weights = plus.weights_of(cam_result);
       plus.epochs = profile.epochs_full_size(14);
       combined.runs.push_back(run_sub_run(context, plus));
       if (draw > 0) report.seeds.push_back(seed);

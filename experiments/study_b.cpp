@@ -63,9 +63,10 @@ StudyReport run_study_b(const StudyContext& context) {
     run.seed = kSeed;
     return run;
   };
-  // An autoencoder stage: MSE against the normalised input, 80/20 split, best held-out MSE.
+  // An autoencoder stage: MSE against the normalised input, 80/20 split, best held-out MSE;
+  // it starts from the weights of the stage `from` (none: nullptr).
   const auto autoencoder = [&](std::string name, std::string title, const data::Dataset& images,
-                               const std::string& from) {
+                               const SubRunResult* from) {
     SubRun run = stage(std::move(name), std::move(title), "study_b_autoencoder");
     data::Dataset unlabelled = images;
     unlabelled.classes.clear();
@@ -78,7 +79,7 @@ StudyReport run_study_b(const StudyContext& context) {
     run.validation = parts[1];
     run.loss = LossKind::mse;
     run.select_best_validation = true;
-    run.init_weights = from;
+    if (from) run.init_weights = run.weights_of(*from);
     return run;
   };
   // Stage 1, segmentation: the same network predicts the cell's mask (1 on the cell, 0
@@ -88,7 +89,7 @@ StudyReport run_study_b(const StudyContext& context) {
   // centre window).
   const int segmentation_resize = side * 400 / 224;
   const auto segmentation = [&](std::string name, const data::Dataset& masked) {
-    SubRun run = autoencoder(std::move(name), "mask segmentation of WBC images", masked, "");
+    SubRun run = autoencoder(std::move(name), "mask segmentation of WBC images", masked, nullptr);
     run.target = Target::masks;
     run.height = run.width = segmentation_resize;
     run.crop = side;
@@ -137,11 +138,11 @@ StudyReport run_study_b(const StudyContext& context) {
       const SubRunResult segmented = run_sub_run(context, segmentation(tag + "-stage1-segmentation", masked));
       const SubRunResult cam_ae = run_sub_run(
           context, autoencoder(tag + "-stage2-cam16-autoencoder", "autoencoder on Camelyon16-like patches", cam_train,
-                               segmented.weights));
+                               &segmented));
       const SubRunResult prcc_ae = run_sub_run(
-          context, autoencoder(tag + "-stage3-prcc-autoencoder", "autoencoder on pRCC-like tiles", tiles, cam_ae.weights));
+          context, autoencoder(tag + "-stage3-prcc-autoencoder", "autoencoder on pRCC-like tiles", tiles, &cam_ae));
       const SubRunResult wbc_ae = run_sub_run(
-          context, autoencoder(tag + "-stage4-wbc-autoencoder", cat("autoencoder on WBC-", percent(p)), subset, prcc_ae.weights));
+          context, autoencoder(tag + "-stage4-wbc-autoencoder", cat("autoencoder on WBC-", percent(p)), subset, &prcc_ae));
 
       SubRun cam = stage(tag + "-stage5-cam16-classifier", "tumor/normal classifier, first six children frozen",
                          "study_b_classifier");
@@ -152,13 +153,13 @@ StudyReport run_study_b(const StudyContext& context) {
       cam.validation = cam_val;
       cam.onecycle = true;
       cam.select_best_validation = true;
-      cam.init_weights = wbc_ae.weights;
+      cam.init_weights = cam.weights_of(wbc_ae);
       const SubRunResult cam_result = run_sub_run(context, cam);
 
       SubRun enhanced = wbc_classifier(tag + "-stage6-enhanced", "WBC classifier from the chain, first six children frozen",
                                        subset, wbc_held_out);
       enhanced.model.freeze = "layer2";
-      enhanced.init_weights = cam_result.weights;
+      enhanced.init_weights = enhanced.weights_of(cam_result);
       enhanced.init_skip = "head3.";
       enhanced_row.runs.push_back(run_sub_run(context, enhanced));
       for (const SubRunResult& r : {segmented, cam_ae, prcc_ae, wbc_ae, cam_result}) report.other_runs.push_back(r);

@@ -75,7 +75,7 @@ StudyReport run_study_d(const StudyContext& context) {
   sgd.name = "model3-cnn-sgd-from-model1";
   sgd.title = "Kandel CNN, SGD lr 0.01, continued from model 1";
   sgd.optimizer = {.kind = "sgd", .lr = 0.01};
-  sgd.init_weights = adam_result.weights;
+  sgd.init_weights = sgd.weights_of(adam_result);
   report.rows.push_back({"3 CNN SGD (continued from 1)", {run_sub_run(context, sgd)}, published_model(0.9252, 0.9596)});
 
   SubRun dropout = adam;

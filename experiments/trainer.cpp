@@ -1,8 +1,11 @@
 #include "experiments/trainer.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <limits>
+#include <thread>
 
 #include "engine/autograd.h"
 #include "engine/data/device_batches.h"
@@ -23,6 +26,23 @@ std::string exact(double value) {  // round-trips a double through text
   char text[40];
   std::snprintf(text, sizeof text, "%.17g", value);
   return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// "AMD EPYC, 2 threads, cpu": the processor (/proc/cpuinfo), its hardware threads and the
+// device trained on, so that a wall time can be read beside the machine that made it.
+std::string machine_description(Device device) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  return cat(model, ", ", std::thread::hardware_concurrency(), " threads, ", to_string(device));
 }
 
 }  // namespace
@@ -66,6 +86,8 @@ void Trainer::resume() {
   auto generator = checkpoint.generators.find("default");
   if (generator != checkpoint.generators.end()) default_generator().set_state(generator->second);
   history_ = history_from_json(nlohmann::json::parse(info("history")));
+  if (auto seconds = checkpoint.info.find("epoch_seconds"); seconds != checkpoint.info.end())
+    epoch_seconds_ = nlohmann::json::parse(seconds->second).get<std::vector<double>>();
   best_validation_loss_ = std::stod(info("best_validation_loss"));
   start_epoch_ = checkpoint.epoch;
   std::printf("resuming from %s after epoch %lld\n", path.c_str(),
@@ -84,12 +106,14 @@ void Trainer::save(int64_t epochs_done, const std::string& file) const {
                      {"history", history_to_json(history_).dump()},
                      {"best_validation_loss", exact(best_validation_loss_)},
                      {"classes", nlohmann::json(settings_.classes).dump()},
-                     {"config", settings_.config.dump()}};
+                     {"config", settings_.config.dump()},
+                     {"epoch_seconds", nlohmann::json(epoch_seconds_).dump()}};
   save_checkpoint(folder_.file(file).string(), checkpoint);
 }
 
 EpochRecord Trainer::train_epoch(int64_t epoch) {
   const bool classify = settings_.loss.kind == LossKind::cross_entropy;
+  const auto start = std::chrono::steady_clock::now();
   model_.module->train();
   // On a GPU the next batch is uploaded on the copy stream while this step runs.
   data::DeviceBatches batches(train_, settings_.device);
@@ -144,6 +168,7 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
       summary += cat(", accuracy ", report.accuracy, ", macro F1 ", report.macro_f1);
     }
   }
+  epoch_seconds_.push_back(seconds_since(start));
   if (train_.skipped_images() > 0) {
     summary += cat("; ", train_.skipped_images(), " unreadable training image(s) skipped so far");
   }
@@ -216,8 +241,17 @@ void Trainer::finish() {
     std::printf("testing the weights of the epoch with the lowest validation loss (%g)\n",
                 best_validation_loss_);
   }
+  const auto start = std::chrono::steady_clock::now();
   const Evaluation test = evaluate(model_, test_, settings_.loss, settings_.device,
                                    static_cast<int64_t>(settings_.classes.size()));
+  const double test_seconds = seconds_since(start);
+  double wall_seconds = test_seconds;
+  for (double s : epoch_seconds_) wall_seconds += s;
+  folder_.write(kTiming, nlohmann::json{{"wall_seconds", wall_seconds},
+                                        {"epoch_seconds", epoch_seconds_},
+                                        {"test_seconds", test_seconds},
+                                        {"machine", machine_description(settings_.device)}}
+                             .dump(2) + "\n");
   ReportInput input;
   input.title = settings_.title;
   input.config = settings_.config;

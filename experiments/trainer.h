@@ -64,6 +64,9 @@ class Trainer {
 
   static constexpr const char* kCheckpoint = "checkpoint.safetensors";
   static constexpr const char* kBestCheckpoint = "best.safetensors";
+  // Wall times (per epoch across resumes, the test pass, the machine): kept apart from
+  // results.json, which a resumed run reproduces byte for byte.
+  static constexpr const char* kTiming = "timing.json";
 
  private:
   void resume();
@@ -84,6 +87,7 @@ class Trainer {
   int64_t start_epoch_ = 0;
   double best_validation_loss_;
   std::vector<EpochRecord> history_;
+  std::vector<double> epoch_seconds_;  // wall time of each epoch (training and validation)
 };
 
 }  // namespace leuko::cli

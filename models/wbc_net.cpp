@@ -1,5 +1,6 @@
 #include "models/wbc_net.h"
 
+#include "engine/error.h"
 #include "engine/ops.h"
 
 namespace leuko::models {
@@ -16,7 +17,8 @@ Tensor ConvBnRelu::forward(const Tensor& x) {
   return pool_ ? max_pool2d(y, 2, 2) : y;
 }
 
-WbcNet::WbcNet(int64_t num_classes) {
+WbcNet::WbcNet(int64_t num_classes, int side) {
+  LEUKO_CHECK(side >= 32, "wbc_net: inputs of at least 32 px (five 2x2 poolings), got ", side);
   conv1_ = register_module("conv1", std::make_shared<ConvBnRelu>(3, 64, true));
   conv2_ = register_module("conv2", std::make_shared<ConvBnRelu>(64, 64, true));
   res1_ = register_module("res1", std::make_shared<ConvBnRelu>(64, 64, false));
@@ -26,7 +28,7 @@ WbcNet::WbcNet(int64_t num_classes) {
   res3_ = register_module("res3", std::make_shared<ConvBnRelu>(16, 16, false));
   res4_ = register_module("res4", std::make_shared<ConvBnRelu>(16, 16, false));
   head_conv_ = register_module("head_conv", std::make_shared<nn::Conv2d>(16, 8, 3, 1, 1));
-  fc1_ = register_module("fc1", std::make_shared<nn::Linear>(512, 64));
+  fc1_ = register_module("fc1", std::make_shared<nn::Linear>(8 * (side / 32) * (side / 32), 64));
   fc2_ = register_module("fc2", std::make_shared<nn::Linear>(64, 8));
   fc3_ = register_module("fc3", std::make_shared<nn::Linear>(8, num_classes));
 }

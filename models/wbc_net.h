@@ -33,8 +33,10 @@ class ConvBnRelu : public nn::Module {
 
 class WbcNet : public nn::Module {
  public:
-  explicit WbcNet(int64_t num_classes = 5);
-  Tensor forward(const Tensor& x) override;  // [N,3,256,256] -> [N,num_classes] logits
+  // `side`: the square input it is built for (the study's is 256). Five 2x2 poolings leave
+  // an 8-channel (side/32)^2 map, so fc1 has 8 (side/32)^2 inputs (512 at 256 px); at least 32.
+  explicit WbcNet(int64_t num_classes = 5, int side = 256);
+  Tensor forward(const Tensor& x) override;  // [N,3,side,side] -> [N,num_classes] logits
 
  private:
   std::shared_ptr<ConvBnRelu> conv1_, conv2_, res1_, res2_, conv3_, conv4_, res3_, res4_;

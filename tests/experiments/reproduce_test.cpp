@@ -52,7 +52,9 @@ TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete
   CHECK(contains(report, "profile: `smoke`"));
   CHECK(contains(report, "WBC-1 base"));
   CHECK(contains(report, "WBC-1+ combined"));
-  CHECK(contains(report, "not run under this profile"));  // WBC-10/50/100 are skipped by smoke
+  CHECK(contains(report, "not in this profile"));  // WBC-10/50/100 are skipped by smoke
+  CHECK(contains(report, "wall time"));
+  CHECK(contains(report, "threads, cpu"));  // the machine the runs ran on
   CHECK(contains(report, "Confusion matrix"));
   for (const char* run : {"prcc-autoencoder", "cam16-classifier", "wbc-1-base", "wbc-1-combined"}) {
     CAPTURE(run);
@@ -69,6 +71,36 @@ TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete
   CHECK(contains(second.out, "finished earlier"));
   CHECK(!contains(second.out, "epoch 1/"));
   CHECK(read_text(out / "report.md") == report);
+}
+
+TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as not run, and checks what they need") {
+  testing::TempFolder scratch;
+  const fs::path out = scratch / "study-a";
+  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  const Result part = leuko(base + " --only prcc-autoencoder", scratch.path());
+  REQUIRE(part.code == 0);
+  CHECK(fs::exists(out / "prcc-autoencoder" / "done"));
+  CHECK(fs::exists(out / "prcc-autoencoder" / "timing.json"));
+  for (const std::string left_out : {"cam16-classifier", "wbc-1-base", "wbc-1-combined"}) {
+    CAPTURE(left_out);
+    CHECK(!fs::exists(out / left_out));
+  }
+  const std::string report = read_text(out / "report.md");
+  CHECK(contains(report, "not run yet"));
+  CHECK(contains(report, "0.00093"));  // the finished row is there with its published number
+
+  // The combined model starts from the Camelyon16 classifier, which has not run.
+  const Result missing = leuko(base + " --only 'wbc-1-comb*'", scratch.path());
+  CHECK(missing.code == 1);
+  CHECK(contains(missing.err, "wbc-1-combined starts from the weights of cam16-classifier, which has not finished"));
+
+  const Result no_match = leuko(base + " --only wbc-7-base", scratch.path());
+  CHECK(no_match.code == 2);
+  CHECK(contains(no_match.err, "matched no sub-run"));
+
+  // Two patterns, comma-separated: the rest of the study; the report is then complete.
+  REQUIRE(leuko(base + " --only 'cam16-*,wbc-*'", scratch.path()).code == 0);
+  CHECK(!contains(read_text(out / "report.md"), "not run yet"));
 }
 
 TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask segmentation on") {

@@ -50,6 +50,19 @@ TEST_CASE("WBC net: 175,533 parameters and the spec's stage shapes") {
   CHECK(shapes.at("") == Shape{1, 5});
 }
 
+TEST_CASE("WBC net at other sizes: the head is sized from the input, below 32 px refused") {
+  // fc1 takes 8 (side/32)^2 features: 512 at 256 px, 128 at 128 px, 8 at 33 px.
+  for (const auto& [side, fc1_inputs] : std::vector<std::pair<int, int64_t>>{{128, 128}, {33, 8}, {96, 72}}) {
+    CAPTURE(side);
+    WbcNet net(5, side);
+    CHECK(net.parameter_count() == 175533 - (512 - fc1_inputs) * 64);
+    net.eval();
+    NoGradGuard no_grad;
+    CHECK(net(zeros({2, 3, side, side})).shape() == Shape{2, 5});
+  }
+  CHECK_THROWS_WITH_AS(WbcNet(5, 31), doctest::Contains("at least 32 px"), Error);
+}
+
 TEST_CASE("pRCC autoencoder: 134,691 parameters, latent 128x64x64 at 512x512") {
   PrccAutoencoder ae;
   CHECK(ae.parameter_count() == 134691);
