@@ -1,8 +1,8 @@
 #include "experiments/run_folder.h"
 
-#include <array>
-#include <cstdio>
-#include <memory>
+#include <algorithm>
+#include <cctype>
+#include <fstream>
 
 #include "engine/error.h"
 #include "engine/io/safetensors.h"
@@ -28,28 +28,48 @@ void RunFolder::write(const std::string& relative, const std::string& text) cons
 
 namespace {
 
-// stdout of `command`, or "" when it fails.
-std::string command_output(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  if (!pipe) return "";
-  std::string out;
-  std::array<char, 256> buffer;
-  while (fgets(buffer.data(), buffer.size(), pipe.get())) out += buffer.data();
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+// The first line of a small text file, without its line end; "" when it cannot be read.
+std::string first_line(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+bool is_commit_id(const std::string& text) {
+  return text.size() == 40 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace
 
 std::string git_commit() {
-  std::error_code error;
-  const std::filesystem::path binary_dir =
-      std::filesystem::read_symlink("/proc/self/exe", error).parent_path();
-  for (const std::filesystem::path& dir : {binary_dir, std::filesystem::current_path(error)}) {
-    if (dir.empty()) continue;
-    const std::string commit =
-        command_output("git -C '" + dir.string() + "' rev-parse HEAD 2>/dev/null");
-    if (commit.size() == 40) return commit;
+  // Reads the repository's files instead of running git: no process, so no shell that a
+  // folder's name could smuggle a command into. HEAD holds a commit id (detached) or
+  // "ref: refs/heads/<branch>", whose id is in that file or, once git has packed its
+  // refs, on a line "<id> refs/heads/<branch>" of packed-refs.
+  std::filesystem::path git = std::filesystem::path(LEUKO_SOURCE_DIR) / ".git";
+  if (std::filesystem::is_regular_file(git)) {  // a worktree: ".git" names the real folder
+    const std::string pointer = first_line(git);
+    if (pointer.rfind("gitdir: ", 0) != 0) return "unknown";
+    git = git.parent_path() / pointer.substr(8);
+  }
+  const std::string head = first_line(git / "HEAD");
+  if (is_commit_id(head)) return head;
+  if (head.rfind("ref: ", 0) != 0) return "unknown";
+  const std::string ref = head.substr(5);
+  // A worktree keeps its HEAD but shares the refs of the main repository (named in commondir).
+  std::filesystem::path common = git;
+  if (const std::string shared = first_line(git / "commondir"); !shared.empty()) common = git / shared;
+  for (const std::filesystem::path& dir : {git, common}) {
+    if (const std::string id = first_line(dir / ref); is_commit_id(id)) return id;
+  }
+  std::ifstream packed(common / "packed-refs");
+  for (std::string line; std::getline(packed, line);) {
+    if (line.size() == 41 + ref.size() && line.compare(41, std::string::npos, ref) == 0 &&
+        is_commit_id(line.substr(0, 40)))
+      return line.substr(0, 40);
   }
   return "unknown";
 }

@@ -23,8 +23,8 @@ class RunFolder {
   std::filesystem::path root_;
 };
 
-// The git commit of the source tree (`git rev-parse HEAD`, run where the leuko binary
-// lives, then in the working directory), "unknown" when git or the repository is absent.
+// The git commit of the source tree this binary was built from (LEUKO_SOURCE_DIR, set by
+// CMake), read from its .git folder; "unknown" when that repository is gone or unreadable.
 std::string git_commit();
 
 }  // namespace leuko::cli

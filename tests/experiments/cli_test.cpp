@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine/data/synthetic.h"
@@ -65,6 +66,26 @@ TEST_CASE("a wrong flag or value gets one line and exit code 2") {
     CHECK(r.code == 2);
     CHECK(count_lines(r.err) == 1);
   }
+}
+
+TEST_CASE("a folder name with shell syntax runs nothing: the commit is read from .git, no shell") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch, 4);
+  // The binary copied into the folder and started there, as an installed one would be
+  // (outside any checkout): the old lookup then ran `git -C '<this folder>'` through a shell.
+  const fs::path folder = scratch / "x'; touch PWNED; echo '";
+  fs::create_directories(folder);
+  fs::copy_file(fs::read_symlink("/proc/self/exe").parent_path() / "leuko", folder / "leuko");
+  const std::string command = cat("cd \"", folder.string(), "\" && ./leuko train", kTiny,
+                                  " --epochs 1 --data '", data.string(), "' --out run >/dev/null 2>&1");
+  CHECK(std::system(command.c_str()) == 0);
+  CHECK_FALSE(fs::exists(folder / "PWNED"));
+  CHECK_FALSE(fs::exists(scratch / "PWNED"));
+  const nlohmann::json config = nlohmann::json::parse(read_text(folder / "run/config.json"));
+  const std::string commit = config.at("git_commit");
+  CHECK_MESSAGE((commit == "unknown" ||
+                 (commit.size() == 40 && commit.find_first_not_of("0123456789abcdef") == std::string::npos)),
+                commit);
 }
 
 TEST_CASE("train, eval and predict round trip on generated cells") {
