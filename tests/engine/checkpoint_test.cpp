@@ -1,3 +1,4 @@
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -90,4 +91,29 @@ TEST_CASE("truncated and foreign checkpoint files get clear errors") {
   const std::string weights = temp_file("weights.safetensors");
   save_safetensors(weights, {{"fc.weight", ones({2})}});
   CHECK_THROWS_WITH_AS(load_checkpoint(weights), doctest::Contains("not a leuko checkpoint"), Error);
+}
+
+TEST_CASE("a checkpoint whose header length is 1 to 3 bytes short is refused, not read shifted") {
+  const std::string path = temp_file("shifted.safetensors");
+  std::string bytes;
+  uint64_t header_size = 0;
+  // A note of the length that leaves at least 3 spaces of header padding, so that the
+  // shortened header still parses as JSON (the case that used to load shifted weights).
+  for (size_t note = 0;; ++note) {
+    save_checkpoint(path, {{{"w", ones({4})}}, {}, {}, {}, 1, {{"note", std::string(note, 'x')}}});
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::memcpy(&header_size, bytes.data(), 8);
+    if (bytes.compare(8 + header_size - 3, 3, "   ") == 0) break;
+  }
+  CHECK(load_checkpoint(path).model.at("w").to_vector() == std::vector<float>{1, 1, 1, 1});
+  const std::string shifted = temp_file("shifted_by.safetensors");
+  for (uint64_t short_by = 1; short_by <= 3; ++short_by) {
+    INFO("short by ", short_by);
+    std::string bad = bytes;
+    const uint64_t length = header_size - short_by;
+    std::memcpy(bad.data(), &length, 8);
+    std::ofstream(shifted, std::ios::binary) << bad;
+    CHECK_THROWS_WITH_AS(load_checkpoint(shifted), doctest::Contains("belong to no tensor"), Error);
+  }
 }
