@@ -149,6 +149,10 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name, i
 
   const int length = static_cast<int>(bytes.size());
   int width = 0, height = 0, file_channels = 0;
+  // The size as stb itself reads it (what it would allocate for), bounded before decoding.
+  if (stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels))
+    LEUKO_CHECK(int64_t{width} * height <= kMaxImagePixels, "image ", name, ": the image is ", width,
+                "x", height, " pixels (expected at most 8192x8192 = ", kMaxImagePixels, " pixels)");
   // stb converts grey, grey+alpha and RGBA to the channel count asked for (alpha dropped,
   // grey replicated; RGB to grey by luminance for masks).
   uint8_t* decoded = stbi_load_from_memory(bytes.data(), length, &width, &height, &file_channels, channels);

@@ -31,9 +31,11 @@ struct Image {
   size_t bytes() const { return pixels.size(); }
 };
 
-// Sizes beyond this are refused before any pixel memory is allocated: a header that
-// claims 100000 x 100000 pixels is a broken or hostile file, not a microscopy image.
+// Sizes beyond these are refused before any pixel memory is allocated: a header that
+// claims 100000 x 100000 pixels is a broken or hostile file, not a microscopy image, and a
+// PNG of under 1 MB can declare 16384 x 16384 pixels (1.75 GB once decoded and converted).
 inline constexpr int kMaxImageSide = 16384;
+inline constexpr int64_t kMaxImagePixels = int64_t{8192} * 8192;  // 64 Mpixel, 192 MiB as RGB
 
 // True for the file name extensions the decoder accepts (.jpg .jpeg .png .bmp, any case).
 bool is_image_file(const std::filesystem::path& path);

@@ -1,5 +1,7 @@
 #include "engine/data/image.h"
 
+#include <algorithm>
+
 #include "engine/error.h"
 #include "tests/data/temp_folder.h"
 #include "tests/support/testing.h"
@@ -29,6 +31,63 @@ std::vector<uint8_t> with_png_size(std::vector<uint8_t> png, uint32_t width, uin
     png[16 + i] = static_cast<uint8_t>(width >> (24 - 8 * i));
     png[20 + i] = static_cast<uint8_t>(height >> (24 - 8 * i));
   }
+  return png;
+}
+
+// A valid PNG of side x side black grey pixels, written by hand so that a huge one costs
+// little. Every byte of its raw data (each row's filter byte, then its pixels) is 0, so the
+// zlib stream is one literal 0 and then back-references "copy 258 bytes from 1 back", in
+// deflate's fixed Huffman codes: 13 bits per 258 bytes, 1.7 MB for 16384 x 16384.
+std::vector<uint8_t> black_png(uint32_t side) {
+  std::vector<uint8_t> zlib{0x78, 0x01};  // deflate, 32 KiB window, no dictionary
+  uint32_t bits = 0, count = 0;           // deflate packs bits from the least significant
+  const auto put = [&](uint32_t value, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i, value >>= 1) {
+      bits |= (value & 1) << count;
+      if (++count == 8) zlib.push_back(static_cast<uint8_t>(bits)), bits = count = 0;
+    }
+  };
+  const auto huffman = [&](uint32_t code, uint32_t n) {  // Huffman codes go most significant first
+    for (uint32_t i = n; i-- > 0;) put(code >> i, 1);
+  };
+  const uint64_t raw = uint64_t{side} * (side + 1);
+  put(1, 1);                     // the last block,
+  put(1, 2);                     // fixed Huffman codes
+  huffman(0x30, 8);              // literal 0
+  uint64_t left = raw - 1;
+  for (; left >= 258; left -= 258) {
+    huffman(0xC5, 8);            // length 258 (code 285, no extra bits)
+    huffman(0, 5);               // distance 1 (code 0)
+  }
+  for (; left > 0; --left) huffman(0x30, 8);
+  huffman(0, 7);                 // end of block
+  if (count > 0) zlib.push_back(static_cast<uint8_t>(bits));
+  const uint32_t adler = static_cast<uint32_t>(raw % 65521) << 16 | 1;  // Adler-32 of zeros
+  for (int shift = 24; shift >= 0; shift -= 8) zlib.push_back(static_cast<uint8_t>(adler >> shift));
+
+  std::vector<uint8_t> png{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  const auto be32 = [](std::vector<uint8_t>& out, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+  };
+  const auto chunk = [&](const char* type, const std::vector<uint8_t>& data) {
+    std::vector<uint8_t> body(type, type + 4);
+    body.insert(body.end(), data.begin(), data.end());
+    uint32_t crc = 0xFFFFFFFF;  // CRC-32 of type and data, bit by bit
+    for (uint8_t byte : body) {
+      crc ^= byte;
+      for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320 & (0 - (crc & 1)));
+    }
+    be32(png, static_cast<uint32_t>(data.size()));
+    png.insert(png.end(), body.begin(), body.end());
+    be32(png, ~crc);
+  };
+  std::vector<uint8_t> header;
+  be32(header, side);
+  be32(header, side);
+  header.insert(header.end(), {8, 0, 0, 0, 0});  // 8-bit grey, deflate, no filter, no interlace
+  chunk("IHDR", header);
+  chunk("IDAT", zlib);
+  chunk("IEND", {});
   return png;
 }
 
@@ -138,6 +197,23 @@ TEST_CASE("bad files each get one clear error naming the file") {
                          doctest::Contains("huge.png: the image is 100000x100000 pixels (expected at most 16384"),
                          Error);
   }
+}
+
+TEST_CASE("a small file declaring more than 8192x8192 pixels is refused before it is decoded") {
+  TempFolder dir;
+  // The hand-made PNG is valid: a small one decodes to black.
+  write_bytes(dir / "small.png", black_png(64));
+  const Image small = read_image(dir / "small.png");
+  CHECK(small.height == 64);
+  CHECK(small.width == 64);
+  CHECK(std::all_of(small.pixels.begin(), small.pixels.end(), [](uint8_t p) { return p == 0; }));
+  // 16384 x 16384 would be 805 MB as RGB (plus stb's 268 MB): refused from the header.
+  const std::vector<uint8_t> huge = black_png(16384);
+  CHECK(huge.size() < 2'000'000);
+  write_bytes(dir / "bomb.png", huge);
+  CHECK_THROWS_WITH_AS(read_image(dir / "bomb.png"),
+                       doctest::Contains("bomb.png: the image is 16384x16384 pixels (expected at most 8192x8192"),
+                       Error);
 }
 
 TEST_CASE("is_image_file accepts the decoder's extensions in any case") {
