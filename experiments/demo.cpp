@@ -10,6 +10,7 @@
 #include "engine/optim/adam.h"
 #include "engine/optim/lr_schedule.h"
 #include "experiments/commands.h"
+#include "experiments/option_checks.h"
 #include "models/tiny_cnn.h"
 
 namespace leuko::cli {
@@ -80,12 +81,12 @@ void add_demo_command(CLI::App& app) {
   CLI::App* demo = app.add_subcommand(
       "demo", "Train a small CNN on generated cell images; prints falling loss and accuracy");
   demo->footer("Example:\n  leuko demo --steps 200 --seed 1");
-  demo->add_option("--steps", options->steps, "optimizer steps")->check(CLI::PositiveNumber);
-  demo->add_option("--batch", options->batch, "images per step")->check(CLI::PositiveNumber);
-  demo->add_option("--size", options->size, "image side in pixels")->check(CLI::Range(16, 256));
+  demo->add_option("--steps", options->steps, "optimizer steps")->check(in_range(1, 1000000));
+  demo->add_option("--batch", options->batch, "images per step")->check(in_range(1, kMaxBatch));
+  demo->add_option("--size", options->size, "image side in pixels")->check(in_range(16, 256));
   demo->add_option("--lr", options->lr, "peak learning rate of the OneCycle schedule")
-      ->check(CLI::PositiveNumber);
-  demo->add_option("--seed", options->seed, "random seed");
+      ->check(positive());
+  demo->add_option("--seed", options->seed, "random seed")->check(seed_check());
   demo->callback([options] { run_demo(*options); });
 }
 

@@ -1,5 +1,7 @@
 #include "experiments/device.h"
 
+#include <CLI/CLI.hpp>
+
 #include "engine/error.h"
 
 namespace leuko::cli {
@@ -12,7 +14,14 @@ std::vector<std::string> usable_devices() {
 }
 
 Device select_device(const std::string& name) {
-  const Device device = parse_device(name);
+  // An unknown name is a wrong value (a usage error, exit code 2); a known device that cannot
+  // run here is a failed run (exit code 1).
+  Device device;
+  try {
+    device = parse_device(name);
+  } catch (const Error& e) {
+    throw CLI::ValidationError("--device", e.what());
+  }
   if (!device_available(device)) {
     std::string usable;
     for (const std::string& d : usable_devices()) usable += (usable.empty() ? "" : ", ") + d;

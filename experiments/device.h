@@ -13,8 +13,9 @@ namespace leuko::cli {
 // "cpu", then every other device the engine can run on now.
 std::vector<std::string> usable_devices();
 
-// Parses a --device value and checks it can run here; otherwise a leuko::Error saying why
-// and which devices are usable.
+// Parses a --device value and checks it can run here. An unknown name is a
+// CLI::ValidationError (a usage error: every subcommand calls this before any work); a device
+// not usable here is a leuko::Error saying why and which devices are usable.
 Device select_device(const std::string& name);
 
 

@@ -18,11 +18,12 @@ namespace {
 
 struct EvalOptions {
   std::string checkpoint, data, split = "test", device = "cpu";
+  bool verbose = false;
 };
 
 void run_eval(const EvalOptions& o) {
   const Device device = select_device(o.device);
-  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device);
+  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device, o.verbose);
   const Target target = parse_target(loaded.config.value("target", std::string("images")));
   const bool masks = target == Target::masks;
   const data::Dataset dataset = masks ? scan_split_with_masks(o.data, o.split)
@@ -78,6 +79,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "image-folder root")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split, "split folder under --data");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
+  cmd->add_flag("--verbose", o->verbose, "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_eval(*o); });
 }
 

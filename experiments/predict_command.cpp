@@ -14,6 +14,7 @@
 #include "experiments/checkpoint_model.h"
 #include "experiments/commands.h"
 #include "experiments/device.h"
+#include "experiments/option_checks.h"
 #include "experiments/run_data.h"
 
 namespace leuko::cli {
@@ -24,6 +25,7 @@ struct PredictOptions {
   std::string checkpoint, device = "cpu";
   std::vector<std::string> inputs;
   int64_t batch = 32;
+  bool verbose = false;
 };
 
 // The files named, and the images under the folders named (sorted, recursively).
@@ -53,7 +55,7 @@ std::string csv_field(const std::string& text) {
 
 void run_predict(const PredictOptions& o) {
   const Device device = select_device(o.device);
-  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device);
+  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device, o.verbose);
   LEUKO_CHECK(loaded.info.task == Task::classification, "predict: ", o.checkpoint, " holds a ",
               loaded.info.name, ", which does not classify");
   const data::LoaderOptions prepare = loader_options(loaded.config, false);
@@ -97,9 +99,10 @@ void add_predict_command(CLI::App& app) {
       "  leuko predict --checkpoint runs/try/checkpoint.safetensors data/new_cells/ > predictions.csv");
   cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
       ->required()->check(CLI::ExistingFile);
-  cmd->add_option("--batch", o->batch, "images per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "images per forward pass")->check(in_range(1, kMaxBatch));
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
   cmd->add_option("inputs", o->inputs, "image files or folders")->required()->check(CLI::ExistingPath);
+  cmd->add_flag("--verbose", o->verbose, "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_predict(*o); });
 }
 

@@ -10,6 +10,7 @@
 #include "engine/data/subsets.h"
 #include "engine/error.h"
 #include "experiments/commands.h"
+#include "experiments/option_checks.h"
 
 namespace leuko::cli {
 
@@ -60,7 +61,7 @@ void add_subsets_command(CLI::App& app) {
       "subsets", "Print the per-class counts of WBC-1/10/50/100 drawn from <data>/pbc/train");
   cmd->footer("Example:\n  leuko subsets --data ../shared/data --seed 0");
   cmd->add_option("--data", options->data, "data root holding pbc/ (default: $LEUKO_DATA)");
-  cmd->add_option("--seed", options->seed, "seed of the draw");
+  cmd->add_option("--seed", options->seed, "seed of the draw")->check(seed_check());
   cmd->callback([options] { print_subsets(*options); });
 }
 

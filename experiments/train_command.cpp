@@ -12,8 +12,10 @@
 #include "engine/optim/rmsprop.h"
 #include "engine/optim/sgd.h"
 #include "engine/random.h"
+#include "experiments/checkpoint_model.h"
 #include "experiments/commands.h"
 #include "experiments/device.h"
+#include "experiments/option_checks.h"
 #include "experiments/run_data.h"
 #include "experiments/trainer.h"
 
@@ -31,19 +33,10 @@ struct TrainOptions {
   double clip_value = 0.0, clip_norm = 0.0, val_fraction = 0.3, ssim_data_range = 255.0;
   bool masks = false, four_copies = false;
   bool skip_bad_images = false;
+  bool verbose = false;
   int workers = 2;
   uint64_t seed = 0;
 };
-
-// "224" or "320x240" (height x width).
-std::pair<int, int> parse_size(const std::string& text) {
-  int height = 0, width = 0;
-  char extra = 0;
-  if (std::sscanf(text.c_str(), "%dx%d%c", &height, &width, &extra) == 2 ||
-      (std::sscanf(text.c_str(), "%d%c", &height, &extra) == 1 && (width = height)))
-    if (height >= 8 && width >= 8 && height <= 4096 && width <= 4096) return {height, width};
-  throw Error(cat("--size ", text, ": expected N or HxW with sides from 8 to 4096"));
-}
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, std::vector<Tensor> params) {
   const bool default_decay = o.weight_decay < 0;
@@ -162,9 +155,9 @@ void run_train(TrainOptions o) {
                          .side = height};
   BuiltModel model = build_model(settings);
   if (!o.weights.empty()) {
-    const auto report = model.module->load_state_dict(read_weights(o.weights), /*strict=*/false);
-    std::printf("loaded %s (%zu tensors of the model not in the file, %zu in the file unused)\n",
-                o.weights.c_str(), report.missing.size(), report.unexpected.size());
+    const std::map<std::string, Tensor> weights = read_weights(o.weights);
+    load_weights(*model.module, o.model, weights, o.weights, /*strict=*/false, o.verbose);
+    std::printf("loaded %s into %s\n", o.weights.c_str(), o.model.c_str());
   }
   model.module->to(device);
 
@@ -223,29 +216,31 @@ void add_train_command(CLI::App& app) {
       "  leuko train --model study_b_autoencoder --target masks --size 64 --optimizer adamw --lr 1e-4 \\\n"
       "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells + masks)\n"
       "Running the same command again with the same --out resumes from the last checkpoint.");
-  cmd->add_option("--model", o->model, "network: " + model_names())->required();
+  cmd->add_option("--model", o->model, "network: " + model_names())
+      ->required()
+      ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
   cmd->add_option("--data", o->data, "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, else synthetic)");
   cmd->add_option("--out", o->out, "run folder (default runs/<model>-seed<seed>)");
-  cmd->add_option("--epochs", o->epochs, "epochs")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", o->batch, "images per step")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", o->lr, "learning rate (OneCycle: the peak)")->check(CLI::PositiveNumber);
+  cmd->add_option("--epochs", o->epochs, "epochs")->check(in_range(1, kMaxEpochs));
+  cmd->add_option("--batch", o->batch, "images per step")->check(in_range(1, kMaxBatch));
+  cmd->add_option("--lr", o->lr, "learning rate (OneCycle: the peak)")->check(positive());
   cmd->add_option("--optimizer", o->optimizer, "adam | adamw | sgd | rmsprop")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}));
   cmd->add_option("--weight-decay", o->weight_decay, "weight decay (default: 0.01 for adamw, else 0)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--momentum", o->momentum, "momentum of sgd / rmsprop")->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0, 1));
+  cmd->add_option("--momentum", o->momentum, "momentum of sgd / rmsprop")->check(in_range(0, 1));
   cmd->add_option("--schedule", o->schedule, "onecycle (per step) | step | cosine | constant")
       ->check(CLI::IsMember({"onecycle", "step", "cosine", "constant"}));
-  cmd->add_option("--step-size", o->step_size, "StepLR: epochs per decay")->check(CLI::PositiveNumber);
-  cmd->add_option("--gamma", o->gamma, "StepLR: decay factor")->check(CLI::PositiveNumber);
+  cmd->add_option("--step-size", o->step_size, "StepLR: epochs per decay")->check(in_range(1, kMaxEpochs));
+  cmd->add_option("--gamma", o->gamma, "StepLR: decay factor")->check(positive());
   cmd->add_option("--clip-value", o->clip_value, "clamp every gradient element to [-c, c]")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--clip-norm", o->clip_norm, "scale gradients to this total 2-norm at most")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--loss", o->loss, "cross-entropy | ssim | mse (default by model)")
       ->check(CLI::IsMember({"cross-entropy", "ssim", "mse"}));
   cmd->add_option("--ssim-data-range", o->ssim_data_range, "SSIM data range L (Study A used 255)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--class-weights", o->class_weights, "none | balanced (sklearn's n / (k n_c))")
       ->check(CLI::IsMember({"none", "balanced"}));
   cmd->add_option("--target", o->target,
@@ -256,11 +251,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--four-copies", o->four_copies, "Study A's four-copy augmentation of the training set");
   cmd->add_flag("--skip-bad-images", o->skip_bad_images,
                 "leave out (and count) images that cannot be decoded instead of stopping");
-  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)");
+  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)")
+      ->check(accepted_by([](const std::string& size) { parse_size(size); }, "N or HxW"));
   cmd->add_option("--normalize", o->normalize, "default | none | imagenet")
       ->check(CLI::IsMember({"default", "none", "imagenet"}));
   cmd->add_option("--weights", o->weights, "start from these weights (safetensors or leuko checkpoint)")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--verbose", o->verbose, "on --weights that do not fit the network, list every mismatched tensor");
   cmd->add_option("--freeze", o->freeze, "resnets: last stage to freeze (e.g. layer2); others: parameter-name prefix");
   cmd->add_option("--freeze-mode", o->freeze_mode, "gradients-only (BN still trains, as the studies) | full")
       ->check(CLI::IsMember({"gradients-only", "full"}));
@@ -269,16 +266,16 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--cam16-weights", o->cam16_weights, "combined_wbc: Camelyon16 classifier checkpoint")
       ->check(CLI::ExistingFile);
   cmd->add_option("--val-fraction", o->val_fraction, "without val/: share of test/ split off (seeded) for validation")
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(in_range(0, 0.9));
   cmd->add_option("--select", o->select, "weights to test: last | best-val-loss")
       ->check(CLI::IsMember({"last", "best-val-loss"}));
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_option("--seed", o->seed, "seed of initialisation, data order and splits");
-  cmd->add_option("--workers", o->workers, "data loader threads")->check(CLI::Range(0, 64));
+  cmd->add_option("--seed", o->seed, "seed of initialisation, data order and splits")->check(seed_check());
+  cmd->add_option("--workers", o->workers, "data loader threads")->check(in_range(0, kMaxWorkers));
   cmd->add_option("--synthetic-per-class", o->synthetic_per_class, "synthetic data: training images per class")
-      ->check(CLI::PositiveNumber);
+      ->check(in_range(1, 10000));
   cmd->add_option("--stop-after", o->stop_after, "leave after this many epochs (resume later with the same command)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(in_range(0, kMaxEpochs));
   cmd->callback([o] { run_train(*o); });
 }
 

@@ -3,6 +3,8 @@
 // binary is the one built next to this test (run `ninja leuko` before ctest).
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +12,8 @@
 
 #include "engine/data/synthetic.h"
 #include "engine/io/checkpoint.h"
+#include "engine/io/safetensors.h"
+#include "engine/ops.h"
 #include "engine/storage.h"
 #include "tests/data/temp_folder.h"
 #include "tests/experiments/run_leuko.h"
@@ -58,14 +62,34 @@ TEST_CASE("every command has --help with examples") {
 
 TEST_CASE("a wrong flag or value gets one line and exit code 2") {
   testing::TempFolder scratch;
-  for (const std::string arguments :
-       {"train --model tiny_cnn --bogus", "train --model tiny_cnn --optimizer adagrad",
-        "train --model tiny_cnn --epochs -3", "eval --data /nonexistent"}) {
+  const std::string file = (scratch / "file").string();
+  testing::write_bytes(file, {1});
+  for (const std::string& arguments : std::vector<std::string>{
+        "train --model tiny_cnn --bogus", "train --model tiny_cnn --optimizer adagrad",
+        "train --model tiny_cnn --epochs -3", "eval --data /nonexistent",
+        // Values checked while parsing, each against a range a person can read.
+        "train --model nonexistent", "train --model tiny_cnn --device tpu",
+        "train --model tiny_cnn --lr nan", "train --model tiny_cnn --lr inf",
+        "train --model tiny_cnn --lr 0", "train --model tiny_cnn --size 0",
+        "train --model tiny_cnn --size 99999", "train --model tiny_cnn --size -32",
+        "train --model tiny_cnn --size 4294967360", "train --model tiny_cnn --size 32x",
+        "train --model tiny_cnn --epochs 9223372036854775807", "train --model tiny_cnn --batch 100000",
+        "train --model tiny_cnn --clip-norm nan", "train --model tiny_cnn --clip-value -1",
+        "train --model tiny_cnn --seed -1", "train --model tiny_cnn --seed 1e3",
+        "train --model tiny_cnn --workers 100000", "train --model tiny_cnn --momentum nan",
+        "train --model tiny_cnn --weight-decay 1e308", "train --model tiny_cnn --val-fraction nan",
+        "demo --lr nan", "demo --batch 0", "demo --steps 1e9", "demo --seed -1", "subsets --seed -1",
+        "predict --checkpoint '" + file + "' --batch 0 '" + file + "'",
+        "predict --checkpoint '" + file + "' --device tpu '" + file + "'",
+        "eval --checkpoint '" + file + "' --data '" + scratch.path().string() + "' --device tpu",
+        "reproduce study-a --device tpu --out '" + (scratch / "never").string() + "'"}) {
     const Result r = leuko(arguments, scratch.path());
     INFO(arguments);
     CHECK(r.code == 2);
     CHECK(count_lines(r.err) == 1);
+    CHECK_MESSAGE(r.err.size() < 300, r.err);  // no 300-digit bounds
   }
+  CHECK_FALSE(fs::exists(scratch / "never"));
 }
 
 TEST_CASE("a folder name with shell syntax runs nothing: the commit is read from .git, no shell") {
@@ -247,6 +271,68 @@ TEST_CASE("bad input gets one clear message and exit code 1") {
 
   if (!device_available(Device::cuda))
     expect_failure(tiny + " --device cuda --data '" + data.string() + "'", "--device cuda");
+}
+
+TEST_CASE("weights that do not fit or are not numbers, and configs asking too much, get one line") {
+  testing::TempFolder scratch;
+  const fs::path data = make_data(scratch, 4);
+  const fs::path run = scratch / "run";
+  REQUIRE(leuko("train" + kTiny + " --epochs 1 --data '" + data.string() + "' --out '" + run.string() + "'",
+                scratch.path()).code == 0);
+  const Checkpoint good = load_checkpoint((run / "checkpoint.safetensors").string());
+  const auto expect_failure = [&](const std::string& arguments, const std::string& message) {
+    const Result r = leuko(arguments, scratch.path());
+    INFO(arguments);
+    CHECK(r.code == 1);
+    CHECK(count_lines(r.err) == 1);
+    CHECK_MESSAGE(r.err.find(message) != std::string::npos, r.err);
+    return r;
+  };
+  const auto eval = [&](const fs::path& checkpoint) {
+    return "eval --checkpoint '" + checkpoint.string() + "' --data '" + data.string() + "'";
+  };
+  const std::string train = "train" + kTiny + " --epochs 1 --data '" + data.string() + "' --out '" +
+                            (scratch / "again").string() + "' --weights ";
+
+  // Another model's weights: nothing of them fits tiny_cnn.
+  const fs::path foreign = scratch / "foreign.safetensors";
+  std::map<std::string, Tensor> other;
+  for (int i = 0; i < 40; ++i) other[cat("encoder.", i, ".weight")] = zeros({2});
+  save_safetensors(foreign.string(), other);
+  expect_failure(train + "'" + foreign.string() + "'", "foreign.safetensors: does not fit tiny_cnn (0 of its");
+  // The same as a checkpoint given to eval: one line, and every name with --verbose.
+  Checkpoint mismatched = good;
+  mismatched.model = other;
+  save_checkpoint((scratch / "mismatched.safetensors").string(), mismatched);
+  expect_failure(eval(scratch / "mismatched.safetensors"), "40 not in the network; --verbose lists them");
+  const Result verbose = leuko(eval(scratch / "mismatched.safetensors") + " --verbose", scratch.path());
+  CHECK(verbose.code == 1);
+  CHECK(count_lines(verbose.err) > 40);
+
+  // A NaN weight, for eval, predict and --weights.
+  Checkpoint poisoned = good;
+  auto parameter = std::find_if(poisoned.model.begin(), poisoned.model.end(),
+                                [](const auto& entry) { return entry.second.dtype() == DType::f32; });
+  REQUIRE(parameter != poisoned.model.end());
+  const std::string name = parameter->first;
+  Tensor weight = parameter->second.clone();
+  weight.data<float>()[0] = std::nanf("");
+  poisoned.model[name] = weight;
+  const fs::path nan = scratch / "nan.safetensors";
+  save_checkpoint(nan.string(), poisoned);
+  const std::string named = cat("nan.safetensors: tensor '", name, "' holds nan");
+  expect_failure(eval(nan), named);
+  expect_failure("predict --checkpoint '" + nan.string() + "' '" + (data / "test").string() + "'", named);
+  expect_failure(train + "'" + nan.string() + "'", named);
+
+  // A run config asking for 100000 loader threads.
+  Checkpoint greedy = good;
+  nlohmann::json config = nlohmann::json::parse(greedy.info.at("config"));
+  config["workers"] = 100000;
+  greedy.info["config"] = config.dump();
+  save_checkpoint((scratch / "greedy.safetensors").string(), greedy);
+  expect_failure(eval(scratch / "greedy.safetensors"),
+                 "greedy.safetensors: its run config asks for workers 100000; expected 0 to 64");
 }
 
 }  // namespace leuko
