@@ -4,6 +4,7 @@
 #include "engine/data/transforms.h"
 #include "engine/error.h"
 #include "engine/io/safetensors.h"
+#include "engine/nn/frozen_output_cache.h"
 #include "engine/ops.h"
 #include "models/cam16_classifier.h"
 #include "models/combined_wbc.h"
@@ -135,8 +136,14 @@ BuiltModel build_model(const ModelSettings& s) {
     auto combined =
         std::make_shared<models::CombinedWbc>(prcc, cam16, s.freeze_mode, s.num_classes);
     models::CombinedWbc* raw = combined.get();
-    built = {combined, [raw](const Tensor& x) {
-               return raw->run(x, resized_batch(x, 512), resized_batch(x, 224));
+    // The latent of the 512 px view, keyed in the cache by the 256 px image it is made from.
+    const auto latent = [raw](const Tensor& x) { return raw->prcc_latent(resized_batch(x, 512)); };
+    std::shared_ptr<nn::FrozenOutputCache> cache;
+    if (s.frozen_cache_bytes > 0)
+      cache = std::make_shared<nn::FrozenOutputCache>(
+          latent, nn::FrozenOutputCacheOptions{.budget_bytes = s.frozen_cache_bytes, .name = "pRCC encoder"});
+    built = {combined, [raw, latent, cache](const Tensor& x) {
+               return raw->run(x, cache ? (*cache)(x) : latent(x), resized_batch(x, 224));
              }};
   } else if (info.name == "resnet18" || info.name == "resnet50") {
     auto net = std::make_shared<models::ResNet>(info.name == "resnet18"

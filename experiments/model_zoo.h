@@ -48,6 +48,9 @@ struct ModelSettings {
                               // study_b_autoencoder (input and output side, a multiple of 16)
   int64_t decoder_width = 256;  // study_b_autoencoder: channels of the decoder's first map
   float dropout = 0.0f;       // kandel_cnn: dropout after each hidden dense layer (Study D model 4)
+  // combined_wbc: keep the frozen pRCC encoder's outputs, up to this many bytes on disk, and
+  // reuse them in later epochs (0: recompute every time); see engine/nn/frozen_output_cache.h.
+  int64_t frozen_cache_bytes = 0;
 };
 
 struct BuiltModel {

@@ -28,8 +28,10 @@ CombinedWbc::CombinedWbc(std::shared_ptr<PrccAutoencoder> prcc,
   combiner_ = register_module("combiner", std::make_shared<nn::Linear>(num_classes, num_classes));
 }
 
-Tensor CombinedWbc::run(const Tensor& wbc256, const Tensor& prcc512, const Tensor& cam224) {
-  const Tensor p = (*adapter_fc_)(flatten((*adapter_)(prcc_->encode(prcc512))));
+Tensor CombinedWbc::prcc_latent(const Tensor& prcc512) { return prcc_->encode(prcc512); }
+
+Tensor CombinedWbc::run(const Tensor& wbc256, const Tensor& prcc_latent, const Tensor& cam224) {
+  const Tensor p = (*adapter_fc_)(flatten((*adapter_)(prcc_latent)));
   const Tensor q = cam16_->run(cam224).penultimate;
   const Tensor r = (*wbc_)(wbc256);
   return (*combiner_)(p + q + r);

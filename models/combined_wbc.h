@@ -39,7 +39,10 @@ class CombinedWbc : public nn::Module {
   // Takes the two pretrained models and freezes them with `freeze_mode`.
   CombinedWbc(std::shared_ptr<PrccAutoencoder> prcc, std::shared_ptr<Cam16Classifier> cam16,
               FreezeMode freeze_mode, int64_t num_classes = 5);
-  Tensor run(const Tensor& wbc256, const Tensor& prcc512, const Tensor& cam224);
+  // The frozen pRCC encoder: [N,3,512,512] -> latent [N,128,64,64]. It has no batch
+  // statistics, so a cache may hold its outputs (engine/nn/frozen_output_cache.h).
+  Tensor prcc_latent(const Tensor& prcc512);
+  Tensor run(const Tensor& wbc256, const Tensor& prcc_latent, const Tensor& cam224);
 
  private:
   std::shared_ptr<PrccAutoencoder> prcc_;
