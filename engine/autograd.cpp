@@ -1,5 +1,8 @@
 #include "engine/autograd.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -60,9 +63,38 @@ bool grad_enabled() { return grad_mode; }
 NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
 NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 
+bool all_finite(const Tensor& t) {
+  if (!t.defined() || t.dtype() != DType::f32 || t.numel() == 0) return true;
+  if (t.device() != Device::cpu) return std::isfinite(sum(mul(t, 0.0f)).item());
+  const Tensor c = t.contiguous();
+  const float* p = c.data<float>();
+  return std::all_of(p, p + c.numel(), [](float v) { return std::isfinite(v); });
+}
+
+// One switch for the process: the ops of a training step may run on several threads.
+static std::atomic<bool> anomaly_mode{false};
+
+bool detect_anomaly_enabled() { return anomaly_mode.load(std::memory_order_relaxed); }
+
+DetectAnomalyGuard::DetectAnomalyGuard(bool enabled) : previous_(anomaly_mode.exchange(enabled)) {}
+DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_mode = previous_; }
+
+// "(its inputs are finite)" tells the op that made the first bad value from one that only
+// passed a bad input on.
+static std::string inputs_note(const std::vector<Tensor>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!all_finite(inputs[i])) return cat("(its input ", i, " is already not finite)");
+  return "(its inputs are finite)";
+}
+
 Tensor record(Tensor output, const char* op_name, std::vector<Tensor> inputs,
               Node::BackwardFn backward) {
+  // Under no_grad (evaluation, and the ops inside backward closures) nothing is checked:
+  // backward checks each node's gradients as a whole.
   if (!grad_mode) return output;
+  if (detect_anomaly_enabled() && !all_finite(output))
+    throw Error(cat("detect-anomaly: the forward output of '", op_name, "' (shape ",
+                    to_string(output.shape()), ") is not finite ", inputs_note(inputs)));
   bool any = false;
   for (const Tensor& input : inputs) any = any || (input.defined() && input.requires_grad());
   if (!any) return output;
@@ -124,6 +156,13 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
     Tensor grad_output = std::move(it->second);
     pending.erase(it);
     std::vector<Tensor> grads = node->apply(grad_output);
+    if (detect_anomaly_enabled())
+      for (size_t i = 0; i < grads.size(); ++i)
+        if (!all_finite(grads[i]))
+          throw Error(cat("detect-anomaly: the backward of '", node->name(), "' returned a gradient for its input ",
+                          i, " that is not finite ", all_finite(grad_output)
+                              ? "(the gradient it was given is finite)"
+                              : "(the gradient it was given is already not finite)"));
     for (size_t i = 0; i < grads.size(); ++i) {
       const Tensor& input = node->inputs()[i];
       if (!grads[i].defined() || !input.defined() || !input.requires_grad()) continue;

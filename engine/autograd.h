@@ -16,6 +16,11 @@
 //
 // A closure may return an undefined Tensor for an input that needs no gradient
 // (check `input.requires_grad()`); closures run with gradient recording switched off.
+//
+// Anomaly detection (`leuko train --detect-anomaly`): while a DetectAnomalyGuard(true) is
+// alive, record() checks the output of every op run while recording is on, backward checks every gradient a node
+// returns, and the first non-finite one (NaN or Inf) stops with an error naming the op.
+// Off, it costs one flag test per op.
 #pragma once
 
 #include <functional>
@@ -55,6 +60,24 @@ class NoGradGuard {
   ~NoGradGuard();
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// True when no element is NaN or Inf (integer tensors always are). A CPU tensor is scanned
+// in place; a device tensor is reduced on its device (sum(t * 0) is 0 exactly when every
+// element is finite) and only that one number is copied back.
+bool all_finite(const Tensor& t);
+
+bool detect_anomaly_enabled();
+
+class DetectAnomalyGuard {  // anomaly detection on (or off) for its scope, for all threads
+ public:
+  explicit DetectAnomalyGuard(bool enabled);
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
 
  private:
   bool previous_;

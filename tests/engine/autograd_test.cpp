@@ -1,4 +1,7 @@
 #include "engine/autograd.h"
+
+#include <limits>
+
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "tests/support/testing.h"
@@ -124,4 +127,47 @@ TEST_CASE("sum and mean: values and gradients over chosen dims") {
   gradcheck([](const std::vector<Tensor>& in) { return sum(in[0], {0, 2, 3}); }, {y});
   gradcheck([](const std::vector<Tensor>& in) { return mean(in[0], {1}, true); }, {y});
   gradcheck([](const std::vector<Tensor>& in) { return mean(in[0]); }, {y});
+}
+
+TEST_CASE("all_finite finds NaN and Inf on the CPU and on a device") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (const Device device : {Device::cpu, Device::cuda_emu}) {
+    INFO(to_string(device));
+    CHECK(all_finite(from_vector({1, -2, 3e38f}, {3}).to(device)));
+    CHECK_FALSE(all_finite(from_vector({1, nan, 3}, {3}).to(device)));
+    CHECK_FALSE(all_finite(from_vector({1, 2, -inf}, {3}).to(device)));
+  }
+  CHECK(all_finite(Tensor()));
+}
+
+TEST_CASE("detect-anomaly names the op whose forward output is first not finite") {
+  Tensor x = from_vector({1, 0}, {2});
+  x.set_requires_grad(true);
+  const Tensor one = ones({2});
+  const Tensor inf = div(one, x);  // off: 1/0 = inf passes unnoticed
+  Tensor w = ones({2});
+  w.set_requires_grad(true);
+  DetectAnomalyGuard anomaly(true);
+  CHECK(detect_anomaly_enabled());
+  CHECK_THROWS_WITH_AS(div(one, x), doctest::Contains("forward output of 'div' (shape [2]) is not finite "
+                                                      "(its inputs are finite)"), Error);
+  // An op that only passes a bad value on says so.
+  CHECK_THROWS_WITH_AS(mul(inf.detach(), w), doctest::Contains("'mul' (shape [2]) is not finite (its input 0 "
+                                                               "is already not finite)"), Error);
+}
+
+TEST_CASE("detect-anomaly names the op whose backward first returns a non-finite gradient") {
+  // x / y with y = 1e-20: the value 1e20 is finite in float, d/dy = -x / y^2 = -1e40 is not.
+  Tensor x = from_vector({1}, {1}), y = from_vector({1e-20f}, {1});
+  y.set_requires_grad(true);
+  {
+    DetectAnomalyGuard anomaly(true);
+    CHECK_THROWS_WITH_AS(sum(div(x, y)).backward(),
+                         doctest::Contains("the backward of 'div' returned a gradient for its input 1 that "
+                                           "is not finite (the gradient it was given is finite)"),
+                         Error);
+  }
+  CHECK_FALSE(detect_anomaly_enabled());  // the guard restored the mode
+  sum(div(x, y)).backward();              // off: the infinite gradient lands in y.grad
+  CHECK_FALSE(all_finite(y.grad()));
 }
