@@ -18,9 +18,9 @@
 // (check `input.requires_grad()`); closures run with gradient recording switched off.
 //
 // Anomaly detection (`leuko train --detect-anomaly`): while a DetectAnomalyGuard(true) is
-// alive, record() checks the output of every op run while recording is on, backward checks every gradient a node
-// returns, and the first non-finite one (NaN or Inf) stops with an error naming the op.
-// Off, it costs one flag test per op.
+// alive, record() checks the output of every op run while recording is on, backward
+// checks every gradient a node returns, and the first non-finite one (NaN or Inf) stops
+// with an error naming the op. Off, it costs one flag test per op.
 #pragma once
 
 #include <functional>

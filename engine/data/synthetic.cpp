@@ -197,11 +197,14 @@ void write_synthetic_folder(const fs::path& root, const SyntheticFolderOptions& 
   LEUKO_CHECK(options.mask_fraction >= 0.0 && options.mask_fraction <= 1.0,
               "write_synthetic_folder: mask_fraction must be in [0, 1], got ", options.mask_fraction);
   const std::vector<std::string>& classes = synthetic_class_names();
+  fs::path partial = root;
+  partial += ".partial";
+  fs::remove_all(partial);  // what a killed earlier attempt left
   for (const auto& [split, per_class] : {std::pair<std::string, int64_t>{"train", options.train_per_class},
                                          std::pair<std::string, int64_t>{"test", options.test_per_class}}) {
     for (size_t label = 0; label < classes.size(); ++label) {
-      const fs::path image_dir = root / split / classes[label];
-      const fs::path mask_dir = root / "masks" / split / classes[label];
+      const fs::path image_dir = partial / split / classes[label];
+      const fs::path mask_dir = partial / "masks" / split / classes[label];
       fs::create_directories(image_dir);
       // One generator per class and split: each folder is reproducible on its own.
       Generator g(options.seed * 7919 + label * 2 + (split == "test" ? 1 : 0));
@@ -216,6 +219,8 @@ void write_synthetic_folder(const fs::path& root, const SyntheticFolderOptions& 
       }
     }
   }
+  fs::remove_all(root);
+  fs::rename(partial, root);
 }
 
 }  // namespace leuko::data

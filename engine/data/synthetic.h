@@ -44,7 +44,10 @@ struct SyntheticFolderOptions {
   uint64_t seed = 0;
 };
 // Writes <root>/{train,test}/<class>/<k>.png and <root>/masks/train/<class>/<k>.png, the
-// layout of the real data, so the same scanning and loading code runs on it.
+// layout of the real data, so the same scanning and loading code runs on it. The files are
+// written into <root>.partial, which is renamed to <root> when complete (replacing an
+// older <root>): a process killed while generating leaves no <root>, so a rerun generates
+// the whole set again instead of training on part of it.
 void write_synthetic_folder(const std::filesystem::path& root, const SyntheticFolderOptions& options);
 
 }  // namespace leuko::data

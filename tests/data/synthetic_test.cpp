@@ -1,5 +1,13 @@
 #include "engine/data/synthetic.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include <functional>
 
 #include "engine/error.h"
@@ -8,6 +16,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
+namespace fs = std::filesystem;
 using leuko::testing::TempFolder;
 
 namespace {
@@ -97,4 +106,55 @@ TEST_CASE("synthetic_batch and write_synthetic_folder") {
   CHECK(masks < 25);
   CHECK(scan_image_folder(root / "test").size() == 10);
   CHECK(read_image(train.samples[0].image).height == 20);
+}
+
+TEST_CASE("write_synthetic_folder killed at random moments leaves the whole set or none of it") {
+  TempFolder scratch;
+  const fs::path root = scratch / "synthetic";
+  const SyntheticFolderOptions options{.size = 48, .train_per_class = 12, .test_per_class = 4, .seed = 2};
+  const auto complete = [&] {
+    return scan_image_folder(root / "train").class_counts() == std::vector<int64_t>(5, 12) &&
+           scan_image_folder(root / "test").class_counts() == std::vector<int64_t>(5, 4);
+  };
+  // Generates in a child process, killed with SIGKILL after `delay` (unless done by then).
+  const auto generate_and_kill = [&](std::chrono::microseconds delay) {
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      try {
+        write_synthetic_folder(root, options);
+      } catch (...) {
+        _exit(1);
+      }
+      _exit(0);
+    }
+    std::this_thread::sleep_for(delay);
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;  // finished before the kill
+  };
+  const auto start = std::chrono::steady_clock::now();
+  write_synthetic_folder(root, options);
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  REQUIRE(complete());
+  fs::remove_all(root);
+
+  std::mt19937 random(7);  // seeded: the same kill moments on every run
+  std::uniform_int_distribution<int64_t> moment(0, duration.count());
+  int killed = 0;
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    const bool finished = generate_and_kill(std::chrono::microseconds(moment(random)));
+    killed += !finished;
+    INFO("attempt ", attempt, (finished ? " finished" : " killed"));
+    CHECK((fs::exists(root) ? complete() : !finished));  // never a part of the set
+    fs::remove_all(root);
+  }
+  CHECK(killed >= 6);  // most kills land while generating
+  // A rerun after a kill replaces what the killed one left (its .partial folder).
+  generate_and_kill(duration / 2);
+  write_synthetic_folder(root, options);
+  CHECK(complete());
+  CHECK_FALSE(fs::exists(scratch / "synthetic.partial"));
 }
