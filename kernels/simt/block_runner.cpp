@@ -30,9 +30,16 @@ std::string BlockRunner::run(const KernelCall& kernel, const LaunchShape& shape,
     thread.linear = t;
     thread.state = ThreadState::ready;
     thread.fiber = boost::context::fiber(
-        std::allocator_arg, PooledStackAllocator{&stacks_},
+        std::allocator_arg, PooledStackAllocator{&stacks_, &thread.stack},
         [&thread, &kernel](boost::context::fiber&& runner) {
+          finish_switch(nullptr, &thread.runner_stack);
           thread.runner = std::move(runner);
+          // The last switch back to the runner (after a return, or after the unwinding that
+          // destroys a deadlocked fiber) leaves this stack for good.
+          struct LeaveForGood {
+            const FiberThread& thread;
+            ~LeaveForGood() { start_switch(nullptr, thread.runner_stack); }
+          } leave{thread};
           kernel.invoke(kernel.closure);
           return std::move(thread.runner);
         });
@@ -53,7 +60,12 @@ std::string BlockRunner::run(const KernelCall& kernel, const LaunchShape& shape,
       // Destroying a suspended fiber unwinds its stack (Boost.Context throws a forced-unwind
       // exception inside it), so the kernel's locals are destroyed and its stack comes back.
       for (FiberThread& thread : threads_) {
-        thread.fiber = {};
+        if (thread.fiber) {
+          void* runner_fake_stack = nullptr;
+          start_switch(&runner_fake_stack, thread.stack);
+          thread.fiber = {};
+          finish_switch(runner_fake_stack, nullptr);
+        }
         thread.state = ThreadState::returned;
       }
       break;
@@ -68,12 +80,22 @@ std::string BlockRunner::run(const KernelCall& kernel, const LaunchShape& shape,
 void BlockRunner::resume(FiberThread& thread) {
   running_ = &thread;
   current_thread_idx = thread.index;
+  void* runner_fake_stack = nullptr;
+  start_switch(&runner_fake_stack, thread.stack);
   thread.fiber = std::move(thread.fiber).resume();
+  finish_switch(runner_fake_stack, nullptr);
   if (!thread.fiber) thread.state = ThreadState::returned;
 }
 
 void BlockRunner::suspend(FiberThread& thread, ThreadState state) {
   thread.state = state;
+  start_switch(&thread.fake_stack, thread.runner_stack);
+  // Back here on a resume, or when the runner destroys this fiber (then Boost.Context
+  // throws its unwinding exception out of resume()): either way the switch is finished.
+  struct Arrival {
+    FiberThread& thread;
+    ~Arrival() { finish_switch(thread.fake_stack, &thread.runner_stack); }
+  } arrival{thread};
   thread.runner = std::move(thread.runner).resume();
 }
 

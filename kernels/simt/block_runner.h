@@ -21,6 +21,7 @@
 #include <boost/context/fiber.hpp>
 
 #include "kernels/simt/builtins.h"
+#include "kernels/simt/fiber_sanitizer.h"
 #include "kernels/simt/fiber_stack_pool.h"
 #include "kernels/simt/launch.h"
 #include "kernels/simt/runtime.h"
@@ -38,6 +39,10 @@ struct FiberThread {
   ThreadState state;
   unsigned exchange_mask;       // the lanes it waits for in a warp exchange
   std::uint64_t published;      // its value for that exchange
+  // For the switch annotations under AddressSanitizer (fiber_sanitizer.h):
+  StackBounds stack;         // its own stack
+  StackBounds runner_stack;  // the runner's, learned when it first runs
+  void* fake_stack = nullptr;
 };
 
 class BlockRunner {

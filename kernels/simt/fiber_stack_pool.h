@@ -9,6 +9,8 @@
 
 #include <boost/context/stack_context.hpp>
 
+#include "kernels/simt/fiber_sanitizer.h"
+
 namespace leuko::simt {
 
 class FiberStackPool {
@@ -31,10 +33,16 @@ class FiberStackPool {
 };
 
 // Boost.Context's StackAllocator interface over a pool: boost::context::fiber calls
-// allocate() when the fiber is created and deallocate() when it has finished.
+// allocate() when the fiber is created and deallocate() when it has finished. The stack's
+// bounds are noted in `bounds`, for AddressSanitizer's switch annotations.
 struct PooledStackAllocator {
   FiberStackPool* pool;
-  boost::context::stack_context allocate() { return pool->take(); }
+  StackBounds* bounds;
+  boost::context::stack_context allocate() {
+    const boost::context::stack_context stack = pool->take();
+    *bounds = {static_cast<const char*>(stack.sp) - stack.size, stack.size};
+    return stack;
+  }
   void deallocate(boost::context::stack_context& stack) noexcept { pool->give_back(stack); }
 };
 
