@@ -71,6 +71,12 @@ bool all_finite(const Tensor& t) {
   return std::all_of(p, p + c.numel(), [](float v) { return std::isfinite(v); });
 }
 
+std::string first_non_finite_gradient(const std::vector<std::pair<std::string, Tensor>>& named) {
+  for (const auto& [name, tensor] : named)
+    if (!all_finite(tensor.grad())) return name;
+  return "";
+}
+
 // One switch for the process: the ops of a training step may run on several threads.
 static std::atomic<bool> anomaly_mode{false};
 

@@ -70,6 +70,11 @@ class NoGradGuard {
 // element is finite) and only that one number is copied back.
 bool all_finite(const Tensor& t);
 
+// The name of the first of `named` (e.g. a module's named_parameters()) whose gradient is
+// not finite; "" when every gradient is (or is undefined). On a GPU each costs one small
+// reduction and a copy of its result.
+std::string first_non_finite_gradient(const std::vector<std::pair<std::string, Tensor>>& named);
+
 bool detect_anomaly_enabled();
 
 class DetectAnomalyGuard {  // anomaly detection on (or off) for its scope, for all threads

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "engine/autograd.h"
@@ -28,6 +30,13 @@ std::string exact(double value) {  // round-trips a double through text
   return text;
 }
 
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -45,6 +54,26 @@ std::string machine_description(Device device) {
   return cat(model, ", ", std::thread::hardware_concurrency(), " threads, ", to_string(device));
 }
 
+// Run-config entries that do not change what a run computes (see trainer.h).
+const std::set<std::string> kNotSettings = {"git_commit", "leuko_version", "workers"};
+
+// The first setting, in key order, in which two run configs differ, as
+// "seed is 7 there, 5 here"; "" when they match.
+std::string first_difference(const nlohmann::json& before, const nlohmann::json& now) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : before.items()) keys.insert(key);
+  for (const auto& [key, value] : now.items()) keys.insert(key);
+  const auto shown = [](const nlohmann::json& config, const std::string& key) {
+    return config.contains(key) ? config[key].dump() : std::string("(not set)");
+  };
+  for (const std::string& key : keys) {
+    if (kNotSettings.count(key) || (before.contains(key) && now.contains(key) && before[key] == now[key]))
+      continue;
+    return cat(key, " is ", shown(before, key), " there, ", shown(now, key), " here");
+  }
+  return "";
+}
+
 }  // namespace
 
 Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedule* schedule,
@@ -58,7 +87,8 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
       test_(test),
       folder_(folder),
       settings_(std::move(settings)),
-      best_validation_loss_(std::numeric_limits<double>::infinity()) {
+      best_validation_loss_(std::numeric_limits<double>::infinity()),
+      first_loss_(kNaN) {
   if (settings_.loss.kind != LossKind::cross_entropy && settings_.loss.target == Target::masks) {
     const data::Loader* loaders[] = {&train_, validation_, &test_};
     for (const data::Loader* loader : loaders)
@@ -67,8 +97,22 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
   }
 }
 
+void Trainer::check_same_settings(const nlohmann::json& config, const std::string& where) const {
+  const std::string difference = first_difference(config, settings_.config);
+  LEUKO_CHECK(difference.empty(), folder_.root().string(), " holds a run with other settings (", where,
+              "): ", difference, ". Give this run another --out, or start it over (leuko train --restart ",
+              "deletes the earlier run)");
+}
+
 void Trainer::resume() {
-  if (!folder_.exists(kCheckpoint)) return;
+  if (!folder_.exists(kCheckpoint)) {
+    // Killed before its first checkpoint: the earlier run's data (e.g. generated cells) may
+    // still be here, so its settings must match too.
+    if (folder_.exists("config.json"))
+      check_same_settings(nlohmann::json::parse(file_text(folder_.file("config.json"))),
+                          "config.json");
+    return;
+  }
   const std::string path = folder_.file(kCheckpoint).string();
   const Checkpoint checkpoint = load_checkpoint(path);
   const auto info = [&](const std::string& key) {
@@ -80,6 +124,7 @@ void Trainer::resume() {
   LEUKO_CHECK(info("model") == settings_.model_name, path, " holds a run of model '",
               info("model"), "', not '", settings_.model_name,
               "': give this run another --out folder");
+  check_same_settings(nlohmann::json::parse(info("config")), kCheckpoint);
   model_.module->load_state_dict(checkpoint.model);
   optimizer_.load_state_dict(checkpoint.optimizer);
   if (schedule_) schedule_->load_state_dict(checkpoint.schedule);
@@ -89,6 +134,10 @@ void Trainer::resume() {
   if (auto seconds = checkpoint.info.find("epoch_seconds"); seconds != checkpoint.info.end())
     epoch_seconds_ = nlohmann::json::parse(seconds->second).get<std::vector<double>>();
   best_validation_loss_ = std::stod(info("best_validation_loss"));
+  if (auto first = checkpoint.info.find("first_loss"); first != checkpoint.info.end())
+    first_loss_ = std::stod(first->second);
+  if (auto skipped = checkpoint.info.find("skipped_images"); skipped != checkpoint.info.end())
+    skipped_before_ = nlohmann::json::parse(skipped->second);
   start_epoch_ = checkpoint.epoch;
   std::printf("resuming from %s after epoch %lld\n", path.c_str(),
               static_cast<long long>(start_epoch_));
@@ -107,8 +156,33 @@ void Trainer::save(int64_t epochs_done, const std::string& file) const {
                      {"best_validation_loss", exact(best_validation_loss_)},
                      {"classes", nlohmann::json(settings_.classes).dump()},
                      {"config", settings_.config.dump()},
-                     {"epoch_seconds", nlohmann::json(epoch_seconds_).dump()}};
+                     {"epoch_seconds", nlohmann::json(epoch_seconds_).dump()},
+                     {"first_loss", exact(first_loss_)},
+                     {"skipped_images", skipped_images().dump()}};
   save_checkpoint(folder_.file(file).string(), checkpoint);
+}
+
+nlohmann::json Trainer::skipped_images() const {
+  // A loader counts what it met since this process started. A resumed run meets the same
+  // bad images again in its first epoch, or none when it resumes after its last one: the
+  // larger of its count and the checkpoint's is the run's.
+  const auto before = [&](const char* split) { return skipped_before_.value(split, int64_t{0}); };
+  return {{"train", std::max(before("train"), train_.skipped_images())},
+          {"validation", std::max(before("validation"), validation_ ? validation_->skipped_images() : 0)},
+          {"test", test_.skipped_images()}};
+}
+
+std::string Trainer::stop_note(int64_t epoch) const {
+  return epoch > 0 ? cat("The last good checkpoint (epoch ", epoch, ") is kept in ",
+                         folder_.file(kCheckpoint).string())
+                   : std::string("No checkpoint had been written yet.");
+}
+
+void Trainer::check_gradients(int64_t epoch, int64_t step, double loss) const {
+  const std::string name = first_non_finite_gradient(model_.module->named_parameters());
+  LEUKO_CHECK(name.empty(), "epoch ", epoch + 1, " step ", step, ": the gradient of ", name,
+              " is not finite (NaN or Inf; the loss was ", loss, "; --detect-anomaly names the op ",
+              "that made it); training stopped. ", stop_note(epoch));
 }
 
 EpochRecord Trainer::train_epoch(int64_t epoch) {
@@ -124,17 +198,36 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
   while (std::optional<data::Batch> batch = batches.next()) {
     ++step;
     const Tensor& images = batch->images;
-    const Tensor output = model_.forward(images);
-    const Tensor loss =
-        batch_loss(settings_.loss, output, loss_target(settings_.loss, *batch, images, settings_.device));
+    Tensor output, loss;
+    try {
+      output = model_.forward(images);
+      loss = batch_loss(settings_.loss, output, loss_target(settings_.loss, *batch, images, settings_.device));
+    } catch (const Error& e) {  // e.g. --detect-anomaly's finding: said with where it happened
+      throw Error(cat("epoch ", epoch + 1, " step ", step, ": ", e.what()));
+    }
     const double value = loss.item();
-    if (!std::isfinite(value))
-      throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss is ", value,
-                      "; training stopped. ",
-                      epoch > 0 ? cat("The last good checkpoint (epoch ", epoch, ") is kept in ",
-                                      folder_.file(kCheckpoint).string())
-                                : std::string("No checkpoint had been written yet.")));
-    loss.backward();
+    if (std::isnan(first_loss_)) first_loss_ = value;
+    if (!std::isfinite(value)) {
+      std::string weights = " (the weights are finite: --detect-anomaly names the op that made it)";
+      for (const auto& [name, parameter] : model_.module->named_parameters())
+        if (!all_finite(parameter)) {
+          weights = cat(" (the first parameter that is not finite: ", name, ")");
+          break;
+        }
+      throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss is ", value, weights,
+                      "; training stopped. ", stop_note(epoch)));
+    }
+    const double limit = kDivergence * std::max(first_loss_, 1.0);
+    if (value > limit)
+      throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss ", value, " is more than ",
+                      kDivergence, " times the first step's loss (", first_loss_,
+                      "): training diverged (try a smaller --lr) and was stopped. ", stop_note(epoch)));
+    try {
+      loss.backward();
+    } catch (const Error& e) {
+      throw Error(cat("epoch ", epoch + 1, " step ", step, ": ", e.what()));
+    }
+    check_gradients(epoch, step, value);
     if (settings_.clip_value > 0) optim::clip_grad_value_(optimizer_.params(), settings_.clip_value);
     if (settings_.clip_norm > 0) optim::clip_grad_norm_(optimizer_.params(), settings_.clip_norm);
     optimizer_.step();
@@ -177,6 +270,7 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
 }
 
 bool Trainer::run() {
+  const DetectAnomalyGuard anomaly(settings_.detect_anomaly);
   resume();
   folder_.write("config.json", settings_.config.dump(2) + "\n");
   for (int64_t epoch = start_epoch_; epoch < settings_.epochs; ++epoch) {
@@ -263,9 +357,19 @@ void Trainer::finish() {
   input.test_mask_iou = test.mask_iou;
   input.published = settings_.published;
   input.note = settings_.note;
+  const nlohmann::json skipped = skipped_images();
+  const int64_t total_skipped = skipped["train"].get<int64_t>() + skipped["validation"].get<int64_t>() +
+                                skipped["test"].get<int64_t>();
+  if (total_skipped > 0)
+    input.note += cat(input.note.empty() ? "" : " ", total_skipped, " unreadable image(s) were left out ",
+                      "(--skip-bad-images): ", skipped["train"].get<int64_t>(), " training, ",
+                      skipped["validation"].get<int64_t>(), " validation, ", skipped["test"].get<int64_t>(),
+                      " test.");
   if (settings_.loss.kind != LossKind::cross_entropy) input.examples = write_examples();
 
-  folder_.write("results.json", results_json(input).dump(2) + "\n");
+  nlohmann::json results = results_json(input);
+  results["skipped_images"] = skipped;
+  folder_.write("results.json", results.dump(2) + "\n");
   write_report(folder_, input);
   if (input.test_confusion) {
     const ClassificationReport report = classification_report(*input.test_confusion);

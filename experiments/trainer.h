@@ -11,6 +11,17 @@
 // A run whose folder already holds a checkpoint continues from it, and ends with the same
 // numbers and weights as a run that was never interrupted: the loader's order depends only
 // on (seed, epoch), and everything else that changes during training is in the checkpoint.
+// It continues only when its settings are those of the checkpoint's run (its stored
+// config; else the folder's config.json when no epoch had finished): otherwise it stops
+// naming the first setting that differs. Not compared, because they do not change what a
+// run computes: git_commit and leuko_version (a run may be resumed by a rebuilt binary)
+// and workers (the batches do not depend on it). The device is compared: CPU and GPU
+// kernels round differently, so a resumed run would not end as an uninterrupted one.
+//
+// Numerical faults stop the run with one line naming the epoch and step: a loss that is
+// NaN or Inf, or more than 10^4 times the first step's loss (see kDivergence), and a
+// gradient that is not finite (naming the first such parameter). settings.detect_anomaly
+// names the op that first made a NaN/Inf instead (engine/autograd.h).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +52,7 @@ struct TrainerSettings {
   ScheduleUnit schedule_unit = ScheduleUnit::per_batch;
   bool test_best_validation = false;  // test the lowest-validation-loss weights, else the last
   int64_t stop_after_epochs = 0;      // > 0: leave after this many epochs in this invocation
+  bool detect_anomaly = false;        // check every op's output and gradient (slow)
   Device device = Device::cpu;
   int reconstruction_examples = 4;  // test images shown in the report of an image-to-image run
   nlohmann::json config;  // every setting of the run: config.json, and inside checkpoints
@@ -67,9 +79,20 @@ class Trainer {
   // Wall times (per epoch across resumes, the test pass, the machine): kept apart from
   // results.json, which a resumed run reproduces byte for byte.
   static constexpr const char* kTiming = "timing.json";
+  // A loss this many times the first step's (or this many, when that loss was below 1)
+  // means training diverged: cross-entropy starts near ln(classes), 1-SSIM is at most 2,
+  // and no run that learns climbs four orders of magnitude. A loss that starts near zero
+  // (fine-tuning) may well rise by more than 10^4 times, hence the floor of 1.
+  static constexpr double kDivergence = 1e4;
 
  private:
   void resume();
+  // Stops when `config` (an earlier run's in this folder, from `where`) has other settings.
+  void check_same_settings(const nlohmann::json& config, const std::string& where) const;
+  // After backward: stops on a non-finite gradient, naming the first parameter.
+  void check_gradients(int64_t epoch, int64_t step, double loss) const;
+  std::string stop_note(int64_t epoch) const;  // where the last good checkpoint is
+  nlohmann::json skipped_images() const;       // unreadable images left out, per split
   EpochRecord train_epoch(int64_t epoch);
   void save(int64_t epochs_done, const std::string& file) const;
   void finish();
@@ -86,6 +109,8 @@ class Trainer {
   TrainerSettings settings_;
   int64_t start_epoch_ = 0;
   double best_validation_loss_;
+  double first_loss_;                  // the first step's loss: the reference for divergence
+  nlohmann::json skipped_before_ = nlohmann::json::object();  // skipped_images() at the checkpoint
   std::vector<EpochRecord> history_;
   std::vector<double> epoch_seconds_;  // wall time of each epoch (training and validation)
 };

@@ -56,6 +56,14 @@ Loader::Loader(Dataset dataset, LoaderOptions options)
     source_of_.push_back(slot_of.emplace(key, static_cast<int64_t>(slot_of.size())).first->second);
   }
   cache_.resize(slot_of.size());
+  // Distinct images per class, to tell when skipping bad ones has emptied a class.
+  std::set<int64_t> counted;
+  for (size_t i = 0; i < dataset_.samples.size(); ++i) {
+    const auto label = static_cast<size_t>(dataset_.samples[i].label);
+    if (label >= sources_per_label_.size()) sources_per_label_.resize(label + 1, 0);
+    if (counted.insert(source_of_[i]).second) ++sources_per_label_[label];
+  }
+  bad_per_label_.assign(sources_per_label_.size(), 0);
   if (options_.cache) check_cache_fits();
 }
 
@@ -176,7 +184,16 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
         samples.push_back(prepared(index));
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(cache_mutex_);
-        if (bad_sources_.insert(slot).second) std::cerr << "loader: skipping " << e.what() << "\n";
+        if (bad_sources_.insert(slot).second) {
+          std::cerr << "loader: skipping " << e.what() << "\n";
+          const int64_t label = dataset_.samples[index].label;
+          const int64_t total = sources_per_label_[label];
+          LEUKO_CHECK(++bad_per_label_[label] < total, "loader: every image of class '",
+                      static_cast<size_t>(label) < dataset_.classes.size() ? dataset_.classes[label]
+                                                                           : std::to_string(label),
+                      "' is unreadable (", total, " of ", total, " skipped, the last: ",
+                      dataset_.samples[index].image.string(), "); a class cannot be left empty");
+        }
         continue;
       }
     } else {

@@ -50,7 +50,9 @@ struct LoaderOptions {
   bool cache = true;         // keep decoded, resized images in memory
   int64_t cache_limit_mb = 4096;
   std::optional<ChannelStats> normalization;  // none: values stay in [0, 1]
-  bool skip_bad_images = false;  // false: a corrupt image stops the run with its error
+  // false: a corrupt image stops the run with its error. true: it is left out and counted,
+  // but a class whose every image is bad stops the run (it would train on nothing).
+  bool skip_bad_images = false;
   bool pin_memory = false;  // batches in page-locked memory (set when they go to a GPU)
   bool mask_targets = false;  // each batch also carries its samples' masks (every sample needs one)
 };
@@ -111,6 +113,7 @@ class Loader {
   std::vector<std::shared_ptr<const Prepared>> cache_;
   int64_t cached_bytes_ = 0;
   std::set<int64_t> bad_sources_;
+  std::vector<int64_t> sources_per_label_, bad_per_label_;  // distinct images of each class
   mutable std::mutex cache_mutex_;
 
   int64_t epoch_ = -1;

@@ -141,6 +141,32 @@ TEST_CASE("a corrupt image stops the run by default, or is skipped and counted")
   }
 }
 
+TEST_CASE("skipping bad images may not leave a class empty") {
+  SmallFolder folder;
+  std::vector<std::filesystem::path> eosinophils;
+  for (const Sample& s : folder.train.samples)
+    if (s.label == 1) eosinophils.push_back(s.image);
+  REQUIRE(eosinophils.size() == 7);
+  const auto corrupt = [](const std::filesystem::path& image) { write_bytes(image, {0x89, 'P', 'N', 'G'}); };
+  for (size_t i = 0; i + 1 < eosinophils.size(); ++i) corrupt(eosinophils[i]);
+  for (int workers : {0, 2}) {
+    CAPTURE(workers);
+    Loader one_left(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers,
+                                   .skip_bad_images = true});
+    CHECK(one_epoch(one_left, 0).size() > 0);
+    CHECK(one_left.skipped_images() == 6);
+  }
+  corrupt(eosinophils.back());
+  for (int workers : {0, 2}) {
+    CAPTURE(workers);
+    Loader none_left(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers,
+                                    .skip_bad_images = true});
+    CHECK_THROWS_WITH_AS(one_epoch(none_left, 0),
+                         doctest::Contains("every image of class 'eosinophil' is unreadable (7 of 7 skipped"),
+                         Error);
+  }
+}
+
 TEST_CASE("images of different sizes need a resize; bad options are clear errors") {
   TempFolder root;
   leuko::testing::write_pattern(root / "d/a/x.png", 8, 8);

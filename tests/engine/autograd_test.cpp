@@ -171,3 +171,14 @@ TEST_CASE("detect-anomaly names the op whose backward first returns a non-finite
   sum(div(x, y)).backward();              // off: the infinite gradient lands in y.grad
   CHECK_FALSE(all_finite(y.grad()));
 }
+
+TEST_CASE("first_non_finite_gradient names the first parameter whose gradient is NaN or Inf") {
+  Tensor a = from_vector({1, 2}, {2}), b = from_vector({1e-20f}, {1}), c = from_vector({3}, {1});
+  for (Tensor* t : {&a, &b, &c}) t->set_requires_grad(true);
+  const std::vector<std::pair<std::string, Tensor>> named = {{"a", a}, {"frozen", ones({1})}, {"b", b}, {"c", c}};
+  CHECK(first_non_finite_gradient(named) == "");  // no gradients yet
+  sum(a * c).backward();
+  CHECK(first_non_finite_gradient(named) == "");
+  sum(div(c, b)).backward();  // d/db = -c / b^2 = -3e40: Inf in float; d/dc finite
+  CHECK(first_non_finite_gradient(named) == "b");
+}
