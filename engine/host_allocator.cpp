@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -20,6 +21,18 @@ constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kPage = 4096;
 
 size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// "out of host memory: 12884901888 bytes (12.0 GiB) asked for, 1.2 GiB in use by tensors;
+// ...": what a user can act on (the step's memory grows with the batch and the image size).
+[[noreturn]] void out_of_memory(size_t asked, size_t in_use) {
+  const auto gib = [](size_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / double(1 << 30));
+    return std::string(text);
+  };
+  throw Error(cat("out of host memory: ", asked, " bytes (", gib(asked), ") asked for, ", gib(in_use),
+                  " in use by tensors; try a smaller --batch or input size"));
+}
 
 // The arena: one reservation of address space (no memory behind it until a page is first
 // written), cut into blocks first-fit, lowest address first. Free ranges are merged with
@@ -106,8 +119,7 @@ struct HostCache {
   void* allocate_large(size_t bytes) {
     const size_t touched_before = arena.touched;
     char* block = arena.take(bytes);
-    LEUKO_CHECK(block != nullptr, "out of host memory allocating ", bytes, " bytes (",
-                stats.bytes_in_use, " bytes of tensors in use)");
+    if (block == nullptr) out_of_memory(bytes, stats.bytes_in_use);
     // Served from pages written before, or partly from fresh ones.
     ++(arena.touched > touched_before ? stats.fresh_allocations : stats.cached_allocations);
     count_in_use(bytes);
@@ -139,8 +151,8 @@ void* host_allocate(size_t bytes) {
     return c.allocate_large(size);
   }
   void* block = std::aligned_alloc(64, size);
-  LEUKO_CHECK(block != nullptr, "out of host memory allocating ", bytes, " bytes");
   std::lock_guard<std::mutex> lock(c.mutex);
+  if (block == nullptr) out_of_memory(bytes, c.stats.bytes_in_use);
   ++c.stats.fresh_allocations;
   c.count_in_use(size);
   return block;

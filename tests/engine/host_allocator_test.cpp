@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/error.h"
 #include "engine/tensor.h"
 #include "tests/support/testing.h"
 
@@ -105,4 +106,13 @@ TEST_CASE("peak bytes in use: tracked and resettable") {
   CHECK(host_allocator_stats().peak_bytes_in_use == base + 4 * (size_t{1} << 20));
   host_allocator_reset_peak();
   CHECK(host_allocator_stats().peak_bytes_in_use == base);
+}
+
+TEST_CASE("out of host memory names the size asked for and what to try") {
+  // 1 PiB: more than the arena's address space (twice the machine's memory) can hold.
+  const size_t huge = size_t{1} << 50;
+  CHECK_THROWS_WITH_AS(host_allocate(huge),
+                       doctest::Contains("out of host memory: 1125899906842624 bytes (1048576.0 GiB) asked for, "),
+                       Error);
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 48}), doctest::Contains("try a smaller --batch or input size"), Error);
 }
