@@ -62,7 +62,23 @@ struct Header {
   const char* format = nullptr;  // nullptr: not a JPEG, PNG or BMP signature
   int64_t width = -1, height = -1;  // -1: not found in the header
   bool truncated = false;
+  bool oversized_huffman_table = false;  // JPEG: see huffman_tables_fit
 };
+
+// stb_image (Debian's 2022 copy) trusts the code counts of a JPEG Huffman table: a table
+// declaring more than 256 codes makes it write past the end of its arrays (found by
+// tests/fuzz/image_fuzz.cpp). True when every table of the DHT segment b[begin, end) has
+// at most 256 codes.
+bool huffman_tables_fit(const std::vector<uint8_t>& b, size_t begin, size_t end) {
+  end = std::min(end, b.size());
+  for (size_t at = begin; at + 17 <= end;) {  // table class and id, 16 counts, the symbols
+    size_t codes = 0;
+    for (int i = 1; i <= 16; ++i) codes += b[at + i];
+    if (codes > 256) return false;
+    at += 17 + codes;
+  }
+  return true;
+}
 
 Header read_header(const std::vector<uint8_t>& b) {
   Header h;
@@ -93,19 +109,28 @@ Header read_header(const std::vector<uint8_t>& b) {
     }
   } else if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
     h.format = "JPEG";
-    // Walk the marker segments to the frame header (SOF0..SOF15 except DHT, JPG, DAC).
+    // Walk the marker segments: the frame header (SOF0..SOF15 except DHT, JPG, DAC) gives
+    // the size; every Huffman table (DHT, also between the scans of a progressive JPEG) is
+    // checked. After a scan header (SOS) the coded data runs to the next marker that is
+    // neither a stuffed FF 00 nor a restart marker FF D0..D7.
     size_t at = 2;
     while (at + 4 <= b.size() && b[at] == 0xFF) {
       const uint8_t marker = b[at + 1];
       if (marker == 0xFF) { ++at; continue; }  // fill byte
+      if (marker == 0xD9) break;               // end of image
       const size_t length = big_endian(b, at + 2, 2);
       const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-      if (frame && at + 9 <= b.size()) {
+      if (frame && h.width < 0 && at + 9 <= b.size()) {
         h.height = big_endian(b, at + 5, 2);
         h.width = big_endian(b, at + 7, 2);
-        break;
       }
+      if (marker == 0xC4 && !huffman_tables_fit(b, at + 4, at + 2 + length)) h.oversized_huffman_table = true;
       at += 2 + length;
+      if (marker == 0xDA) {
+        while (at + 1 < b.size() &&
+               !(b[at] == 0xFF && b[at + 1] != 0x00 && (b[at + 1] < 0xD0 || b[at + 1] > 0xD7)))
+          ++at;
+      }
     }
     // A complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it).
     bool has_end = false;
@@ -114,6 +139,11 @@ Header read_header(const std::vector<uint8_t>& b) {
     h.truncated = !has_end;
   }
   return h;
+}
+
+void check_huffman_tables(const Header& header, const std::string& name) {
+  LEUKO_CHECK(!header.oversized_huffman_table, "image ", name,
+              ": corrupt JPEG (a Huffman table declares more than 256 codes)");
 }
 
 void append_bytes(void* context, void* data, int size) {
@@ -144,6 +174,7 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name, i
                 ": the image is ", header.width, "x", header.height, " pixels (expected at most ",
                 kMaxImageSide, " per side)");
   }
+  check_huffman_tables(header, name);
   LEUKO_CHECK(!header.truncated, "image ", name, ": truncated ", header.format,
               " (the file ends before the image data does; expected a complete file)");
 
@@ -173,6 +204,7 @@ Image read_mask(const fs::path& path) { return decode_image(read_bytes(path), pa
 
 ImageSize read_image_size(const fs::path& path) {
   const std::vector<uint8_t> bytes = read_bytes(path);
+  check_huffman_tables(read_header(bytes), path.string());  // stb reads the tables before the size
   int width = 0, height = 0, channels = 0;
   LEUKO_CHECK(!bytes.empty() && stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()),
                                                       &width, &height, &channels),
