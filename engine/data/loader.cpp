@@ -59,6 +59,7 @@ Loader::Loader(Dataset dataset, LoaderOptions options)
   // Distinct images per class, to tell when skipping bad ones has emptied a class.
   std::set<int64_t> counted;
   for (size_t i = 0; i < dataset_.samples.size(); ++i) {
+    if (dataset_.samples[i].label < 0) continue;  // unlabelled (an autoencoder's images): no class
     const auto label = static_cast<size_t>(dataset_.samples[i].label);
     if (label >= sources_per_label_.size()) sources_per_label_.resize(label + 1, 0);
     if (counted.insert(source_of_[i]).second) ++sources_per_label_[label];
@@ -187,8 +188,8 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
         if (bad_sources_.insert(slot).second) {
           std::cerr << "loader: skipping " << e.what() << "\n";
           const int64_t label = dataset_.samples[index].label;
-          const int64_t total = sources_per_label_[label];
-          LEUKO_CHECK(++bad_per_label_[label] < total, "loader: every image of class '",
+          const int64_t total = label < 0 ? 0 : sources_per_label_[label];
+          LEUKO_CHECK(label < 0 || ++bad_per_label_[label] < total, "loader: every image of class '",
                       static_cast<size_t>(label) < dataset_.classes.size() ? dataset_.classes[label]
                                                                            : std::to_string(label),
                       "' is unreadable (", total, " of ", total, " skipped, the last: ",
