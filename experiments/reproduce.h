@@ -56,8 +56,10 @@ Profile find_profile(const std::string& name);  // Error naming the profiles
 class StudyData {
  public:
   // An empty root generates a synthetic root in `scratch` (said loudly by the caller).
+  // The generated root has `synthetic_per_class` training cells per class (and a tenth as
+  // many, at least 30, test cells): smoke tests want few, the main job enough to learn from.
   StudyData(const std::filesystem::path& root, const std::filesystem::path& scratch,
-            int synthetic_side);
+            int synthetic_side, int64_t synthetic_per_class);
 
   bool synthetic() const { return synthetic_; }
   const std::filesystem::path& root() const { return root_; }
@@ -90,6 +92,13 @@ struct StudyContext {
   std::string weights;   // --weights: ImageNet weights of the study's backbone, or empty
   std::string data_note; // the synthetic-data banner, or empty
   std::vector<std::string> only;  // --only: glob patterns of the sub-runs to train (empty: all)
+  // Set: a planning pass. run_sub_run only adds each sub-run still to train, with its
+  // estimated cost, to *plan, and trains nothing.
+  struct PlannedRun {
+    std::string name;
+    double seconds;  // estimated wall time on a 2-core CPU
+  };
+  std::vector<PlannedRun>* plan = nullptr;
 
   bool selected(const std::string& sub_run) const;  // trained now (if not finished before)?
 };

@@ -18,6 +18,7 @@
 #include "experiments/device.h"
 #include "experiments/reproduce.h"
 #include "experiments/run_data.h"
+#include "experiments/run_lock.h"
 #include "experiments/trainer.h"
 
 namespace leuko::cli {
@@ -56,7 +57,8 @@ Profile find_profile(const std::string& name) {
 
 // ---- data -------------------------------------------------------------------------------
 
-StudyData::StudyData(const fs::path& root, const fs::path& scratch, int synthetic_side)
+StudyData::StudyData(const fs::path& root, const fs::path& scratch, int synthetic_side,
+                     int64_t synthetic_per_class)
     : root_(root) {
   if (!root_.empty()) {
     for (const char* folder : {"pbc", "idc", "monuseg", "segwbc"})
@@ -64,12 +66,12 @@ StudyData::StudyData(const fs::path& root, const fs::path& scratch, int syntheti
                   folder, "/ folder (expected the layout of /work/shared/data/README.md)");
     return;
   }
-  // 100 training cells per class: enough for WBC-1 to hold one image per class.
   synthetic_ = true;
   root_ = scratch;
   if (!fs::exists(root_ / "test"))
-    data::write_synthetic_folder(root_, {.size = synthetic_side, .train_per_class = 100,
-                                         .test_per_class = 30, .seed = 7});
+    data::write_synthetic_folder(root_, {.size = synthetic_side, .train_per_class = synthetic_per_class,
+                                         .test_per_class = std::max<int64_t>(30, synthetic_per_class / 10),
+                                         .seed = 7});
 }
 
 data::Dataset StudyData::pbc(const std::string& split) const {
@@ -166,6 +168,37 @@ void load_initial_weights(nn::Module& module, const SubRun& run) {
               report.unexpected.size());
 }
 
+// Training images a second for each network at its study's size on 2 CPU cores, measured
+// (bench/results/vs_pytorch.json and the study runs' timing.json: WBC net, autoencoder, Kandel
+// CNN and ResNet-18 measured, the others derived from their parts). A forward pass alone
+// (validation, test) costs about a third of a training step.
+double training_images_per_second(const std::string& model, int height, int width) {
+  struct Rate {
+    const char* model;
+    int side;  // the size the rate was measured at (height x width as many pixels)
+    double images_per_second;
+  };
+  static const Rate rates[] = {
+      {"wbc_net", 256, 15.0},           {"prcc_autoencoder", 512, 3.5}, {"cam16_classifier", 224, 9.0},
+      {"combined_wbc", 256, 4.0},       {"resnet18", 224, 9.0},         {"resnet50", 224, 3.0},
+      {"kandel_cnn", 277, 2.6},         {"study_b_classifier", 224, 8.0}, {"study_b_autoencoder", 224, 4.0},
+      {"tiny_cnn", 32, 2000.0}};
+  for (const Rate& r : rates)
+    if (model == r.model)  // cost grows with the pixels
+      return r.images_per_second * (static_cast<double>(r.side) * r.side) / (static_cast<double>(height) * width);
+  return 5.0;
+}
+
+double estimated_seconds(const SubRun& run) {
+  const int side = run.crop > 0 ? run.crop : 0;
+  const double per_second = training_images_per_second(run.model.name, side > 0 ? side : run.height,
+                                                       side > 0 ? side : run.width);
+  const double validation = run.validation ? static_cast<double>(run.validation->size()) : 0.0;
+  const double passes = static_cast<double>(run.epochs) * (static_cast<double>(run.train.size()) + validation / 3.0) +
+                        static_cast<double>(run.test.size()) / 3.0;
+  return passes / per_second;
+}
+
 // results.json (and timing.json, when the run wrote one) of a finished run.
 void read_finished(SubRunResult& result) {
   std::ifstream results(result.folder / "results.json");
@@ -191,11 +224,17 @@ bool StudyContext::selected(const std::string& sub_run) const {
 SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   const fs::path root = context.out.file(run.name);
   SubRunResult result{run.name, root, {}, {}, ""};
+  if (context.plan) {
+    if (!fs::exists(root / "done") && context.selected(run.name))
+      context.plan->push_back({run.name, estimated_seconds(run)});
+    return result;
+  }
   if (!fs::exists(root / "done") && !context.selected(run.name)) {
     std::printf("== %s: not run (left out by --only)\n", run.name.c_str());
     return result;  // and no folder made for it
   }
   const RunFolder folder(root);
+  const RunLock lock(folder);  // one leuko run per sub-run folder at a time
   const auto weights_of = [&] {
     return folder.file(run.select_best_validation && folder.exists(Trainer::kBestCheckpoint)
                            ? Trainer::kBestCheckpoint

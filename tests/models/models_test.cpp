@@ -127,7 +127,7 @@ TEST_CASE("combined WBC model: 861,552 trainable, frozen branches get no gradien
   CHECK(net.parameter_count(true) == 861552);
   net.train();
   Generator g(1);
-  const Tensor logits = net.run(rand({2, 3, 256, 256}, g), rand({2, 3, 512, 512}, g),
+  const Tensor logits = net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
                                 rand({2, 3, 224, 224}, g));
   CHECK(logits.shape() == Shape{2, 5});
   cross_entropy(logits, from_vector_i64({0, 3}, {2})).backward();
@@ -249,7 +249,7 @@ TEST_CASE("every network trains a few steps on generated data") {
     CombinedWbc net(std::make_shared<PrccAutoencoder>(), std::make_shared<Cam16Classifier>(),
                     FreezeMode::gradients_only);
     check_trains(net, [&] {
-      return cross_entropy(net.run(rand({2, 3, 256, 256}, g), rand({2, 3, 512, 512}, g),
+      return cross_entropy(net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
                                    rand({2, 3, 224, 224}, g)),
                            two_labels);
     });
