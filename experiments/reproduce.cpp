@@ -18,6 +18,7 @@ namespace {
 struct ReproduceOptions {
   std::string study, data, out, profile = "quick", device = "cpu", weights;
   std::vector<std::string> only;
+  bool dry_run = false;
   int workers = 2;
   std::string command_line;
 };
@@ -73,6 +74,7 @@ void run_reproduce(const ReproduceOptions& o) {
   for (const StudyContext::PlannedRun& run : plan)
     std::printf("  %-34s ~%s\n", run.name.c_str(), duration(run.seconds).c_str());
   std::fflush(stdout);
+  if (o.dry_run) return;
 
   const StudyReport report = run_study(context);
   write_study_report(context, report);
@@ -131,6 +133,7 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
                   "train only the sub-runs with these names (glob patterns, e.g. 'wbc-1-base*'); "
                   "repeat or separate with commas")
       ->delimiter(',');
+  cmd->add_flag("--dry-run", o->dry_run, "print the sub-runs left to train and their estimated time, train nothing");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
   cmd->add_option("--weights", o->weights,
                   "ImageNet weights of the study's backbone as safetensors (torchvision names: "

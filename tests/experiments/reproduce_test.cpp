@@ -77,10 +77,18 @@ TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as no
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-a";
   const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  // --dry-run: the plan (every sub-run, an estimate) and nothing trained.
+  const Result plan = leuko(base + " --dry-run", scratch.path());
+  REQUIRE(plan.code == 0);
+  CHECK(contains(plan.out, "4 sub-run(s) to train, estimated"));
+  CHECK(contains(plan.out, "wbc-1-combined"));
+  CHECK(!fs::exists(out / "prcc-autoencoder"));
+
   const Result part = leuko(base + " --only prcc-autoencoder", scratch.path());
   REQUIRE(part.code == 0);
   CHECK(fs::exists(out / "prcc-autoencoder" / "done"));
   CHECK(fs::exists(out / "prcc-autoencoder" / "timing.json"));
+  CHECK(contains(part.out, "1 sub-run(s) to train"));
   for (const std::string left_out : {"cam16-classifier", "wbc-1-base", "wbc-1-combined"}) {
     CAPTURE(left_out);
     CHECK(!fs::exists(out / left_out));
