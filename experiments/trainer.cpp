@@ -6,7 +6,6 @@
 #include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "engine/autograd.h"
@@ -28,13 +27,6 @@ std::string exact(double value) {  // round-trips a double through text
   char text[40];
   std::snprintf(text, sizeof text, "%.17g", value);
   return text;
-}
-
-std::string file_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -97,22 +89,15 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
   }
 }
 
-void Trainer::check_same_settings(const nlohmann::json& config, const std::string& where) const {
+void Trainer::check_same_settings(const nlohmann::json& config) const {
   const std::string difference = first_difference(config, settings_.config);
-  LEUKO_CHECK(difference.empty(), folder_.root().string(), " holds a run with other settings (", where,
-              "): ", difference, ". Give this run another --out, or start it over (leuko train --restart ",
+  LEUKO_CHECK(difference.empty(), folder_.root().string(), " holds a run with other settings (",
+              kCheckpoint, "): ", difference, ". Give this run another --out, or start it over (leuko train --restart ",
               "deletes the earlier run)");
 }
 
 void Trainer::resume() {
-  if (!folder_.exists(kCheckpoint)) {
-    // Killed before its first checkpoint: the earlier run's data (e.g. generated cells) may
-    // still be here, so its settings must match too.
-    if (folder_.exists("config.json"))
-      check_same_settings(nlohmann::json::parse(file_text(folder_.file("config.json"))),
-                          "config.json");
-    return;
-  }
+  if (!folder_.exists(kCheckpoint)) return;  // nothing trained yet: nothing to keep
   const std::string path = folder_.file(kCheckpoint).string();
   const Checkpoint checkpoint = load_checkpoint(path);
   const auto info = [&](const std::string& key) {
@@ -124,7 +109,7 @@ void Trainer::resume() {
   LEUKO_CHECK(info("model") == settings_.model_name, path, " holds a run of model '",
               info("model"), "', not '", settings_.model_name,
               "': give this run another --out folder");
-  check_same_settings(nlohmann::json::parse(info("config")), kCheckpoint);
+  check_same_settings(nlohmann::json::parse(info("config")));
   model_.module->load_state_dict(checkpoint.model);
   optimizer_.load_state_dict(checkpoint.optimizer);
   if (schedule_) schedule_->load_state_dict(checkpoint.schedule);

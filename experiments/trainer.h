@@ -11,9 +11,8 @@
 // A run whose folder already holds a checkpoint continues from it, and ends with the same
 // numbers and weights as a run that was never interrupted: the loader's order depends only
 // on (seed, epoch), and everything else that changes during training is in the checkpoint.
-// It continues only when its settings are those of the checkpoint's run (its stored
-// config; else the folder's config.json when no epoch had finished): otherwise it stops
-// naming the first setting that differs. Not compared, because they do not change what a
+// It continues only when its settings are those of the checkpoint's run (the config stored
+// in it): otherwise it stops naming the first setting that differs. Not compared, because they do not change what a
 // run computes: git_commit and leuko_version (a run may be resumed by a rebuilt binary)
 // and workers (the batches do not depend on it). The device is compared: CPU and GPU
 // kernels round differently, so a resumed run would not end as an uninterrupted one.
@@ -87,8 +86,8 @@ class Trainer {
 
  private:
   void resume();
-  // Stops when `config` (an earlier run's in this folder, from `where`) has other settings.
-  void check_same_settings(const nlohmann::json& config, const std::string& where) const;
+  // Stops when `config` (the checkpoint's run's) has other settings than this run.
+  void check_same_settings(const nlohmann::json& config) const;
   // After backward: stops on a non-finite gradient, naming the first parameter.
   void check_gradients(int64_t epoch, int64_t step, double loss) const;
   std::string stop_note(int64_t epoch) const;  // where the last good checkpoint is
