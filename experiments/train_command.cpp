@@ -17,6 +17,7 @@
 #include "experiments/device.h"
 #include "experiments/option_checks.h"
 #include "experiments/run_data.h"
+#include "experiments/run_lock.h"
 #include "experiments/trainer.h"
 
 namespace leuko::cli {
@@ -34,6 +35,7 @@ struct TrainOptions {
   bool masks = false, four_copies = false;
   bool skip_bad_images = false;
   bool verbose = false;
+  bool restart = false, detect_anomaly = false;
   int workers = 2;
   uint64_t seed = 0;
 };
@@ -73,10 +75,11 @@ void run_train(TrainOptions o) {
               "is an image of its input's size (an autoencoder), not ", o.model);
   const Device device = select_device(o.device);
   auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
-  LEUKO_CHECK(!info.fixed_size || (height == info.height && width == info.width), o.model,
-              "'s layers only fit ", info.height, "x", info.width, " inputs, not --size ", o.size);
+  check_input_size(info, height, width);
   if (o.out.empty()) o.out = cat("runs/", o.model, "-seed", o.seed);
   const RunFolder folder(o.out);
+  const RunLock lock(folder);
+  if (o.restart) start_over(folder);
 
   // The data: --data, else LEUKO_DATA, else generated cells (said loudly).
   std::filesystem::path root = data::resolve_data_root(o.data);
@@ -186,6 +189,7 @@ void run_train(TrainOptions o) {
   t.schedule_unit = o.schedule == "onecycle" ? ScheduleUnit::per_batch : ScheduleUnit::per_epoch;
   t.test_best_validation = o.select == "best-val-loss";
   t.stop_after_epochs = o.stop_after;
+  t.detect_anomaly = o.detect_anomaly;
   t.device = device;
   t.config = config;
   t.title = cat("leuko train: ", o.model, " (", info.description, "), seed ", o.seed);
@@ -276,6 +280,8 @@ void add_train_command(CLI::App& app) {
       ->check(in_range(1, 10000));
   cmd->add_option("--stop-after", o->stop_after, "leave after this many epochs (resume later with the same command)")
       ->check(in_range(0, kMaxEpochs));
+  cmd->add_flag("--restart", o->restart, "delete what --out holds (an earlier run) and start from scratch");
+  cmd->add_flag("--detect-anomaly", o->detect_anomaly, "check every op's output and gradient; name the first NaN/Inf (slower)");
   cmd->callback([o] { run_train(*o); });
 }
 
