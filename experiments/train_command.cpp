@@ -75,7 +75,11 @@ void run_train(TrainOptions o) {
               "is an image of its input's size (an autoencoder), not ", o.model);
   const Device device = select_device(o.device);
   auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
-  check_input_size(info, height, width);
+  try {
+    check_input_size(info, height, width);
+  } catch (const Error& e) {
+    throw CLI::ValidationError("--size", e.what());  // a wrong value: exit code 2
+  }
   if (o.out.empty()) o.out = cat("runs/", o.model, "-seed", o.seed);
   const RunFolder folder(o.out);
   const RunLock lock(folder);

@@ -73,6 +73,7 @@ TEST_CASE("a wrong flag or value gets one line and exit code 2") {
         "train --model tiny_cnn --lr 0", "train --model tiny_cnn --size 0",
         "train --model tiny_cnn --size 99999", "train --model tiny_cnn --size -32",
         "train --model tiny_cnn --size 4294967360", "train --model tiny_cnn --size 32x",
+        "train --model wbc_net --size 128x96", "train --model wbc_net --size 16", "train --model kandel_cnn --size 64",
         "train --model tiny_cnn --epochs 9223372036854775807", "train --model tiny_cnn --batch 100000",
         "train --model tiny_cnn --clip-norm nan", "train --model tiny_cnn --clip-value -1",
         "train --model tiny_cnn --seed -1", "train --model tiny_cnn --seed 1e3",
