@@ -68,12 +68,12 @@ struct Header {
 // stb_image (Debian's 2022 copy) trusts the code counts of a JPEG Huffman table: a table
 // declaring more than 256 codes makes it write past the end of its arrays (found by
 // tests/fuzz/image_fuzz.cpp). True when every table of the DHT segment b[begin, end) has
-// at most 256 codes.
+// at most 256 codes. Read as stb reads it: a table is started while the segment has any
+// byte left and may run past its end (bytes past the file read as 0).
 bool huffman_tables_fit(const std::vector<uint8_t>& b, size_t begin, size_t end) {
-  end = std::min(end, b.size());
-  for (size_t at = begin; at + 17 <= end;) {  // table class and id, 16 counts, the symbols
+  for (size_t at = begin; at < end && at < b.size();) {  // class and id, 16 counts, symbols
     size_t codes = 0;
-    for (int i = 1; i <= 16; ++i) codes += b[at + i];
+    for (size_t i = at + 1; i <= at + 16 && i < b.size(); ++i) codes += b[i];
     if (codes > 256) return false;
     at += 17 + codes;
   }
@@ -112,9 +112,11 @@ Header read_header(const std::vector<uint8_t>& b) {
     // Walk the marker segments: the frame header (SOF0..SOF15 except DHT, JPG, DAC) gives
     // the size; every Huffman table (DHT, also between the scans of a progressive JPEG) is
     // checked. After a scan header (SOS) the coded data runs to the next marker that is
-    // neither a stuffed FF 00 nor a restart marker FF D0..D7.
+    // neither a stuffed FF 00 nor a restart marker FF D0..D7. Like stb, bytes between
+    // segments that are not a marker are skipped.
     size_t at = 2;
-    while (at + 4 <= b.size() && b[at] == 0xFF) {
+    while (at + 4 <= b.size()) {
+      if (b[at] != 0xFF) { ++at; continue; }
       const uint8_t marker = b[at + 1];
       if (marker == 0xFF) { ++at; continue; }  // fill byte
       if (marker == 0xD9) break;               // end of image
