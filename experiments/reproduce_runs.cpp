@@ -15,6 +15,7 @@
 #include "engine/optim/rmsprop.h"
 #include "engine/optim/sgd.h"
 #include "engine/random.h"
+#include "experiments/checkpoint_model.h"
 #include "experiments/device.h"
 #include "experiments/reproduce.h"
 #include "experiments/run_data.h"
@@ -157,15 +158,14 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const OptimizerChoice& o, std::
       params, optim::RMSpropOptions{.lr = o.lr, .alpha = 0.9, .eps = o.eps, .weight_decay = o.weight_decay});
 }
 
-// Loads a weights file into `module`: names prefixed, a new head's tensors left out.
+// Loads a weights file into `module`: names prefixed, a new head's tensors left out; at least
+// half of the network's tensors must come from it (load_weights), so a wrong file is an error.
 void load_initial_weights(nn::Module& module, const SubRun& run) {
   std::map<std::string, Tensor> weights;
   for (const auto& [name, tensor] : read_weights(run.init_weights))
     if (run.init_skip.empty() || name.rfind(run.init_skip, 0) != 0) weights[run.init_prefix + name] = tensor;
-  const auto report = module.load_state_dict(weights, /*strict=*/false);
-  std::printf("%s: loaded %s (%zu tensors of the model not in the file, %zu in the file unused)\n",
-              run.name.c_str(), run.init_weights.c_str(), report.missing.size(),
-              report.unexpected.size());
+  load_weights(module, run.model.name, weights, run.init_weights, /*strict=*/false, /*verbose=*/false);
+  std::printf("%s: starts from %s\n", run.name.c_str(), run.init_weights.c_str());
 }
 
 // Training images a second for each network at its study's size on 2 CPU cores, measured

@@ -106,10 +106,14 @@ Module::LoadReport Module::load_state_dict(const std::map<std::string, Tensor>& 
     if (!own.count(name)) report.unexpected.push_back(name);
   }
   if (strict && (!report.missing.empty() || !report.unexpected.empty())) {
+    // One line: the first name of each kind and the counts (a foreign file has dozens).
     std::string message = "load_state_dict (strict):";
-    for (const auto& name : report.missing) message += "\n  missing key '" + name + "'";
-    for (const auto& name : report.unexpected) message += "\n  unexpected key '" + name + "'";
-    throw Error(message);
+    if (!report.missing.empty())
+      message += cat(" ", report.missing.size(), " missing key(s), the first '", report.missing.front(), "'");
+    if (!report.unexpected.empty())
+      message += cat(report.missing.empty() ? " " : "; ", report.unexpected.size(),
+                     " unexpected key(s), the first '", report.unexpected.front(), "'");
+    throw Error(message + " (another model's file?)");
   }
   // Checked everything first, so a failed load leaves the module untouched.
   for (const auto& [name, target] : own) {

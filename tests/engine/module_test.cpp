@@ -127,7 +127,8 @@ TEST_CASE("load_state_dict copies by name, strict and non-strict, with clear err
   partial.erase("second.weight");
   partial["extra.weight"] = zeros({1});
   CHECK_THROWS_WITH_AS(target.load_state_dict(partial),
-                       doctest::Contains("missing key 'second.weight'"), Error);
+                       doctest::Contains("1 missing key(s), the first 'second.weight'; 1 unexpected key(s), the first 'extra.weight'"),
+                       Error);
   const auto report = target.load_state_dict(partial, /*strict=*/false);
   CHECK(report.missing == std::vector<std::string>{"second.weight"});
   CHECK(report.unexpected == std::vector<std::string>{"extra.weight"});
