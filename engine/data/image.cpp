@@ -109,30 +109,28 @@ Header read_header(const std::vector<uint8_t>& b) {
     }
   } else if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
     h.format = "JPEG";
-    // Walk the marker segments: the frame header (SOF0..SOF15 except DHT, JPG, DAC) gives
-    // the size; every Huffman table (DHT, also between the scans of a progressive JPEG) is
-    // checked. After a scan header (SOS) the coded data runs to the next marker that is
-    // neither a stuffed FF 00 nor a restart marker FF D0..D7. Like stb, bytes between
-    // segments that are not a marker are skipped.
+    // Walk the marker segments to the frame header (SOF0..SOF15 except DHT, JPG, DAC).
     size_t at = 2;
-    while (at + 4 <= b.size()) {
-      if (b[at] != 0xFF) { ++at; continue; }
+    while (at + 4 <= b.size() && b[at] == 0xFF) {
       const uint8_t marker = b[at + 1];
       if (marker == 0xFF) { ++at; continue; }  // fill byte
-      if (marker == 0xD9) break;               // end of image
       const size_t length = big_endian(b, at + 2, 2);
       const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-      if (frame && h.width < 0 && at + 9 <= b.size()) {
+      if (frame && at + 9 <= b.size()) {
         h.height = big_endian(b, at + 5, 2);
         h.width = big_endian(b, at + 7, 2);
+        break;
       }
-      if (marker == 0xC4 && !huffman_tables_fit(b, at + 4, at + 2 + length)) h.oversized_huffman_table = true;
       at += 2 + length;
-      if (marker == 0xDA) {
-        while (at + 1 < b.size() &&
-               !(b[at] == 0xFF && b[at + 1] != 0x00 && (b[at + 1] < 0xD0 || b[at + 1] > 0xD7)))
-          ++at;
-      }
+    }
+    // Every FF C4 (DHT) in the file is checked, not only the segments a walk would reach:
+    // stb finds segments its own way (skipping stray bytes, and coded data it did not
+    // decode), but any table it reads starts at such a pair. A pair inside another
+    // segment's payload can at worst refuse a file whose "tables" look oversized.
+    for (size_t i = 0; i + 3 < b.size(); ++i) {
+      if (b[i] == 0xFF && b[i + 1] == 0xC4 &&
+          !huffman_tables_fit(b, i + 4, i + 2 + big_endian(b, i + 2, 2)))
+        h.oversized_huffman_table = true;
     }
     // A complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it).
     bool has_end = false;
