@@ -3,6 +3,7 @@
 # apt only for what is missing, so a second run costs a second.
 #   scripts/setup.sh         build and test dependencies
 #   scripts/setup.sh --dev   also PyTorch, torchvision and PIL (golden data, benchmarks vs PyTorch)
+#   scripts/setup.sh --fuzz  also Clang, its libFuzzer runtime and llvm-symbolizer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config
@@ -10,6 +11,9 @@ packages=(g++ cmake ninja-build ccache pkg-config
           libboost-context-dev libbenchmark-dev)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-torch python3-torchvision python3-pil python3-numpy)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-dev llvm)
 fi
 
 missing=()
