@@ -15,4 +15,7 @@ void add_predict_command(CLI::App& app);
 // `command_line` is recorded in the study reports (how to make them again).
 void add_reproduce_command(CLI::App& app, const std::string& command_line);
 
+// The app of the `leuko` binary: every subcommand above, exactly one required.
+void add_commands(CLI::App& app, const std::string& command_line);
+
 }  // namespace leuko::cli

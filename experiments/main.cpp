@@ -8,16 +8,9 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"leuko: a from-scratch deep-learning engine for white-blood-cell classification"};
-  app.require_subcommand(1);
-  leuko::cli::add_info_command(app);
-  leuko::cli::add_demo_command(app);
-  leuko::cli::add_subsets_command(app);
-  leuko::cli::add_train_command(app);
-  leuko::cli::add_eval_command(app);
-  leuko::cli::add_predict_command(app);
   std::string command_line = "leuko";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
-  leuko::cli::add_reproduce_command(app, command_line);
+  leuko::cli::add_commands(app, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,16 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
 
-  // The commands of main.cpp, in its order.
   CLI::App app{"leuko"};
-  app.require_subcommand(1);
-  leuko::cli::add_info_command(app);
-  leuko::cli::add_demo_command(app);
-  leuko::cli::add_subsets_command(app);
-  leuko::cli::add_train_command(app);
-  leuko::cli::add_eval_command(app);
-  leuko::cli::add_predict_command(app);
-  leuko::cli::add_reproduce_command(app, "leuko");
+  leuko::cli::add_commands(app, "leuko");  // the app main.cpp builds
   app.parse_complete_callback([] { throw Parsed{}; });
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());

@@ -1,0 +1,16 @@
+#include "experiments/commands.h"
+
+namespace leuko::cli {
+
+void add_commands(CLI::App& app, const std::string& command_line) {
+  app.require_subcommand(1);
+  add_info_command(app);
+  add_demo_command(app);
+  add_subsets_command(app);
+  add_train_command(app);
+  add_eval_command(app);
+  add_predict_command(app);
+  add_reproduce_command(app, command_line);
+}
+
+}  // namespace leuko::cli
