@@ -1,6 +1,7 @@
 // The `leuko` command line.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <new>
 #include <string>
 
 #include "engine/error.h"
@@ -18,6 +19,10 @@ int main(int argc, char** argv) {
     // A wrong flag or value: one line, exit code 2 (scripts can tell it from a failed run).
     std::fprintf(stderr, "leuko: %s (see --help)\n", e.what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Memory asked for outside the host allocator (which names the size itself).
+    std::fprintf(stderr, "leuko: out of host memory; try a smaller --batch or input size\n");
+    return 1;
   } catch (const std::exception& e) {
     // leuko::Error and anything else the work raised (file system, JSON): one line, exit 1.
     std::fprintf(stderr, "leuko: %s\n", e.what());

@@ -12,6 +12,7 @@
 // Under the emulator every block handed out is first filled with 0xFF bytes (NaN as
 // float32, -1 as int64): an element a kernel should have written but did not shows up as
 // NaN in the tests instead of as a plausible stale value.
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -72,7 +73,15 @@ struct CachingAllocator {
       release_locked();
       status = cudaMalloc(&block, size);
     }
-    check(status, "cudaMalloc (out of device memory?)");
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      char message[160];
+      std::snprintf(message, sizeof message,
+                    "out of device memory: %zu bytes (%.2f GiB) asked for; try a smaller --batch or input size",
+                    size, static_cast<double>(size) / (1 << 30));
+      throw std::runtime_error(message);
+    }
+    check(status, "cudaMalloc");
     block_size[block] = size;
     return block;
   }
