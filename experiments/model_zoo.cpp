@@ -141,7 +141,7 @@ BuiltModel build_model(const ModelSettings& s) {
     std::shared_ptr<nn::FrozenOutputCache> cache;
     if (s.frozen_cache_bytes > 0)
       cache = std::make_shared<nn::FrozenOutputCache>(
-          latent, nn::FrozenOutputCacheOptions{.budget_bytes = s.frozen_cache_bytes, .name = "pRCC encoder"});
+          latent, nn::FrozenOutputCacheOptions{.budget_bytes = s.frozen_cache_bytes, .directory = {}, .name = "pRCC encoder"});
     built = {combined, [raw, latent, cache](const Tensor& x) {
                return raw->run(x, cache ? (*cache)(x) : latent(x), resized_batch(x, 224));
              }};
