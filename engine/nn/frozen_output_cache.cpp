@@ -93,49 +93,45 @@ Tensor FrozenOutputCache::operator()(const Tensor& inputs) {
     if (!slots_.contains(keys[i])) missing.push_back(i);
   }
 
-  Tensor computed;  // the outputs of the missing inputs, in their order, on the CPU
+  // Any input missing: the whole batch is computed and returned, exactly as without the
+  // cache, and its new outputs are stored. (Not just the missing ones as a smaller batch:
+  // the outputs of a batch of one image may differ in the last bits from the same image's in
+  // a larger batch, as leuko's conv splits a lone image over the threads.)
   if (!missing.empty()) {
-    std::vector<Tensor> parts;
-    for (int64_t i : missing) parts.push_back(inputs.slice(0, i, i + 1));
-    computed = compute_(static_cast<int64_t>(missing.size()) == n ? inputs : concat(parts, 0))
-                   .to(Device::cpu)
-                   .contiguous();
+    const Tensor computed = compute_(inputs).contiguous();
+    const Tensor on_host = computed.to(Device::cpu).contiguous();
     if (record_bytes_ == 0) {
-      output_shape_ = Shape(computed.shape().begin() + 1, computed.shape().end());
+      output_shape_ = Shape(on_host.shape().begin() + 1, on_host.shape().end());
       record_bytes_ = shape_numel(output_shape_) * static_cast<int64_t>(sizeof(float));
     }
-    LEUKO_CHECK(Shape(computed.shape().begin() + 1, computed.shape().end()) == output_shape_, options_.name,
-                " cache: outputs of shape ", to_string(computed.shape()), " after ", to_string(output_shape_));
+    LEUKO_CHECK(Shape(on_host.shape().begin() + 1, on_host.shape().end()) == output_shape_, options_.name,
+                " cache: outputs of shape ", to_string(on_host.shape()), " after ", to_string(output_shape_));
+    const char* bytes = reinterpret_cast<const char*>(on_host.data<float>());
+    for (int64_t i : missing) {
+      ++misses_;
+      if (slots_.contains(keys[i]) || !can_store()) continue;  // a duplicate in the batch is stored once
+      const int64_t slot = stored();
+      if (::pwrite(fd_, bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) == record_bytes_) {
+        slots_[keys[i]] = slot;
+      } else {
+        full_ = true;  // e.g. the disk filled up under us: recompute from now on
+        std::printf("%s cache: writing failed (%s); the others are recomputed each time\n",
+                    options_.name.c_str(), std::strerror(errno));
+      }
+    }
+    return computed;
   }
 
+  // Every output is stored: read them back.
   Shape out_shape{n};
   out_shape.insert(out_shape.end(), output_shape_.begin(), output_shape_.end());
   Tensor out = empty(out_shape);
   char* out_bytes = reinterpret_cast<char*>(out.data<float>());
-  const char* computed_bytes = missing.empty() ? nullptr : reinterpret_cast<const char*>(computed.data<float>());
-  size_t next_missing = 0;
   for (int64_t i = 0; i < n; ++i) {
-    char* target = out_bytes + i * record_bytes_;
-    if (next_missing < missing.size() && missing[next_missing] == i) {
-      const char* source = computed_bytes + static_cast<int64_t>(next_missing++) * record_bytes_;
-      std::memcpy(target, source, record_bytes_);
-      ++misses_;
-      if (!slots_.contains(keys[i]) && can_store()) {  // a duplicate in the batch is stored once
-        const int64_t slot = stored();
-        if (::pwrite(fd_, source, record_bytes_, slot * record_bytes_) == record_bytes_) {
-          slots_[keys[i]] = slot;
-        } else {
-          full_ = true;  // e.g. the disk filled up under us: recompute from now on
-          std::printf("%s cache: writing failed (%s); the others are recomputed each time\n",
-                      options_.name.c_str(), std::strerror(errno));
-        }
-      }
-    } else {
-      const int64_t slot = slots_.at(keys[i]);
-      LEUKO_CHECK(::pread(fd_, target, record_bytes_, slot * record_bytes_) == record_bytes_, options_.name,
-                  " cache: reading back output ", slot, " failed: ", std::strerror(errno));
-      ++hits_;
-    }
+    const int64_t slot = slots_.at(keys[i]);
+    LEUKO_CHECK(::pread(fd_, out_bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) == record_bytes_,
+                options_.name, " cache: reading back output ", slot, " failed: ", std::strerror(errno));
+    ++hits_;
   }
   return out.to(inputs.device());
 }

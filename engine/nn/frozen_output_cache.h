@@ -3,11 +3,14 @@
 // A frozen part whose input does not change between epochs (no augmentation upstream) gives
 // the same output every epoch; recomputing it is most of the cost of a model like Study A's
 // combined classifier (a 512 px autoencoder encoder per image). This cache keys each image of
-// a batch by its bytes (a 128-bit hash), computes the outputs of the images it has not seen
-// (as one batch) and reads the others back, so the result is the one the function gives:
-// bit for bit, as long as the function treats the images of a batch independently (no batch
-// statistics, e.g. no BatchNorm in training mode; tests/nn/frozen_output_cache_test.cpp
-// checks this for the pRCC encoder).
+// a batch by its bytes (a 128-bit hash); a batch with an image it has not seen is computed
+// whole (as the uncached run computes it) and the new outputs stored, and a batch it has all
+// of is read back. The result is the one the function gives, bit for bit, as long as the
+// function treats the images of a batch independently: no batch statistics (no BatchNorm in
+// training mode), and the same bits for an image whatever other images share its batch
+// (tests/nn/frozen_output_cache_test.cpp checks this for the pRCC encoder in batches of 2 and
+// 3; a batch of ONE image takes another conv path whose last bits may differ, measured with
+// OPENBLAS_CORETYPE=Haswell).
 //
 // The outputs live in an unlinked temporary file (the system deletes it when the process
 // ends, however it ends), read back with pread: the page cache keeps what fits in memory.

@@ -43,36 +43,43 @@ TEST_CASE("frozen output cache: each input computed once, hits read back, budget
     CHECK(same_bits(cache(rows(images, {0, 1, 2})), f(rows(images, {0, 1, 2}))));
     CHECK(computed == 6);  // 3 by the cache, 3 by the check
     computed = 0;
-    // 2 and 0 are read back; 3 and 4 are new, computed together; 3 twice is stored once.
+    // 3 and 4 are new: the whole batch is computed (as without the cache); 3 twice is stored
+    // once. Then a batch the cache holds whole is read back, computing nothing.
     const Tensor mixed = cache(rows(images, {2, 3, 0, 4, 3}));
-    CHECK(computed == 3);
+    CHECK(computed == 5);
     CHECK(mixed.device() == device);
     CHECK(same_bits(mixed, rows(images, {2, 3, 0, 4, 3}) * 2.0f + 1.0f));
-    CHECK(cache.hits() == 2);
-    CHECK(cache.misses() == 6);
     CHECK(cache.stored() == 5);
+    computed = 0;
+    CHECK(same_bits(cache(rows(images, {4, 1})), rows(images, {4, 1}) * 2.0f + 1.0f));
+    CHECK(computed == 0);
+    CHECK(cache.hits() == 2);    // 4 and 1: a batch with a miss counts no hit
+    CHECK(cache.misses() == 6);  // 0, 1, 2; then 3, 4 and 3 again
 
     // A budget of two outputs: the third input is recomputed each time, with the same result.
     nn::FrozenOutputCache small(f, {.budget_bytes = 2 * 18 * 4});
     for (int epoch = 0; epoch < 2; ++epoch)
       CHECK(same_bits(small(rows(images, {0, 1, 2})), rows(images, {0, 1, 2}) * 2.0f + 1.0f));
     CHECK(small.stored() == 2);
-    CHECK(small.hits() == 2);
+    CHECK(small.hits() == 0);  // the third input is never stored: every batch is recomputed
     CHECK(small.misses() == 4);
   }
 }
 
-TEST_CASE("the pRCC encoder's outputs do not depend on the batch they are computed in") {
+TEST_CASE("the pRCC encoder's outputs do not depend on the other images of their batch") {
   // What makes the cache exact for Study A: a latent computed among other images, or among
   // fewer, is the same bits (at the study's 512 px, where every conv runs image by image).
+  // Not checked for a batch of one image: the conv then splits the image over the threads,
+  // and with some OpenBLAS kernels (OPENBLAS_CORETYPE=Haswell on an AVX-512 EPYC) its last
+  // bits differ; the cache computes whole batches, so it never makes one of a larger batch.
   manual_seed(4);
   models::PrccAutoencoder encoder;
   Generator g(8);
   const Tensor images = uniform({3, 3, 512, 512}, 0.0f, 1.0f, g);
   NoGradGuard no_grad;
   const Tensor whole = encoder.encode(images);
-  CHECK(same_bits(encoder.encode(rows(images, {2})), whole.slice(0, 2, 3)));
   CHECK(same_bits(encoder.encode(rows(images, {1, 0})), rows(whole, {1, 0})));
+  CHECK(same_bits(encoder.encode(rows(images, {2, 0})), rows(whole, {2, 0})));
 }
 
 TEST_CASE("the combined model trains bit for bit the same with its frozen encoder cached") {
