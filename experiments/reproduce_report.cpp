@@ -48,15 +48,15 @@ double mean(const std::vector<double>& values) {
 
 // "0.8123" for one run, "0.8123 ± 0.0456 (n=3)" (mean ± sample standard deviation) for several.
 std::string mean_spread(const std::vector<SubRunResult>& runs, const char* key,
-                        const char* sub = nullptr) {
+                        const char* sub = nullptr, int digits = 4) {
   const std::vector<double> values = values_of(runs, key, sub);
   if (values.empty()) return "–";
   const double m = mean(values);
-  if (values.size() == 1) return number(m);
+  if (values.size() == 1) return number(m, digits);
   double squares = 0.0;
   for (double v : values) squares += (v - m) * (v - m);
   const double spread = std::sqrt(squares / static_cast<double>(values.size() - 1));
-  return cat(number(m), " ± ", number(spread), " (n=", values.size(), ")");
+  return cat(number(m, digits), " ± ", number(spread, digits), " (n=", values.size(), ")");
 }
 
 // Ours minus published: accuracy where both have one, else the test loss. "+0.0123 acc".
@@ -180,7 +180,7 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
       } else if (done.empty()) {
         md << "not run yet | | | | ";
       } else {
-        md << mean_spread(done, "accuracy") << " | " << mean_spread(done, "test_loss") << " | "
+        md << mean_spread(done, "accuracy") << " | " << mean_spread(done, "test_loss", nullptr, 5) << " | "
            << mean_spread(done, "macro", "f1") << " | " << mean_spread(done, "weighted", "f1")
            << (done.size() < row.runs.size() ? cat(" (", done.size(), " of ", row.runs.size(), " runs)") : "")
            << " | ";
