@@ -72,8 +72,21 @@ bool all_finite(const Tensor& t) {
 }
 
 std::string first_non_finite_gradient(const std::vector<std::pair<std::string, Tensor>>& named) {
-  for (const auto& [name, tensor] : named)
-    if (!all_finite(tensor.grad())) return name;
+  // Runs every training step: the device gradients are first summed (times 0) into one
+  // number, so a healthy step costs one copy back, not one per parameter.
+  Tensor device_total;
+  for (const auto& [name, tensor] : named) {
+    const Tensor g = tensor.grad();
+    if (!g.defined() || g.dtype() != DType::f32 || g.numel() == 0 || g.device() == Device::cpu) continue;
+    const Tensor part = sum(mul(g, 0.0f));
+    device_total = device_total.defined() ? add(device_total, part) : part;
+  }
+  const bool devices_finite = !device_total.defined() || std::isfinite(device_total.item());
+  for (const auto& [name, tensor] : named) {
+    const Tensor g = tensor.grad();
+    if (g.defined() && g.device() != Device::cpu && devices_finite) continue;  // known finite
+    if (!all_finite(g)) return name;
+  }
   return "";
 }
 

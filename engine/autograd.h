@@ -71,8 +71,8 @@ class NoGradGuard {
 bool all_finite(const Tensor& t);
 
 // The name of the first of `named` (e.g. a module's named_parameters()) whose gradient is
-// not finite; "" when every gradient is (or is undefined). On a GPU each costs one small
-// reduction and a copy of its result.
+// not finite; "" when every gradient is (or is undefined). On a GPU the gradients are
+// reduced to one number (a single copy back); only a non-finite one is searched by name.
 std::string first_non_finite_gradient(const std::vector<std::pair<std::string, Tensor>>& named);
 
 bool detect_anomaly_enabled();

@@ -181,4 +181,13 @@ TEST_CASE("first_non_finite_gradient names the first parameter whose gradient is
   CHECK(first_non_finite_gradient(named) == "");
   sum(div(c, b)).backward();  // d/db = -c / b^2 = -3e40: Inf in float; d/dc finite
   CHECK(first_non_finite_gradient(named) == "b");
+
+  // The same on cuda-emu, where the gradients are first reduced to one number.
+  Tensor d = from_vector({1, 2}, {2}, Device::cuda_emu), e = from_vector({1e-20f}, {1}, Device::cuda_emu);
+  for (Tensor* t : {&d, &e}) t->set_requires_grad(true);
+  const std::vector<std::pair<std::string, Tensor>> on_device = {{"d", d}, {"e", e}};
+  sum(d * d).backward();
+  CHECK(first_non_finite_gradient(on_device) == "");
+  sum(div(full({1}, 1.0f, Device::cuda_emu), e)).backward();  // -1e40: Inf
+  CHECK(first_non_finite_gradient(on_device) == "e");
 }
