@@ -5,28 +5,32 @@
 
 namespace leuko::models {
 
-ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, bool pool) : pool_(pool) {
-  conv_ = register_module("conv", std::make_shared<nn::Conv2d>(in_channels, out_channels, 3, 1, 1));
-  bn_ = register_module("bn", std::make_shared<nn::BatchNorm2d>(out_channels));
+ConvBnReluPool::ConvBnReluPool(int64_t in_channels, int64_t out_channels)
+    : nn::ConvBnRelu(in_channels, out_channels, 3, 1, 1) {}
+
+Tensor ConvBnReluPool::forward(const Tensor& x) {
+  return max_pool2d(nn::ConvBnRelu::forward(x), 2, 2);
 }
 
-Tensor ConvBnRelu::forward(const Tensor& x) {
-  // relu(bn(conv(x))) as one op: BN and ReLU in one pass on the CPU; on a GPU also the
-  // batch statistics gathered while the convolution writes its output.
-  const Tensor y = bn_->forward_conv_relu(*conv_, x);
-  return pool_ ? max_pool2d(y, 2, 2) : y;
+// CBR: conv 3x3/1/1 with bias -> BN -> ReLU.
+static std::shared_ptr<nn::ConvBnRelu> cbr(int64_t in_channels, int64_t out_channels) {
+  return std::make_shared<nn::ConvBnRelu>(in_channels, out_channels, 3, 1, 1);
+}
+
+static std::shared_ptr<ConvBnReluPool> cbrp(int64_t in_channels, int64_t out_channels) {
+  return std::make_shared<ConvBnReluPool>(in_channels, out_channels);
 }
 
 WbcNet::WbcNet(int64_t num_classes, int side) {
   LEUKO_CHECK(side >= 32, "wbc_net: inputs of at least 32 px (five 2x2 poolings), got ", side);
-  conv1_ = register_module("conv1", std::make_shared<ConvBnRelu>(3, 64, true));
-  conv2_ = register_module("conv2", std::make_shared<ConvBnRelu>(64, 64, true));
-  res1_ = register_module("res1", std::make_shared<ConvBnRelu>(64, 64, false));
-  res2_ = register_module("res2", std::make_shared<ConvBnRelu>(64, 64, false));
-  conv3_ = register_module("conv3", std::make_shared<ConvBnRelu>(64, 32, true));
-  conv4_ = register_module("conv4", std::make_shared<ConvBnRelu>(32, 16, true));
-  res3_ = register_module("res3", std::make_shared<ConvBnRelu>(16, 16, false));
-  res4_ = register_module("res4", std::make_shared<ConvBnRelu>(16, 16, false));
+  conv1_ = register_module("conv1", cbrp(3, 64));
+  conv2_ = register_module("conv2", cbrp(64, 64));
+  res1_ = register_module("res1", cbr(64, 64));
+  res2_ = register_module("res2", cbr(64, 64));
+  conv3_ = register_module("conv3", cbrp(64, 32));
+  conv4_ = register_module("conv4", cbrp(32, 16));
+  res3_ = register_module("res3", cbr(16, 16));
+  res4_ = register_module("res4", cbr(16, 16));
   head_conv_ = register_module("head_conv", std::make_shared<nn::Conv2d>(16, 8, 3, 1, 1));
   fc1_ = register_module("fc1", std::make_shared<nn::Linear>(8 * (side / 32) * (side / 32), 64));
   fc2_ = register_module("fc2", std::make_shared<nn::Linear>(64, 8));

@@ -12,23 +12,19 @@
 
 #include <memory>
 
-#include "engine/nn/batch_norm.h"
 #include "engine/nn/conv2d.h"
+#include "engine/nn/conv_bn_relu.h"
 #include "engine/nn/linear.h"
 #include "engine/nn/module.h"
 
 namespace leuko::models {
 
-// conv 3x3/1/1 with bias -> BatchNorm2d -> ReLU, optionally followed by MaxPool 2x2/2.
-class ConvBnRelu : public nn::Module {
+// CBRP: a CBR block (nn::ConvBnRelu, conv 3x3/1/1 with bias) followed by MaxPool 2x2/2. A
+// kind of CBR block, so its weights keep the CBR names (conv1.conv.weight, conv1.bn.bias, ...).
+class ConvBnReluPool : public nn::ConvBnRelu {
  public:
-  ConvBnRelu(int64_t in_channels, int64_t out_channels, bool pool);
+  ConvBnReluPool(int64_t in_channels, int64_t out_channels);
   Tensor forward(const Tensor& x) override;
-
- private:
-  std::shared_ptr<nn::Conv2d> conv_;
-  std::shared_ptr<nn::BatchNorm2d> bn_;
-  bool pool_;
 };
 
 class WbcNet : public nn::Module {
@@ -39,7 +35,8 @@ class WbcNet : public nn::Module {
   Tensor forward(const Tensor& x) override;  // [N,3,side,side] -> [N,num_classes] logits
 
  private:
-  std::shared_ptr<ConvBnRelu> conv1_, conv2_, res1_, res2_, conv3_, conv4_, res3_, res4_;
+  std::shared_ptr<ConvBnReluPool> conv1_, conv2_, conv3_, conv4_;
+  std::shared_ptr<nn::ConvBnRelu> res1_, res2_, res3_, res4_;
   std::shared_ptr<nn::Conv2d> head_conv_;
   std::shared_ptr<nn::Linear> fc1_, fc2_, fc3_;
 };

@@ -1,7 +1,6 @@
 #include "engine/nn/batch_norm.h"
 
 #include "engine/error.h"
-#include "engine/nn/conv2d.h"
 #include "engine/ops.h"
 
 namespace leuko::nn {
@@ -34,17 +33,6 @@ Tensor BatchNorm::forward_relu(const Tensor& x, const Tensor& residual) {
   check_dim(x, input_dim_, name_, "input");
   Tensor y = batch_norm_relu(x, weight, bias, running_mean, running_var, is_training(), momentum_,
                              eps_, residual);
-  if (is_training()) count_batch();
-  return y;
-}
-
-Tensor BatchNorm::forward_conv_relu(const Conv2d& conv, const Tensor& x) {
-  LEUKO_CHECK(input_dim_ == 4, name_, ": forward_conv_relu needs BatchNorm2d (a conv's output)");
-  LEUKO_CHECK(conv.dilation().h == 1 && conv.dilation().w == 1, name_,
-              ": forward_conv_relu needs a conv with dilation 1");
-  Tensor y = conv_batch_norm_relu(x, conv.weight, conv.bias, weight, bias, running_mean,
-                                  running_var, conv.stride(), conv.padding(), is_training(),
-                                  momentum_, eps_);
   if (is_training()) count_batch();
   return y;
 }

@@ -9,8 +9,6 @@
 
 namespace leuko::nn {
 
-class Conv2d;
-
 // The part both share; the subclasses only fix the input rank.
 class BatchNorm : public Module {
  public:
@@ -19,10 +17,10 @@ class BatchNorm : public Module {
   // conv-BN-ReLU steps (no residual) and residual blocks' ends (residual = the shortcut, of
   // x's shape).
   Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
-  // relu(forward(conv(x))) as one op (conv_batch_norm_relu): on GPU devices the batch
-  // statistics are gathered while the convolution writes its output (BatchNorm2d only; the
-  // conv must have dilation 1).
-  Tensor forward_conv_relu(const Conv2d& conv, const Tensor& x);
+  // num_batches_tracked += 1, wherever the buffer lives: what a training-mode forward does
+  // after normalizing, for a module that normalizes with this one's tensors in a fused op
+  // (nn::ConvBnRelu).
+  void count_batch();
 
   int64_t num_features() const { return num_features_; }
   float eps() const { return eps_; }
@@ -36,8 +34,6 @@ class BatchNorm : public Module {
             bool affine);
 
  private:
-  void count_batch();  // num_batches_tracked += 1, wherever the buffer lives
-
   const char* name_;   // for error messages: "BatchNorm2d"
   int64_t input_dim_;  // 2 for [N, C], 4 for [N, C, H, W]
   int64_t num_features_;

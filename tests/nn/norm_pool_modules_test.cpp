@@ -2,7 +2,6 @@
 
 #include "engine/error.h"
 #include "engine/nn/batch_norm.h"
-#include "engine/nn/conv2d.h"
 #include "engine/nn/dropout.h"
 #include "engine/nn/pool.h"
 #include "engine/ops.h"
@@ -158,31 +157,4 @@ TEST_CASE("BatchNorm2d::forward_relu equals relu(forward) and counts batches on 
     fused.forward_relu(x);
     CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 2);
   }
-}
-
-TEST_CASE("BatchNorm2d::forward_conv_relu equals relu(forward(conv(x))) on every device") {
-  for (const leuko::Device device : {leuko::Device::cpu, leuko::Device::cuda_emu}) {
-    INFO(leuko::to_string(device));
-    leuko::nn::Conv2d conv(3, 4, 3, 2, 1);  // stride 2, padding 1
-    leuko::nn::BatchNorm2d fused(4), plain(4);
-    conv.to(device);
-    fused.to(device);
-    plain.to(device);
-    leuko::Generator g(9);
-    const leuko::Tensor x = leuko::uniform({2, 3, 9, 7}, -1.0f, 1.0f, g).to(device);
-    const leuko::Tensor expected = leuko::relu(plain(conv(x)));
-    leuko::testing::check_close(fused.forward_conv_relu(conv, x), expected, 1e-4f, 1e-5f,
-                                "forward_conv_relu");
-    leuko::testing::check_close(fused.running_var, plain.running_var, 1e-5f, 1e-6f, "running_var");
-    CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 1);
-    fused.eval();
-    plain.eval();
-    leuko::testing::check_close(fused.forward_conv_relu(conv, x), leuko::relu(plain(conv(x))),
-                                1e-4f, 1e-5f, "forward_conv_relu in eval");
-    CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 1);
-  }
-  leuko::nn::BatchNorm1d flat(4);
-  leuko::nn::Conv2d conv(3, 4, 3);
-  CHECK_THROWS_WITH_AS(flat.forward_conv_relu(conv, leuko::zeros({1, 3, 5, 5})),
-                       doctest::Contains("forward_conv_relu needs BatchNorm2d"), leuko::Error);
 }
