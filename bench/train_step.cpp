@@ -2,7 +2,7 @@
 // loss, backward, Adam update) on random inputs, and the process's peak resident memory.
 // scripts/bench_vs_pytorch.sh runs it beside the same network in PyTorch.
 //
-//   bench_train_step MODEL [--batch N] [--steps S] [--json PATH]
+//   bench_train_step MODEL [--batch N] [--steps S] [--device cpu|cuda|cuda-emu] [--json PATH]
 //   MODEL: wbc_net (3x256x256), autoencoder (3x512x512), resnet18 (3x224x224),
 //          kandel_cnn (3x320x240)
 #include <cstdio>
@@ -17,6 +17,7 @@
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
 #include "engine/random.h"
+#include "engine/storage.h"
 #include "models/kandel_cnn.h"
 #include "models/prcc_autoencoder.h"
 #include "models/resnet.h"
@@ -49,27 +50,31 @@ Setup make(const std::string& model) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL [--batch N] [--steps S] [--json PATH]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL [--batch N] [--steps S] [--device D] [--json PATH]\n",
+                 argv[0]);
     return 2;
   }
   const std::string model = argv[1];
   Setup setup = make(model);
   int64_t batch = setup.default_batch, steps = 5;
   std::string json_path;
+  Device device = Device::cpu;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--batch") batch = std::atoll(argv[i + 1]);
     else if (flag == "--steps") steps = std::atoll(argv[i + 1]);
     else if (flag == "--json") json_path = argv[i + 1];
+    else if (flag == "--device") device = parse_device(argv[i + 1]);
   }
 
   manual_seed(0);
   Shape input_shape{batch};
   input_shape.insert(input_shape.end(), setup.image.begin(), setup.image.end());
-  const Tensor images = rand(input_shape);
+  const Tensor images = rand(input_shape).to(device);
   std::vector<int64_t> label_values(batch);
   for (int64_t i = 0; i < batch; ++i) label_values[i] = i % std::max<int64_t>(setup.classes, 1);
-  const Tensor labels = from_vector_i64(label_values, {batch});
+  const Tensor labels = from_vector_i64(label_values, {batch}).to(device);
+  setup.net->to(device);
   setup.net->train();
   optim::Adam optimizer(setup.net->parameters(), {.lr = 1e-4});
 
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
     loss.backward();
     optimizer.step();
     optimizer.zero_grad();
+    synchronize(device);  // a GPU step is timed when its kernels are done, not when queued
   };
   const bench::Timing timing = bench::time_calls(step, static_cast<int>(steps), 2);
   const HostAllocatorStats memory = host_allocator_stats();
@@ -86,6 +92,7 @@ int main(int argc, char** argv) {
   nlohmann::json result{{"framework", "leuko"},
                         {"model", model},
                         {"batch", batch},
+                        {"device", to_string(device)},
                         {"input", setup.image},
                         {"threads", omp_get_max_threads()},
                         {"step_s", timing.wall_s},

@@ -97,7 +97,10 @@ Tensor random_input(const Shape& shape, Generator& g, float low, float high) {
 Device gpu_test_device() {
   const char* flag = std::getenv("LEUKO_TEST_GPU");
   const bool wanted = flag != nullptr && std::string(flag) == "1";
-  return wanted && device_available(Device::cuda) ? Device::cuda : Device::cuda_emu;
+  if (!wanted) return Device::cuda_emu;
+  LEUKO_CHECK(device_available(Device::cuda),
+              "LEUKO_TEST_GPU=1 but no CUDA device is usable (no GPU, or a build without nvcc)");
+  return Device::cuda;
 }
 
 SafetensorsFile load_golden(const std::string& name) {

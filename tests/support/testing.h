@@ -37,8 +37,9 @@ void check_close(const Tensor& actual, const Tensor& expected, float rtol, float
 Tensor random_input(const Shape& shape, Generator& g, float low = -1.0f, float high = 1.0f);
 
 // The device the "cuda-emu matches the CPU" cases run on: Device::cuda when the environment
-// sets LEUKO_TEST_GPU=1 and a GPU is usable (bench/gpu_check.sh runs the suite that way on a
-// real GPU), else Device::cuda_emu, the same kernels under the SIMT emulator.
+// sets LEUKO_TEST_GPU=1 (bench/gpu_check.sh runs the suite that way on a real GPU), else
+// Device::cuda_emu, the same kernels under the SIMT emulator. With LEUKO_TEST_GPU=1 and no
+// usable GPU it throws: a GPU check must not pass on the emulator unnoticed.
 Device gpu_test_device();
 
 // Golden case `key` of a layer with an input x, a weight and an optional bias (present when
