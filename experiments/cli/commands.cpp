@@ -1,4 +1,4 @@
-#include "experiments/commands.h"
+#include "experiments/cli/commands.h"
 
 namespace leuko::cli {
 

@@ -9,8 +9,8 @@
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lr_schedule.h"
-#include "experiments/commands.h"
-#include "experiments/option_checks.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/option_checks.h"
 #include "models/tiny_cnn.h"
 
 namespace leuko::cli {

@@ -1,4 +1,4 @@
-#include "experiments/device.h"
+#include "experiments/cli/device.h"
 
 #include <CLI/CLI.hpp>
 

@@ -6,11 +6,11 @@
 #include <memory>
 
 #include "engine/error.h"
-#include "experiments/checkpoint_model.h"
-#include "experiments/commands.h"
-#include "experiments/device.h"
-#include "experiments/evaluation.h"
-#include "experiments/run_data.h"
+#include "experiments/training/checkpoint_model.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/device.h"
+#include "experiments/training/evaluation.h"
+#include "experiments/training/run_data.h"
 
 namespace leuko::cli {
 

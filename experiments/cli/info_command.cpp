@@ -4,8 +4,8 @@
 
 #include <iostream>
 
-#include "experiments/commands.h"
-#include "experiments/device.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/device.h"
 
 namespace leuko::cli {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/error.h"
-#include "experiments/commands.h"
+#include "experiments/cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"leuko: a from-scratch deep-learning engine for white-blood-cell classification"};

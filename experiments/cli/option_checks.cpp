@@ -1,4 +1,4 @@
-#include "experiments/option_checks.h"
+#include "experiments/cli/option_checks.h"
 
 #include <cerrno>
 #include <cmath>

@@ -11,11 +11,11 @@
 #include "engine/error.h"
 #include "engine/metrics.h"
 #include "engine/ops.h"
-#include "experiments/checkpoint_model.h"
-#include "experiments/commands.h"
-#include "experiments/device.h"
-#include "experiments/option_checks.h"
-#include "experiments/run_data.h"
+#include "experiments/training/checkpoint_model.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/device.h"
+#include "experiments/cli/option_checks.h"
+#include "experiments/training/run_data.h"
 
 namespace leuko::cli {
 

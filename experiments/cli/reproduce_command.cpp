@@ -1,5 +1,5 @@
 // `leuko reproduce study-a|study-b|study-c|study-d`: the command line of the study
-// drivers (experiments/study_drivers.h): profile, data root (or generated data, said
+// drivers (experiments/studies/study_drivers.h): profile, data root (or generated data, said
 // loudly), device, output folder; then the study's sub-runs and its report.
 #include <algorithm>
 #include <cstdio>
@@ -7,9 +7,9 @@
 
 #include "engine/data/data_root.h"
 #include "engine/error.h"
-#include "experiments/commands.h"
-#include "experiments/device.h"
-#include "experiments/study_drivers.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/device.h"
+#include "experiments/studies/study_drivers.h"
 
 namespace leuko::cli {
 

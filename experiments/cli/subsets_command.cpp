@@ -9,8 +9,8 @@
 #include "engine/data/image_folder.h"
 #include "engine/data/subsets.h"
 #include "engine/error.h"
-#include "experiments/commands.h"
-#include "experiments/option_checks.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/option_checks.h"
 
 namespace leuko::cli {
 

@@ -1,5 +1,5 @@
 // `leuko train`: trains one network on an image-folder dataset (or on generated cells when
-// no data is given) and writes a run folder (experiments/trainer.h).
+// no data is given) and writes a run folder (experiments/training/trainer.h).
 #include <cstdio>
 #include <memory>
 
@@ -12,13 +12,13 @@
 #include "engine/optim/rmsprop.h"
 #include "engine/optim/sgd.h"
 #include "engine/random.h"
-#include "experiments/checkpoint_model.h"
-#include "experiments/commands.h"
-#include "experiments/device.h"
-#include "experiments/option_checks.h"
-#include "experiments/run_data.h"
-#include "experiments/run_lock.h"
-#include "experiments/trainer.h"
+#include "experiments/training/checkpoint_model.h"
+#include "experiments/cli/commands.h"
+#include "experiments/cli/device.h"
+#include "experiments/cli/option_checks.h"
+#include "experiments/training/run_data.h"
+#include "experiments/training/run_lock.h"
+#include "experiments/training/trainer.h"
 
 namespace leuko::cli {
 

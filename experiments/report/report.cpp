@@ -1,11 +1,11 @@
-#include "experiments/report.h"
+#include "experiments/report/report.h"
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <sstream>
 
-#include "experiments/svg_plot.h"
+#include "experiments/report/svg_plot.h"
 
 namespace leuko::cli {
 

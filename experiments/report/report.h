@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/metrics.h"
-#include "experiments/run_folder.h"
+#include "experiments/training/run_folder.h"
 
 namespace leuko::cli {
 

@@ -1,4 +1,4 @@
-#include "experiments/svg_plot.h"
+#include "experiments/report/svg_plot.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // `leuko reproduce <study>`: the shared machinery of the four study drivers
-// (experiments/study_*.cpp). A study is a list of sub-runs (one network trained on one
+// (experiments/studies/study_*.cpp). A study is a list of sub-runs (one network trained on one
 // dataset), each trained by the generic Trainer in its own sub-folder, and a top-level
 // report.md that puts our numbers next to the published ones.
 //
@@ -21,10 +21,10 @@
 
 #include "engine/data/image_folder.h"
 #include "engine/storage.h"
-#include "experiments/evaluation.h"
-#include "experiments/model_zoo.h"
-#include "experiments/report.h"
-#include "experiments/run_folder.h"
+#include "experiments/training/evaluation.h"
+#include "experiments/training/model_zoo.h"
+#include "experiments/report/report.h"
+#include "experiments/training/run_folder.h"
 
 namespace leuko::cli {
 

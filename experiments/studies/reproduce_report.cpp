@@ -1,4 +1,4 @@
-// The top-level report of a study (experiments/reproduce.h): our numbers beside the
+// The top-level report of a study (experiments/studies/reproduce.h): our numbers beside the
 // published ones, per-class metrics and confusion matrices of every run, links to each
 // sub-run's own report (curves, plots), and what differs from the study.
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "engine/error.h"
-#include "experiments/reproduce.h"
+#include "experiments/studies/reproduce.h"
 
 namespace leuko::cli {
 

@@ -1,4 +1,4 @@
-// Profiles, the studies' data, and one sub-run through the Trainer (experiments/reproduce.h).
+// Profiles, the studies' data, and one sub-run through the Trainer (experiments/studies/reproduce.h).
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -15,12 +15,11 @@
 #include "engine/optim/rmsprop.h"
 #include "engine/optim/sgd.h"
 #include "engine/random.h"
-#include "experiments/checkpoint_model.h"
-#include "experiments/device.h"
-#include "experiments/reproduce.h"
-#include "experiments/run_data.h"
-#include "experiments/run_lock.h"
-#include "experiments/trainer.h"
+#include "experiments/training/checkpoint_model.h"
+#include "experiments/studies/reproduce.h"
+#include "experiments/training/run_data.h"
+#include "experiments/training/run_lock.h"
+#include "experiments/training/trainer.h"
 
 namespace leuko::cli {
 

@@ -5,7 +5,7 @@
 // step, gradients clipped to +-0.1, the last epoch's weights tested.
 #include "engine/data/subsets.h"
 #include "engine/error.h"
-#include "experiments/study_drivers.h"
+#include "experiments/studies/study_drivers.h"
 
 namespace leuko::cli {
 

@@ -7,7 +7,7 @@
 // autoencoder, 5 tumor/normal classifier, 6 the WBC classifier ("enhanced").
 #include "engine/data/subsets.h"
 #include "engine/error.h"
-#include "experiments/study_drivers.h"
+#include "experiments/studies/study_drivers.h"
 
 namespace leuko::cli {
 

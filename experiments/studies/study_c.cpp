@@ -4,7 +4,7 @@
 // Adam lr 1e-4, batch 32, 20 epochs, ImageNet normalisation, random flips and rotation.
 #include "engine/data/subsets.h"
 #include "engine/error.h"
-#include "experiments/study_drivers.h"
+#include "experiments/studies/study_drivers.h"
 
 namespace leuko::cli {
 

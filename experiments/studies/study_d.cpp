@@ -4,7 +4,7 @@
 // with SGD lr 0.01. Batch 32, up to 25 epochs (model 6: 30).
 #include "engine/data/subsets.h"
 #include "engine/error.h"
-#include "experiments/study_drivers.h"
+#include "experiments/studies/study_drivers.h"
 
 namespace leuko::cli {
 

@@ -1,8 +1,8 @@
 // The four study drivers of `leuko reproduce` (spec sections 2-5). Each trains its
-// sub-runs through run_sub_run and returns the rows of its report (experiments/reproduce.h).
+// sub-runs through run_sub_run and returns the rows of its report (experiments/studies/reproduce.h).
 #pragma once
 
-#include "experiments/reproduce.h"
+#include "experiments/studies/reproduce.h"
 
 namespace leuko::cli {
 

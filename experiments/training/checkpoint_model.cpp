@@ -1,13 +1,12 @@
-#include "experiments/checkpoint_model.h"
+#include "experiments/training/checkpoint_model.h"
 
 #include <cstdio>
 
 #include "engine/error.h"
 #include "engine/io/checkpoint.h"
 #include "engine/io/safetensors.h"
-#include "experiments/device.h"
-#include "experiments/option_checks.h"
-#include "experiments/run_data.h"
+#include "experiments/cli/option_checks.h"
+#include "experiments/training/run_data.h"
 
 namespace leuko::cli {
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/storage.h"
-#include "experiments/model_zoo.h"
+#include "experiments/training/model_zoo.h"
 
 namespace leuko::cli {
 

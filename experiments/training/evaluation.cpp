@@ -1,4 +1,4 @@
-#include "experiments/evaluation.h"
+#include "experiments/training/evaluation.h"
 
 #include "engine/autograd.h"
 #include "engine/error.h"

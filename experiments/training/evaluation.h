@@ -9,7 +9,7 @@
 
 #include "engine/data/loader.h"
 #include "engine/metrics.h"
-#include "experiments/model_zoo.h"
+#include "experiments/training/model_zoo.h"
 
 namespace leuko::cli {
 

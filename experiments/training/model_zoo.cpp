@@ -1,4 +1,4 @@
-#include "experiments/model_zoo.h"
+#include "experiments/training/model_zoo.h"
 
 #include "engine/data/image.h"
 #include "engine/data/transforms.h"

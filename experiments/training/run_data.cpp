@@ -1,4 +1,4 @@
-#include "experiments/run_data.h"
+#include "experiments/training/run_data.h"
 
 #include "engine/data/image_folder.h"
 #include "engine/error.h"

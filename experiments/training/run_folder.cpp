@@ -1,4 +1,4 @@
-#include "experiments/run_folder.h"
+#include "experiments/training/run_folder.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "experiments/run_lock.h"
+#include "experiments/training/run_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

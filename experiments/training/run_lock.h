@@ -8,7 +8,7 @@
 // is reported here, before any data is generated or any training starts.
 #pragma once
 
-#include "experiments/run_folder.h"
+#include "experiments/training/run_folder.h"
 
 namespace leuko::cli {
 

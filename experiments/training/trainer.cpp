@@ -1,4 +1,4 @@
-#include "experiments/trainer.h"
+#include "experiments/training/trainer.h"
 
 #include <chrono>
 #include <cmath>
@@ -15,7 +15,7 @@
 #include "engine/io/checkpoint.h"
 #include "engine/optim/clip_grad.h"
 #include "engine/random.h"
-#include "experiments/progress.h"
+#include "experiments/training/progress.h"
 
 namespace leuko::cli {
 

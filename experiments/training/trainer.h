@@ -2,7 +2,7 @@
 // Per batch: forward -> loss -> backward -> clip -> optimizer step -> zero grads ->
 // schedule step (when stepped per batch, e.g. OneCycle). After each epoch: validation,
 // metrics.csv, and a checkpoint (model, optimizer, schedule, generators, epoch, history).
-// At the end: the test split, results.json and report.md (experiments/report.h).
+// At the end: the test split, results.json and report.md (experiments/report/report.h).
 //
 // Three kinds of target (LossSettings): class labels (cross-entropy), the input images
 // (an autoencoder's SSIM / MSE) and the batch's masks (segmentation: MSE against the mask;
@@ -32,10 +32,10 @@
 #include "engine/data/loader.h"
 #include "engine/optim/lr_schedule.h"
 #include "engine/optim/optimizer.h"
-#include "experiments/evaluation.h"
-#include "experiments/model_zoo.h"
-#include "experiments/report.h"
-#include "experiments/run_folder.h"
+#include "experiments/training/evaluation.h"
+#include "experiments/training/model_zoo.h"
+#include "experiments/report/report.h"
+#include "experiments/training/run_folder.h"
 
 namespace leuko::cli {
 

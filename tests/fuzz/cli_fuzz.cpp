@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/error.h"
-#include "experiments/commands.h"
+#include "experiments/cli/commands.h"
 
 namespace {
 struct Parsed {};  // thrown when parsing completed

@@ -15,9 +15,9 @@
 
 #include "engine/error.h"
 #include "engine/io/checkpoint.h"
-#include "experiments/checkpoint_model.h"
-#include "experiments/report.h"
-#include "experiments/run_data.h"
+#include "experiments/training/checkpoint_model.h"
+#include "experiments/report/report.h"
+#include "experiments/training/run_data.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
