@@ -39,8 +39,9 @@ void run_demo(const DemoOptions& o) {
   using clock = std::chrono::steady_clock;
   manual_seed(o.seed);
   Generator data_generator(o.seed + 1);
-  std::printf("leuko demo: tiny CNN on generated %dx%d cell images (5 classes), %d steps of batch %d\n",
-              o.size, o.size, o.steps, o.batch);
+  std::printf(
+      "leuko demo: tiny CNN on generated %dx%d cell images (5 classes), %d steps of batch %d\n",
+      o.size, o.size, o.steps, o.batch);
   const data::Batch test = data::synthetic_batch(o.test_images, o.size, data_generator);
   models::TinyCnn net;
   optim::Adam optimizer(net.parameters(), {.lr = o.lr});

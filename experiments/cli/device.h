@@ -18,5 +18,4 @@ std::vector<std::string> usable_devices();
 // not usable here is a leuko::Error saying why and which devices are usable.
 Device select_device(const std::string& name);
 
-
 }  // namespace leuko::cli

@@ -36,8 +36,8 @@ void run_eval(const EvalOptions& o) {
   loss.kind = parse_loss_kind(config_value(loaded.config, "loss").get<std::string>());
   loss.ssim_data_range = loaded.config.value("ssim_data_range", 255.0f);
   loss.target = target;
-  const Evaluation result = evaluate(loaded.model, loader, loss, device,
-                                     static_cast<int64_t>(loaded.classes.size()));
+  const Evaluation result =
+      evaluate(loaded.model, loader, loss, device, static_cast<int64_t>(loaded.classes.size()));
   std::printf("%s on %s/%s: %lld images, loss %.6f\n", loaded.info.name.c_str(), o.data.c_str(),
               o.split.c_str(), static_cast<long long>(result.images), result.loss);
   if (result.mask_iou) std::printf("mask IoU %.4f (cell pixels: output > 0.5)\n", *result.mask_iou);
@@ -67,7 +67,8 @@ void run_eval(const EvalOptions& o) {
 
 void add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a trained checkpoint: metrics and confusion matrix");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "Evaluate a trained checkpoint: metrics and confusion matrix");
   cmd->footer(
       "Examples:\n"
       "  leuko eval --checkpoint runs/try/checkpoint.safetensors --data data/WBC_100\n"
@@ -75,11 +76,15 @@ void add_eval_command(CLI::App& app) {
       "  leuko eval --checkpoint runs/seg/best.safetensors --data data/segwbc --split train"
       "   (a --target masks run: mask IoU)");
   cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
-      ->required()->check(CLI::ExistingFile);
-  cmd->add_option("--data", o->data, "image-folder root")->required()->check(CLI::ExistingDirectory);
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "image-folder root")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split, "split folder under --data");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_flag("--verbose", o->verbose, "on a checkpoint that does not fit its network, list every mismatched tensor");
+  cmd->add_flag("--verbose", o->verbose,
+                "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_eval(*o); });
 }
 

@@ -83,16 +83,19 @@ CLI::Validator accepted_by(std::function<void(const std::string&)> parse, std::s
 std::pair<int, int> parse_size(const std::string& text) {
   // Each side: digits only, at most 5 of them, so nothing can overflow before the range test.
   const auto side = [](const std::string& digits, int& value) {
-    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
       return false;
     value = std::stoi(digits);
     return value >= kMinSide && value <= kMaxSide;
   };
   const size_t x = text.find('x');
   int height = 0, width = 0;
-  if (side(text.substr(0, x), height) && side(x == std::string::npos ? text : text.substr(x + 1), width))
+  if (side(text.substr(0, x), height) &&
+      side(x == std::string::npos ? text : text.substr(x + 1), width))
     return {height, width};
-  throw Error(cat("expected N or HxW with sides from ", kMinSide, " to ", kMaxSide, ", got ", text));
+  throw Error(
+      cat("expected N or HxW with sides from ", kMinSide, " to ", kMaxSide, ", got ", text));
 }
 
 }  // namespace leuko::cli

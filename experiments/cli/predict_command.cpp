@@ -38,7 +38,8 @@ std::vector<std::filesystem::path> image_files(const std::vector<std::string>& i
     }
     std::vector<std::filesystem::path> found;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(input))
-      if (entry.is_regular_file() && data::is_image_file(entry.path())) found.push_back(entry.path());
+      if (entry.is_regular_file() && data::is_image_file(entry.path()))
+        found.push_back(entry.path());
     LEUKO_CHECK(!found.empty(), "predict: no image files in folder ", input);
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
@@ -72,11 +73,13 @@ void run_predict(const PredictOptions& o) {
     Tensor images = empty({static_cast<int64_t>(n), 3, prepare.height, prepare.width});
     for (size_t i = 0; i < n; ++i) {
       float* chw = images.data<float>() + static_cast<int64_t>(i) * per_image;
-      data::to_tensor_into(data::resize(data::read_image(files[first + i]), prepare.height, prepare.width), chw);
+      data::to_tensor_into(
+          data::resize(data::read_image(files[first + i]), prepare.height, prepare.width), chw);
       if (prepare.normalization)
         data::normalize_into(chw, prepare.height, prepare.width, *prepare.normalization);
     }
-    const Tensor probabilities = softmax(loaded.model.forward(images.to(device)), 1).to(Device::cpu);
+    const Tensor probabilities =
+        softmax(loaded.model.forward(images.to(device)), 1).to(Device::cpu);
     const std::vector<int64_t> predicted = argmax_rows(probabilities);
     const std::vector<float> p = probabilities.to_vector();
     for (size_t i = 0; i < n; ++i) {
@@ -92,17 +95,23 @@ void run_predict(const PredictOptions& o) {
 
 void add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
-  CLI::App* cmd = app.add_subcommand("predict", "Classify images with a trained checkpoint; CSV on stdout");
+  CLI::App* cmd =
+      app.add_subcommand("predict", "Classify images with a trained checkpoint; CSV on stdout");
   cmd->footer(
       "Examples:\n"
       "  leuko predict --checkpoint runs/try/checkpoint.safetensors cell1.png cell2.jpg\n"
-      "  leuko predict --checkpoint runs/try/checkpoint.safetensors data/new_cells/ > predictions.csv");
+      "  leuko predict --checkpoint runs/try/checkpoint.safetensors data/new_cells/ > "
+      "predictions.csv");
   cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
-      ->required()->check(CLI::ExistingFile);
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--batch", o->batch, "images per forward pass")->check(in_range(1, kMaxBatch));
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_option("inputs", o->inputs, "image files or folders")->required()->check(CLI::ExistingPath);
-  cmd->add_flag("--verbose", o->verbose, "on a checkpoint that does not fit its network, list every mismatched tensor");
+  cmd->add_option("inputs", o->inputs, "image files or folders")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_flag("--verbose", o->verbose,
+                "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_predict(*o); });
 }
 

@@ -26,8 +26,10 @@ struct ReproduceOptions {
 // "45 min", "3.2 h".
 std::string duration(double seconds) {
   char text[32];
-  if (seconds < 5400) std::snprintf(text, sizeof text, "%.0f min", std::max(1.0, seconds / 60));
-  else std::snprintf(text, sizeof text, "%.1f h", seconds / 3600);
+  if (seconds < 5400)
+    std::snprintf(text, sizeof text, "%.0f min", std::max(1.0, seconds / 60));
+  else
+    std::snprintf(text, sizeof text, "%.1f h", seconds / 3600);
   return text;
 }
 
@@ -40,9 +42,10 @@ void run_reproduce(const ReproduceOptions& o) {
   const std::filesystem::path root = data::resolve_data_root(o.data);
   std::string note;
   if (root.empty())
-    note = cat("No --data and no LEUKO_DATA: every number below comes from GENERATED cell images (",
-               (folder.root() / "synthetic-data").string(),
-               "), not from the studies' data; it shows the pipeline runs, nothing about real cells.");
+    note =
+        cat("No --data and no LEUKO_DATA: every number below comes from GENERATED cell images (",
+            (folder.root() / "synthetic-data").string(),
+            "), not from the studies' data; it shows the pipeline runs, nothing about real cells.");
   if (!note.empty()) std::printf("\n*** %s ***\n\n", note.c_str());
   // Generated images are small; the loader resizes them to each network's input. 100 cells a
   // class are enough for WBC-1 to hold one of each (smoke); 800 make WBC-10 large enough to
@@ -50,8 +53,8 @@ void run_reproduce(const ReproduceOptions& o) {
   const bool smoke = profile.name == "smoke";
   StudyData study_data(root, folder.root() / "synthetic-data", smoke ? 32 : 64, smoke ? 100 : 800);
 
-  StudyContext context{o.study, o.command_line, profile, folder, study_data, device, o.workers,
-                       o.weights, note, o.only};
+  StudyContext context{o.study, o.command_line, profile,   folder, study_data,
+                       device,  o.workers,      o.weights, note,   o.only};
   std::printf("leuko reproduce %s, profile %s, data %s, output %s\n", o.study.c_str(),
               profile.name.c_str(), study_data.root().string().c_str(),
               folder.root().string().c_str());
@@ -68,9 +71,10 @@ void run_reproduce(const ReproduceOptions& o) {
   run_study(planning);
   double total = 0.0;
   for (const StudyContext::PlannedRun& run : plan) total += run.seconds;
-  std::printf("%zu sub-run(s) to train, estimated %s on 2 CPU cores (rates measured on 2-core "
-              "Xeon/EPYC machines; a GPU is much faster):\n",
-              plan.size(), duration(total).c_str());
+  std::printf(
+      "%zu sub-run(s) to train, estimated %s on 2 CPU cores (rates measured on 2-core "
+      "Xeon/EPYC machines; a GPU is much faster):\n",
+      plan.size(), duration(total).c_str());
   for (const StudyContext::PlannedRun& run : plan)
     std::printf("  %-34s ~%s\n", run.name.c_str(), duration(run.seconds).c_str());
   std::fflush(stdout);
@@ -84,10 +88,12 @@ void run_reproduce(const ReproduceOptions& o) {
     for (const StudyRow& row : report.rows)
       for (const SubRunResult& run : row.runs) names.push_back(run.name);
     for (const SubRunResult& run : report.other_runs) names.push_back(run.name);
-    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return context.selected(n); })) {
+    if (std::none_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return context.selected(n); })) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      throw CLI::ValidationError("--only", cat("matched no sub-run of ", o.study, "; its sub-runs: ", list));
+      throw CLI::ValidationError("--only",
+                                 cat("matched no sub-run of ", o.study, "; its sub-runs: ", list));
     }
   }
 }
@@ -98,14 +104,16 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
   auto o = std::make_shared<ReproduceOptions>();
   o->command_line = command_line;
   CLI::App* cmd = app.add_subcommand(
-      "reproduce", "Re-run one of the four WBC studies; writes a run folder per sub-run and a study report");
+      "reproduce",
+      "Re-run one of the four WBC studies; writes a run folder per sub-run and a study report");
   cmd->footer(
       "Studies:\n"
       "  study-a  Ramesh (seeds 000/002): pRCC autoencoder (SSIM), Camelyon16 classifier, base\n"
       "           WBC net and combined model on WBC-1/10/50/100\n"
       "  study-b  Kan-Hon (seed 001): ResNet-18 pretraining chain, then fine-tuning vs a baseline\n"
       "  study-c  ResNet-50 fine-tuning, early stages frozen (seed 003)\n"
-      "  study-d  Roure et al. (seed 004): Kandel ELU CNN x4 optimizers, ResNet-50 frozen/partial/full\n"
+      "  study-d  Roure et al. (seed 004): Kandel ELU CNN x4 optimizers, ResNet-50 "
+      "frozen/partial/full\n"
       "Profiles:\n"
       "  quick   reduced resolution and epochs, a few images per class: minutes on 2 CPU cores\n"
       "  capped  the studies' epochs, at most 40 images per class, 128 px histology: hours\n"
@@ -125,7 +133,9 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("study", o->study, "study-a | study-b | study-c | study-d")
       ->required()
       ->check(CLI::IsMember({"study-a", "study-b", "study-c", "study-d"}));
-  cmd->add_option("--data", o->data, "data root holding pbc/, idc/, monuseg/, segwbc/ (default: $LEUKO_DATA, else generated)");
+  cmd->add_option(
+      "--data", o->data,
+      "data root holding pbc/, idc/, monuseg/, segwbc/ (default: $LEUKO_DATA, else generated)");
   cmd->add_option("--out", o->out, "output folder (default runs/<study>-<profile>)");
   cmd->add_option("--profile", o->profile, "quick | capped | cpu | full | smoke")
       ->check(CLI::IsMember({"quick", "capped", "cpu", "full", "smoke"}));
@@ -133,11 +143,13 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
                   "train only the sub-runs with these names (glob patterns, e.g. 'wbc-1-base*'); "
                   "repeat or separate with commas")
       ->delimiter(',');
-  cmd->add_flag("--dry-run", o->dry_run, "print the sub-runs left to train and their estimated time, train nothing");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "print the sub-runs left to train and their estimated time, train nothing");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_option("--weights", o->weights,
-                  "ImageNet weights of the study's backbone as safetensors (torchvision names: "
-                  "ResNet-18 for study-a, ResNet-50 for study-c/d); without it, trained from scratch")
+  cmd->add_option(
+         "--weights", o->weights,
+         "ImageNet weights of the study's backbone as safetensors (torchvision names: "
+         "ResNet-18 for study-a, ResNet-50 for study-c/d); without it, trained from scratch")
       ->check(CLI::ExistingFile);
   cmd->add_option("--workers", o->workers, "data loader threads")->check(CLI::Range(0, 64));
   cmd->callback([o] { run_reproduce(*o); });

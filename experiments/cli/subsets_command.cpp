@@ -23,7 +23,8 @@ struct SubsetsOptions {
 
 void print_subsets(const SubsetsOptions& o) {
   const std::filesystem::path root = data::resolve_data_root(o.data);
-  LEUKO_CHECK(!root.empty(), "subsets: no data root: pass --data DIR or set LEUKO_DATA "
+  LEUKO_CHECK(!root.empty(),
+              "subsets: no data root: pass --data DIR or set LEUKO_DATA "
               "(a folder holding pbc/train/<class>/...)");
   const data::Dataset full = data::scan_image_folder(root / "pbc" / "train");
   const std::vector<int64_t> n = full.class_counts();
@@ -49,7 +50,7 @@ void print_subsets(const SubsetsOptions& o) {
     std::printf("\n");
   }
   std::printf("%s\n", all_equal ? "every count equals floor(p * N_c)"
-                                 : "MISMATCH: some counts differ from floor(p * N_c)");
+                                : "MISMATCH: some counts differ from floor(p * N_c)");
   LEUKO_CHECK(all_equal, "subsets: drawn counts differ from floor(p * N_c)");
 }
 

@@ -40,20 +40,25 @@ struct TrainOptions {
   uint64_t seed = 0;
 };
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, std::vector<Tensor> params) {
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                 std::vector<Tensor> params) {
   const bool default_decay = o.weight_decay < 0;
   if (o.optimizer == "adam")
     return std::make_unique<optim::Adam>(
-        params, optim::AdamOptions{.lr = o.lr, .weight_decay = default_decay ? 0.0 : o.weight_decay});
+        params,
+        optim::AdamOptions{.lr = o.lr, .weight_decay = default_decay ? 0.0 : o.weight_decay});
   if (o.optimizer == "adamw")
     return std::make_unique<optim::AdamW>(
-        params, optim::AdamWOptions{.lr = o.lr, .weight_decay = default_decay ? 0.01 : o.weight_decay});
+        params,
+        optim::AdamWOptions{.lr = o.lr, .weight_decay = default_decay ? 0.01 : o.weight_decay});
   if (o.optimizer == "sgd")
     return std::make_unique<optim::SGD>(
-        params, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum,
+        params, optim::SGDOptions{.lr = o.lr,
+                                  .momentum = o.momentum,
                                   .weight_decay = default_decay ? 0.0 : o.weight_decay});
   return std::make_unique<optim::RMSprop>(
-      params, optim::RMSpropOptions{.lr = o.lr, .weight_decay = default_decay ? 0.0 : o.weight_decay,
+      params, optim::RMSpropOptions{.lr = o.lr,
+                                    .weight_decay = default_decay ? 0.0 : o.weight_decay,
                                     .momentum = o.momentum});
 }
 
@@ -61,17 +66,19 @@ std::unique_ptr<optim::LRSchedule> make_schedule(const TrainOptions& o, optim::O
                                                  int64_t steps_per_epoch) {
   if (o.schedule == "onecycle")
     return std::make_unique<optim::OneCycle>(
-        optimizer, optim::OneCycleOptions{.max_lr = o.lr, .epochs = o.epochs,
-                                          .steps_per_epoch = steps_per_epoch});
+        optimizer, optim::OneCycleOptions{
+                       .max_lr = o.lr, .epochs = o.epochs, .steps_per_epoch = steps_per_epoch});
   if (o.schedule == "step") return std::make_unique<optim::StepLR>(optimizer, o.step_size, o.gamma);
-  if (o.schedule == "cosine") return std::make_unique<optim::CosineAnnealingLR>(optimizer, o.epochs);
+  if (o.schedule == "cosine")
+    return std::make_unique<optim::CosineAnnealingLR>(optimizer, o.epochs);
   return nullptr;  // constant
 }
 
 void run_train(TrainOptions o) {
   const ModelInfo& info = find_model(o.model);
   const bool segment = o.target == "masks";
-  LEUKO_CHECK(!segment || info.task == Task::reconstruction, "--target masks needs a network whose output ",
+  LEUKO_CHECK(!segment || info.task == Task::reconstruction,
+              "--target masks needs a network whose output ",
               "is an image of its input's size (an autoencoder), not ", o.model);
   const Device device = select_device(o.device);
   auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
@@ -91,14 +98,18 @@ void run_train(TrainOptions o) {
   if (root.empty()) {
     root = folder.file("synthetic-data");
     if (!std::filesystem::exists(root / "test"))
-      data::write_synthetic_folder(root, {.size = 64, .train_per_class = o.synthetic_per_class,
-                                          .test_per_class = std::max<int64_t>(4, o.synthetic_per_class / 2),
-                                          .mask_fraction = segment ? 1.0 : 0.1, .seed = o.seed});
+      data::write_synthetic_folder(
+          root, {.size = 64,
+                 .train_per_class = o.synthetic_per_class,
+                 .test_per_class = std::max<int64_t>(4, o.synthetic_per_class / 2),
+                 .mask_fraction = segment ? 1.0 : 0.1,
+                 .seed = o.seed});
     note = cat("No --data and no LEUKO_DATA: trained on SYNTHETIC cell images (", root.string(),
                "); these numbers say nothing about real data.");
     std::printf("*** %s ***\n", note.c_str());
   }
-  data::Dataset train = segment ? scan_split_with_masks(root, "train") : scan_split(root, "train", info.task);
+  data::Dataset train =
+      segment ? scan_split_with_masks(root, "train") : scan_split(root, "train", info.task);
   if (o.masks) {
     const std::filesystem::path masks = root / "masks" / "train";
     LEUKO_CHECK(std::filesystem::is_directory(masks), "--masks: no mask folder ", masks.string());
@@ -113,7 +124,8 @@ void run_train(TrainOptions o) {
   } else {
     // Without test masks: 20% of the masked training images (seeded) are held out.
     const int64_t held_out = std::max<int64_t>(1, train.size() / 5);
-    std::vector<data::Dataset> parts = data::random_split_by_size(train, {train.size() - held_out, held_out}, o.seed);
+    std::vector<data::Dataset> parts =
+        data::random_split_by_size(train, {train.size() - held_out, held_out}, o.seed);
     train = parts[0];
     test = parts[1];
   }
@@ -122,7 +134,8 @@ void run_train(TrainOptions o) {
     validation = segment ? scan_split_with_masks(root, "val") : scan_split(root, "val", info.task);
   } else if (o.val_fraction > 0) {
     // As Study A: the test folder split (seeded here) into test (1 - f) and validation (f).
-    std::vector<data::Dataset> parts = data::random_split(test, {1.0 - o.val_fraction, o.val_fraction}, o.seed);
+    std::vector<data::Dataset> parts =
+        data::random_split(test, {1.0 - o.val_fraction, o.val_fraction}, o.seed);
     test = parts[0];
     validation = parts[1];
   }
@@ -132,29 +145,61 @@ void run_train(TrainOptions o) {
 
   const std::string normalize =
       o.normalize == "default" ? (info.imagenet_normalized ? "imagenet" : "none") : o.normalize;
-  const std::string loss_name = !o.loss.empty() ? o.loss : classify ? "cross-entropy" : segment ? "mse" : "ssim";
-  LEUKO_CHECK(!segment || loss_name != "cross-entropy", "--target masks needs an image loss (mse or ssim)");
-  nlohmann::json config{
-      {"model", o.model}, {"data", root.string()}, {"synthetic_data", !note.empty()},
-      {"epochs", o.epochs}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
-      {"weight_decay", o.weight_decay}, {"momentum", o.momentum}, {"schedule", o.schedule},
-      {"step_size", o.step_size}, {"gamma", o.gamma}, {"clip_value", o.clip_value},
-      {"clip_norm", o.clip_norm}, {"loss", loss_name}, {"target", o.target}, {"ssim_data_range", o.ssim_data_range},
-      {"class_weights", o.class_weights}, {"masks", o.masks}, {"four_copies", o.four_copies},
-      {"weights", o.weights}, {"freeze", o.freeze}, {"freeze_mode", o.freeze_mode},
-      {"prcc_weights", o.prcc_weights}, {"cam16_weights", o.cam16_weights},
-      {"device", o.device}, {"seed", o.seed}, {"height", height}, {"width", width}, {"side", height},
-      {"normalize", normalize}, {"val_fraction", o.val_fraction}, {"select", o.select},
-      {"workers", o.workers}, {"skip_bad_images", o.skip_bad_images}, {"classes", classify ? train.classes : std::vector<std::string>{}},
-      {"train_images", train.size()}, {"validation_images", validation ? validation->size() : 0},
-      {"test_images", test.size()}, {"git_commit", git_commit()}, {"leuko_version", LEUKO_VERSION}};
+  const std::string loss_name = !o.loss.empty() ? o.loss
+                                : classify      ? "cross-entropy"
+                                : segment       ? "mse"
+                                                : "ssim";
+  LEUKO_CHECK(!segment || loss_name != "cross-entropy",
+              "--target masks needs an image loss (mse or ssim)");
+  nlohmann::json config{{"model", o.model},
+                        {"data", root.string()},
+                        {"synthetic_data", !note.empty()},
+                        {"epochs", o.epochs},
+                        {"batch", o.batch},
+                        {"lr", o.lr},
+                        {"optimizer", o.optimizer},
+                        {"weight_decay", o.weight_decay},
+                        {"momentum", o.momentum},
+                        {"schedule", o.schedule},
+                        {"step_size", o.step_size},
+                        {"gamma", o.gamma},
+                        {"clip_value", o.clip_value},
+                        {"clip_norm", o.clip_norm},
+                        {"loss", loss_name},
+                        {"target", o.target},
+                        {"ssim_data_range", o.ssim_data_range},
+                        {"class_weights", o.class_weights},
+                        {"masks", o.masks},
+                        {"four_copies", o.four_copies},
+                        {"weights", o.weights},
+                        {"freeze", o.freeze},
+                        {"freeze_mode", o.freeze_mode},
+                        {"prcc_weights", o.prcc_weights},
+                        {"cam16_weights", o.cam16_weights},
+                        {"device", o.device},
+                        {"seed", o.seed},
+                        {"height", height},
+                        {"width", width},
+                        {"side", height},
+                        {"normalize", normalize},
+                        {"val_fraction", o.val_fraction},
+                        {"select", o.select},
+                        {"workers", o.workers},
+                        {"skip_bad_images", o.skip_bad_images},
+                        {"classes", classify ? train.classes : std::vector<std::string>{}},
+                        {"train_images", train.size()},
+                        {"validation_images", validation ? validation->size() : 0},
+                        {"test_images", test.size()},
+                        {"git_commit", git_commit()},
+                        {"leuko_version", LEUKO_VERSION}};
 
   // The network, initialised from the seed, optionally from --weights, then on its device.
   manual_seed(o.seed);
   ModelSettings settings{.name = o.model,
                          .num_classes = classify ? static_cast<int64_t>(train.classes.size()) : 0,
-                         .freeze_mode = o.freeze_mode == "full" ? nn::Module::FreezeMode::full
-                                                                : nn::Module::FreezeMode::gradients_only,
+                         .freeze_mode = o.freeze_mode == "full"
+                                            ? nn::Module::FreezeMode::full
+                                            : nn::Module::FreezeMode::gradients_only,
                          .freeze = o.freeze,
                          .prcc_weights = o.prcc_weights,
                          .cam16_weights = o.cam16_weights,
@@ -171,7 +216,8 @@ void run_train(TrainOptions o) {
   data::Loader train_loader(train, loader_options(config, /*shuffle=*/true));
   data::Loader test_loader(test, loader_options(config, false));
   std::unique_ptr<data::Loader> validation_loader;
-  if (validation) validation_loader = std::make_unique<data::Loader>(*validation, loader_options(config, false));
+  if (validation)
+    validation_loader = std::make_unique<data::Loader>(*validation, loader_options(config, false));
 
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model.module->parameters());
   std::unique_ptr<optim::LRSchedule> schedule =
@@ -184,9 +230,11 @@ void run_train(TrainOptions o) {
   t.loss.target = parse_target(o.target);
   t.loss.ssim_data_range = static_cast<float>(o.ssim_data_range);
   if (o.class_weights == "balanced")
-    t.loss.class_weights = from_vector(
-        data::balanced_class_weights(train.labels(), static_cast<int64_t>(train.classes.size())),
-        {static_cast<int64_t>(train.classes.size())}).to(device);
+    t.loss.class_weights =
+        from_vector(data::balanced_class_weights(train.labels(),
+                                                 static_cast<int64_t>(train.classes.size())),
+                    {static_cast<int64_t>(train.classes.size())})
+            .to(device);
   if (classify) t.classes = train.classes;
   t.clip_value = o.clip_value;
   t.clip_norm = o.clip_norm;
@@ -198,12 +246,14 @@ void run_train(TrainOptions o) {
   t.config = config;
   t.title = cat("leuko train: ", o.model, " (", info.description, "), seed ", o.seed);
   t.note = note;
-  std::printf("training %s: %lld parameters (%lld trainable), %lld train / %lld validation / %lld test images, %dx%d, on %s\n",
-              o.model.c_str(), static_cast<long long>(model.module->parameter_count()),
-              static_cast<long long>(model.module->parameter_count(true)),
-              static_cast<long long>(train.size()),
-              static_cast<long long>(validation ? validation->size() : 0),
-              static_cast<long long>(test.size()), height, width, to_string(device));
+  std::printf(
+      "training %s: %lld parameters (%lld trainable), %lld train / %lld validation / %lld test "
+      "images, %dx%d, on %s\n",
+      o.model.c_str(), static_cast<long long>(model.module->parameter_count()),
+      static_cast<long long>(model.module->parameter_count(true)),
+      static_cast<long long>(train.size()),
+      static_cast<long long>(validation ? validation->size() : 0),
+      static_cast<long long>(test.size()), height, width, to_string(device));
   Trainer(model, *optimizer, schedule.get(), train_loader, validation_loader.get(), test_loader,
           folder, t)
       .run();
@@ -213,33 +263,43 @@ void run_train(TrainOptions o) {
 
 void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a network; writes a run folder with checkpoints, metrics and a report");
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train a network; writes a run folder with checkpoints, metrics and a report");
   cmd->footer(
       "Examples:\n"
       "  leuko train --model tiny_cnn --epochs 3 --size 32 --out runs/try     (synthetic data)\n"
       "  leuko train --model wbc_net --data data/WBC_100 --epochs 10 --batch 16 --lr 0.01 \\\n"
-      "              --optimizer adam --weight-decay 1e-4 --schedule onecycle --clip-value 0.1 --masks\n"
-      "  leuko train --model resnet18 --data data/WBC_10 --optimizer adamw --lr 1e-4 --batch 64 \\\n"
-      "              --class-weights balanced --weights resnet18.safetensors --select best-val-loss\n"
-      "  leuko train --model study_b_autoencoder --target masks --size 64 --optimizer adamw --lr 1e-4 \\\n"
-      "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells + masks)\n"
+      "              --optimizer adam --weight-decay 1e-4 --schedule onecycle --clip-value 0.1 "
+      "--masks\n"
+      "  leuko train --model resnet18 --data data/WBC_10 --optimizer adamw --lr 1e-4 --batch 64 "
+      "\\\n"
+      "              --class-weights balanced --weights resnet18.safetensors --select "
+      "best-val-loss\n"
+      "  leuko train --model study_b_autoencoder --target masks --size 64 --optimizer adamw --lr "
+      "1e-4 \\\n"
+      "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells "
+      "+ masks)\n"
       "Running the same command again with the same --out resumes from the last checkpoint.");
   cmd->add_option("--model", o->model, "network: " + model_names())
       ->required()
       ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
-  cmd->add_option("--data", o->data, "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, else synthetic)");
+  cmd->add_option("--data", o->data,
+                  "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, "
+                  "else synthetic)");
   cmd->add_option("--out", o->out, "run folder (default runs/<model>-seed<seed>)");
   cmd->add_option("--epochs", o->epochs, "epochs")->check(in_range(1, kMaxEpochs));
   cmd->add_option("--batch", o->batch, "images per step")->check(in_range(1, kMaxBatch));
   cmd->add_option("--lr", o->lr, "learning rate (OneCycle: the peak)")->check(positive());
   cmd->add_option("--optimizer", o->optimizer, "adam | adamw | sgd | rmsprop")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}));
-  cmd->add_option("--weight-decay", o->weight_decay, "weight decay (default: 0.01 for adamw, else 0)")
+  cmd->add_option("--weight-decay", o->weight_decay,
+                  "weight decay (default: 0.01 for adamw, else 0)")
       ->check(in_range(0, 1));
   cmd->add_option("--momentum", o->momentum, "momentum of sgd / rmsprop")->check(in_range(0, 1));
   cmd->add_option("--schedule", o->schedule, "onecycle (per step) | step | cosine | constant")
       ->check(CLI::IsMember({"onecycle", "step", "cosine", "constant"}));
-  cmd->add_option("--step-size", o->step_size, "StepLR: epochs per decay")->check(in_range(1, kMaxEpochs));
+  cmd->add_option("--step-size", o->step_size, "StepLR: epochs per decay")
+      ->check(in_range(1, kMaxEpochs));
   cmd->add_option("--gamma", o->gamma, "StepLR: decay factor")->check(positive());
   cmd->add_option("--clip-value", o->clip_value, "clamp every gradient element to [-c, c]")
       ->check(non_negative());
@@ -251,41 +311,54 @@ void add_train_command(CLI::App& app) {
       ->check(positive());
   cmd->add_option("--class-weights", o->class_weights, "none | balanced (sklearn's n / (k n_c))")
       ->check(CLI::IsMember({"none", "balanced"}));
-  cmd->add_option("--target", o->target,
-                  "autoencoders: images (reconstruct the input) | masks (predict <data>/masks/<split>; "
-                  "without masks/test, 20% of the masked training images are held out)")
+  cmd->add_option(
+         "--target", o->target,
+         "autoencoders: images (reconstruct the input) | masks (predict <data>/masks/<split>; "
+         "without masks/test, 20% of the masked training images are held out)")
       ->check(CLI::IsMember({"images", "masks"}));
   cmd->add_flag("--masks", o->masks, "add masked copies of training images (<data>/masks/train)");
-  cmd->add_flag("--four-copies", o->four_copies, "Study A's four-copy augmentation of the training set");
+  cmd->add_flag("--four-copies", o->four_copies,
+                "Study A's four-copy augmentation of the training set");
   cmd->add_flag("--skip-bad-images", o->skip_bad_images,
                 "leave out (and count) images that cannot be decoded instead of stopping");
   cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)")
       ->check(accepted_by([](const std::string& size) { parse_size(size); }, "N or HxW"));
   cmd->add_option("--normalize", o->normalize, "default | none | imagenet")
       ->check(CLI::IsMember({"default", "none", "imagenet"}));
-  cmd->add_option("--weights", o->weights, "start from these weights (safetensors or leuko checkpoint)")
+  cmd->add_option("--weights", o->weights,
+                  "start from these weights (safetensors or leuko checkpoint)")
       ->check(CLI::ExistingFile);
-  cmd->add_flag("--verbose", o->verbose, "on --weights that do not fit the network, list every mismatched tensor");
-  cmd->add_option("--freeze", o->freeze, "resnets: last stage to freeze (e.g. layer2); others: parameter-name prefix");
-  cmd->add_option("--freeze-mode", o->freeze_mode, "gradients-only (BN still trains, as the studies) | full")
+  cmd->add_flag("--verbose", o->verbose,
+                "on --weights that do not fit the network, list every mismatched tensor");
+  cmd->add_option("--freeze", o->freeze,
+                  "resnets: last stage to freeze (e.g. layer2); others: parameter-name prefix");
+  cmd->add_option("--freeze-mode", o->freeze_mode,
+                  "gradients-only (BN still trains, as the studies) | full")
       ->check(CLI::IsMember({"gradients-only", "full"}));
   cmd->add_option("--prcc-weights", o->prcc_weights, "combined_wbc: pRCC autoencoder checkpoint")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--cam16-weights", o->cam16_weights, "combined_wbc: Camelyon16 classifier checkpoint")
+  cmd->add_option("--cam16-weights", o->cam16_weights,
+                  "combined_wbc: Camelyon16 classifier checkpoint")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--val-fraction", o->val_fraction, "without val/: share of test/ split off (seeded) for validation")
+  cmd->add_option("--val-fraction", o->val_fraction,
+                  "without val/: share of test/ split off (seeded) for validation")
       ->check(in_range(0, 0.9));
   cmd->add_option("--select", o->select, "weights to test: last | best-val-loss")
       ->check(CLI::IsMember({"last", "best-val-loss"}));
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_option("--seed", o->seed, "seed of initialisation, data order and splits")->check(seed_check());
+  cmd->add_option("--seed", o->seed, "seed of initialisation, data order and splits")
+      ->check(seed_check());
   cmd->add_option("--workers", o->workers, "data loader threads")->check(in_range(0, kMaxWorkers));
-  cmd->add_option("--synthetic-per-class", o->synthetic_per_class, "synthetic data: training images per class")
+  cmd->add_option("--synthetic-per-class", o->synthetic_per_class,
+                  "synthetic data: training images per class")
       ->check(in_range(1, 10000));
-  cmd->add_option("--stop-after", o->stop_after, "leave after this many epochs (resume later with the same command)")
+  cmd->add_option("--stop-after", o->stop_after,
+                  "leave after this many epochs (resume later with the same command)")
       ->check(in_range(0, kMaxEpochs));
-  cmd->add_flag("--restart", o->restart, "delete what --out holds (an earlier run) and start from scratch");
-  cmd->add_flag("--detect-anomaly", o->detect_anomaly, "check every op's output and gradient; name the first NaN/Inf (slower)");
+  cmd->add_flag("--restart", o->restart,
+                "delete what --out holds (an earlier run) and start from scratch");
+  cmd->add_flag("--detect-anomaly", o->detect_anomaly,
+                "check every op's output and gradient; name the first NaN/Inf (slower)");
   cmd->callback([o] { run_train(*o); });
 }
 

@@ -134,15 +134,14 @@ void write_report(const RunFolder& folder, const ReportInput& input) {
     val_accuracy.push_back(r.val_accuracy);
   }
   md << "## Training curves\n\n";
-  folder.write("plots/loss.svg", line_chart("Loss per epoch", "epoch", "loss",
-                                            {{"train", epochs, train_loss},
-                                             {"validation", epochs, val_loss}}));
+  folder.write("plots/loss.svg",
+               line_chart("Loss per epoch", "epoch", "loss",
+                          {{"train", epochs, train_loss}, {"validation", epochs, val_loss}}));
   md << "![loss](plots/loss.svg)\n\n";
   if (input.test_confusion) {
-    folder.write("plots/accuracy.svg",
-                 line_chart("Accuracy per epoch", "epoch", "accuracy",
-                            {{"train", epochs, train_accuracy},
-                             {"validation", epochs, val_accuracy}}));
+    folder.write("plots/accuracy.svg", line_chart("Accuracy per epoch", "epoch", "accuracy",
+                                                  {{"train", epochs, train_accuracy},
+                                                   {"validation", epochs, val_accuracy}}));
     md << "![accuracy](plots/accuracy.svg)\n\n";
   }
 
@@ -152,8 +151,8 @@ void write_report(const RunFolder& folder, const ReportInput& input) {
           "|---|---|---|---|---|\n";
     for (size_t c = 0; c < input.classes.size(); ++c)
       md << "| " << input.classes[c] << " | " << fixed(report.precision[c]) << " | "
-         << fixed(report.recall[c]) << " | " << fixed(report.f1[c]) << " | "
-         << report.support[c] << " |\n";
+         << fixed(report.recall[c]) << " | " << fixed(report.f1[c]) << " | " << report.support[c]
+         << " |\n";
     md << "| macro avg | " << fixed(report.macro_precision) << " | " << fixed(report.macro_recall)
        << " | " << fixed(report.macro_f1) << " | |\n"
        << "| weighted avg | " << fixed(report.weighted_precision) << " | "

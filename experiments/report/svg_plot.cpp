@@ -20,8 +20,8 @@ std::string number(double value) {
 
 std::string header(int width, int height, const std::string& title) {
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\""
-      << height << "\" viewBox=\"0 0 " << width << " " << height
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << " " << height
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << width / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">"
@@ -34,9 +34,9 @@ std::string legend(const std::vector<Series>& series, double right, double top) 
   std::ostringstream svg;
   for (size_t i = 0; i < series.size(); ++i) {
     const double y = top + 16.0 * static_cast<double>(i);
-    svg << "<rect x=\"" << right - 120 << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\""
-        << kPalette[i % 6] << "\"/><text x=\"" << right - 104 << "\" y=\"" << y << "\">"
-        << xml_escape(series[i].name) << "</text>\n";
+    svg << "<rect x=\"" << right - 120 << "\" y=\"" << y - 9
+        << "\" width=\"12\" height=\"10\" fill=\"" << kPalette[i % 6] << "\"/><text x=\""
+        << right - 104 << "\" y=\"" << y << "\">" << xml_escape(series[i].name) << "</text>\n";
   }
   return svg.str();
 }
@@ -47,11 +47,20 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -81,8 +90,8 @@ std::string line_chart(const std::string& title, const std::string& x_label,
 
   std::ostringstream svg;
   svg << header(width, height, title);
-  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left
-      << "\" height=\"" << bottom - top << "\" fill=\"none\" stroke=\"#444\"/>\n";
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left << "\" height=\""
+      << bottom - top << "\" fill=\"none\" stroke=\"#444\"/>\n";
   for (int tick = 0; tick <= 4; ++tick) {  // five ticks on each axis, with grid lines
     const double y = y_min + (y_max - y_min) * tick / 4.0;
     const double x = x_min + (x_max - x_min) * tick / 4.0;
@@ -135,9 +144,9 @@ std::string heat_map(const std::string& title, const std::vector<std::string>& l
       // Shade by the share of the true class's samples, so small classes stay readable.
       const double share = row_total > 0 ? static_cast<double>(counts[r][c]) / row_total : 0.0;
       const int shade = static_cast<int>(std::lround(255 - 200 * share));
-      svg << "<rect x=\"" << left + c * cell << "\" y=\"" << top + r * cell << "\" width=\""
-          << cell << "\" height=\"" << cell << "\" stroke=\"white\" fill=\"rgb(" << shade << ","
-          << shade << ",255)\"/><text x=\"" << left + c * cell + cell / 2 << "\" y=\""
+      svg << "<rect x=\"" << left + c * cell << "\" y=\"" << top + r * cell << "\" width=\"" << cell
+          << "\" height=\"" << cell << "\" stroke=\"white\" fill=\"rgb(" << shade << "," << shade
+          << ",255)\"/><text x=\"" << left + c * cell + cell / 2 << "\" y=\""
           << top + r * cell + cell / 2 + 4 << "\" text-anchor=\"middle\" fill=\""
           << (share > 0.6 ? "white" : "black") << "\">" << counts[r][c] << "</text>\n";
     }

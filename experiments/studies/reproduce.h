@@ -44,7 +44,7 @@ struct Profile {
   // cheaper, so a short profile caps them lower (0: max_epochs).
   int64_t max_epochs_full_size = 0;
 
-  int side(int study_side) const;          // min(study_side, max_side)
+  int side(int study_side) const;  // min(study_side, max_side)
   int64_t epochs(int64_t study_epochs) const;
   int64_t epochs_full_size(int64_t study_epochs) const;
 };
@@ -65,9 +65,10 @@ class StudyData {
   const std::filesystem::path& root() const { return root_; }
 
   data::Dataset pbc(const std::string& split) const;  // 5 WBC classes, train | test
-  data::Dataset idc(const std::string& split) const;  // normal / tumor patches (Camelyon16 stand-in)
-  data::Dataset histology_tiles() const;              // unlabelled tiles (pRCC stand-in)
-  data::Dataset wbc_with_masks() const;               // WBC images that have a cell mask
+  data::Dataset idc(
+      const std::string& split) const;    // normal / tumor patches (Camelyon16 stand-in)
+  data::Dataset histology_tiles() const;  // unlabelled tiles (pRCC stand-in)
+  data::Dataset wbc_with_masks() const;   // WBC images that have a cell mask
 
  private:
   std::filesystem::path root_;
@@ -82,15 +83,15 @@ data::Dataset select_classes(const data::Dataset& dataset, const std::vector<int
                              const std::vector<std::string>& names);
 
 struct StudyContext {
-  std::string study;     // "study-a"
-  std::string command;   // the command line that made the run
+  std::string study;    // "study-a"
+  std::string command;  // the command line that made the run
   Profile profile;
   RunFolder out;
   StudyData data;
   Device device = Device::cpu;
   int workers = 2;
-  std::string weights;   // --weights: ImageNet weights of the study's backbone, or empty
-  std::string data_note; // the synthetic-data banner, or empty
+  std::string weights;            // --weights: ImageNet weights of the study's backbone, or empty
+  std::string data_note;          // the synthetic-data banner, or empty
   std::vector<std::string> only;  // --only: glob patterns of the sub-runs to train (empty: all)
   // Set: a planning pass. run_sub_run only adds each sub-run still to train, with its
   // estimated cost, to *plan, and trains nothing.
@@ -114,13 +115,13 @@ struct SubRunResult;
 
 // One training run of a study.
 struct SubRun {
-  std::string name;   // sub-folder, e.g. "wbc-10-base"
+  std::string name;  // sub-folder, e.g. "wbc-10-base"
   std::string title;
   ModelSettings model;
-  std::string init_weights;  // start from these weights (non-strict), e.g. an earlier sub-run's
-  std::string init_prefix;   // prepended to the file's tensor names (e.g. "backbone.")
-  std::string init_skip;     // leave out the file's tensors named so (a new head, e.g. "fc.")
-  bool unfreeze_all = false; // train every parameter (a frozen backbone without weights)
+  std::string init_weights;   // start from these weights (non-strict), e.g. an earlier sub-run's
+  std::string init_prefix;    // prepended to the file's tensor names (e.g. "backbone.")
+  std::string init_skip;      // leave out the file's tensors named so (a new head, e.g. "fc.")
+  bool unfreeze_all = false;  // train every parameter (a frozen backbone without weights)
   data::Dataset train, test;
   std::optional<data::Dataset> validation;
   int height = 224, width = 224;
@@ -128,7 +129,7 @@ struct SubRun {
   bool imagenet_normalized = false;
   int64_t batch = 16, epochs = 10;
   OptimizerChoice optimizer;
-  bool onecycle = false;           // OneCycle per step with max_lr = optimizer.lr, else constant
+  bool onecycle = false;  // OneCycle per step with max_lr = optimizer.lr, else constant
   LossKind loss = LossKind::cross_entropy;
   Target target = Target::images;  // ssim / mse: the input images, or the masks (segmentation)
   bool balanced_class_weights = false;
@@ -173,7 +174,7 @@ struct StudyRow {
 
 struct StudyReport {
   std::string title;
-  std::string summary;                   // what the study did, one paragraph
+  std::string summary;  // what the study did, one paragraph
   std::vector<StudyRow> rows;
   std::vector<SubRunResult> other_runs;  // pretraining stages without a row
   std::vector<std::string> differences;  // from the study, each one sentence or two

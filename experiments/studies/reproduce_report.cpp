@@ -30,7 +30,8 @@ double value_of(const nlohmann::json& results, const char* key, const char* sub 
 }
 
 // The values of `key` (or key.sub) over the runs that have it.
-std::vector<double> values_of(const std::vector<SubRunResult>& runs, const char* key, const char* sub = nullptr) {
+std::vector<double> values_of(const std::vector<SubRunResult>& runs, const char* key,
+                              const char* sub = nullptr) {
   std::vector<double> values;
   for (const SubRunResult& run : runs) {
     const double v = value_of(run.results, key, sub);
@@ -91,7 +92,8 @@ std::vector<SubRunResult> finished(const std::vector<SubRunResult>& runs) {
   return out;
 }
 
-void run_details(std::ostringstream& md, const SubRunResult& run, const std::filesystem::path& out) {
+void run_details(std::ostringstream& md, const SubRunResult& run,
+                 const std::filesystem::path& out) {
   const std::string folder = std::filesystem::relative(run.folder, out).string();
   md << "### " << run.name << "\n\n";
   md << "Curves, plots and configuration: [" << folder << "/report.md](" << folder
@@ -102,9 +104,10 @@ void run_details(std::ostringstream& md, const SubRunResult& run, const std::fil
      << "/plots/accuracy.svg)\n\n";
   md << "| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
   for (const nlohmann::json& c : run.results.at("per_class"))
-    md << "| " << c.at("class").get<std::string>() << " | " << number(c.at("precision").get<double>())
-       << " | " << number(c.at("recall").get<double>()) << " | " << number(c.at("f1").get<double>())
-       << " | " << c.at("support").get<int64_t>() << " |\n";
+    md << "| " << c.at("class").get<std::string>() << " | "
+       << number(c.at("precision").get<double>()) << " | " << number(c.at("recall").get<double>())
+       << " | " << number(c.at("f1").get<double>()) << " | " << c.at("support").get<int64_t>()
+       << " |\n";
   md << "| macro avg | " << number(value_of(run.results, "macro", "precision")) << " | "
      << number(value_of(run.results, "macro", "recall")) << " | "
      << number(value_of(run.results, "macro", "f1")) << " | |\n";
@@ -131,7 +134,8 @@ void run_details(std::ostringstream& md, const SubRunResult& run, const std::fil
 Published published(std::string source, double accuracy, double test_loss, double macro_f1,
                     double weighted_f1) {
   const auto given = [](double v) { return v < 0 ? kNaN : v; };
-  return {std::move(source), given(accuracy), given(test_loss), given(macro_f1), given(weighted_f1)};
+  return {std::move(source), given(accuracy), given(test_loss), given(macro_f1),
+          given(weighted_f1)};
 }
 
 void write_study_report(const StudyContext& context, const StudyReport& report) {
@@ -143,8 +147,8 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
      << "`\n- seeds:";
   for (uint64_t seed : report.seeds) md << " " << seed;
   md << "\n- data: `" << context.data.root().string() << "`"
-     << (context.data.synthetic() ? " (generated)" : "") << "\n- device: "
-     << to_string(context.device) << "\n- git commit: " << git_commit() << "\n\n";
+     << (context.data.synthetic() ? " (generated)" : "")
+     << "\n- device: " << to_string(context.device) << "\n- git commit: " << git_commit() << "\n\n";
 
   std::vector<std::string> machines;
   const auto note_machine = [&](const SubRunResult& run) {
@@ -153,7 +157,8 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
     if (!machine.empty() && std::find(machines.begin(), machines.end(), machine) == machines.end())
       machines.push_back(machine);
   };
-  for (const StudyRow& row : report.rows) std::for_each(row.runs.begin(), row.runs.end(), note_machine);
+  for (const StudyRow& row : report.rows)
+    std::for_each(row.runs.begin(), row.runs.end(), note_machine);
   std::for_each(report.other_runs.begin(), report.other_runs.end(), note_machine);
   md << "- ran on:";
   for (const std::string& machine : machines) md << " " << machine << ";";
@@ -180,15 +185,19 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
       } else if (done.empty()) {
         md << "not run yet | | | | ";
       } else {
-        md << mean_spread(done, "accuracy") << " | " << mean_spread(done, "test_loss", nullptr, 5) << " | "
-           << mean_spread(done, "macro", "f1") << " | " << mean_spread(done, "weighted", "f1")
-           << (done.size() < row.runs.size() ? cat(" (", done.size(), " of ", row.runs.size(), " runs)") : "")
+        md << mean_spread(done, "accuracy") << " | " << mean_spread(done, "test_loss", nullptr, 5)
+           << " | " << mean_spread(done, "macro", "f1") << " | "
+           << mean_spread(done, "weighted", "f1")
+           << (done.size() < row.runs.size()
+                   ? cat(" (", done.size(), " of ", row.runs.size(), " runs)")
+                   : "")
            << " | ";
       }
       if (i < row.published.size()) {
         const Published& p = row.published[i];
+        const std::string ours_minus_published = done.empty() ? "–" : difference(done, p);
         md << number(p.accuracy) << " | " << number(p.test_loss, 5) << " | " << number(p.macro_f1)
-           << " | " << number(p.weighted_f1) << " | " << (done.empty() ? "–" : difference(done, p)) << " | "
+           << " | " << number(p.weighted_f1) << " | " << ours_minus_published << " | "
            << (i == 0 ? wall_time(done) : "") << " | " << p.source << " |\n";
       } else {
         md << "– | – | – | – | – | " << wall_time(done) << " | none |\n";
@@ -200,11 +209,15 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
   md << "## Differences from the study\n\n";
   for (const std::string& difference : report.differences) md << "- " << difference << "\n";
   md << "\n## Runs\n\n";
-  nlohmann::json summary{{"study", context.study}, {"profile", context.profile.name},
-                         {"command", context.command}, {"seeds", report.seeds},
-                         {"synthetic_data", context.data.synthetic()}, {"rows", nlohmann::json::array()}};
+  nlohmann::json summary{{"study", context.study},
+                         {"profile", context.profile.name},
+                         {"command", context.command},
+                         {"seeds", report.seeds},
+                         {"synthetic_data", context.data.synthetic()},
+                         {"rows", nlohmann::json::array()}};
   for (const StudyRow& row : report.rows) {
-    nlohmann::json entry{{"label", row.label}, {"runs", nlohmann::json::array()},
+    nlohmann::json entry{{"label", row.label},
+                         {"runs", nlohmann::json::array()},
                          {"published", nlohmann::json::array()}};
     for (const SubRunResult& run : row.runs) {
       if (!run.finished) {
@@ -221,15 +234,18 @@ void write_study_report(const StudyContext& context, const StudyReport& report) 
       run_details(md, run, context.out.root());
     }
     for (const Published& p : row.published)
-      entry["published"].push_back({{"source", p.source},
-                                    {"accuracy", std::isnan(p.accuracy) ? nlohmann::json() : nlohmann::json(p.accuracy)},
-                                    {"test_loss", std::isnan(p.test_loss) ? nlohmann::json() : nlohmann::json(p.test_loss)},
-                                    {"macro_f1", std::isnan(p.macro_f1) ? nlohmann::json() : nlohmann::json(p.macro_f1)},
-                                    {"weighted_f1", std::isnan(p.weighted_f1) ? nlohmann::json() : nlohmann::json(p.weighted_f1)}});
+      entry["published"].push_back(
+          {{"source", p.source},
+           {"accuracy", std::isnan(p.accuracy) ? nlohmann::json() : nlohmann::json(p.accuracy)},
+           {"test_loss", std::isnan(p.test_loss) ? nlohmann::json() : nlohmann::json(p.test_loss)},
+           {"macro_f1", std::isnan(p.macro_f1) ? nlohmann::json() : nlohmann::json(p.macro_f1)},
+           {"weighted_f1",
+            std::isnan(p.weighted_f1) ? nlohmann::json() : nlohmann::json(p.weighted_f1)}});
     summary["rows"].push_back(entry);
   }
   if (!report.other_runs.empty()) md << "## Pretraining stages\n\n";
-  for (const SubRunResult& run : finished(report.other_runs)) run_details(md, run, context.out.root());
+  for (const SubRunResult& run : finished(report.other_runs))
+    run_details(md, run, context.out.root());
   context.out.write("study.json", summary.dump(2) + "\n");
   context.out.write("report.md", md.str());
 }

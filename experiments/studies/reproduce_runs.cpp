@@ -1,4 +1,5 @@
-// Profiles, the studies' data, and one sub-run through the Trainer (experiments/studies/reproduce.h).
+// Profiles, the studies' data, and one sub-run through the Trainer
+// (experiments/studies/reproduce.h).
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -34,7 +35,8 @@ int64_t Profile::epochs(int64_t study_epochs) const {
 }
 
 int64_t Profile::epochs_full_size(int64_t study_epochs) const {
-  return max_epochs_full_size > 0 ? std::min(study_epochs, max_epochs_full_size) : epochs(study_epochs);
+  return max_epochs_full_size > 0 ? std::min(study_epochs, max_epochs_full_size)
+                                  : epochs(study_epochs);
 }
 
 Profile find_profile(const std::string& name) {
@@ -69,9 +71,11 @@ StudyData::StudyData(const fs::path& root, const fs::path& scratch, int syntheti
   synthetic_ = true;
   root_ = scratch;
   if (!fs::exists(root_ / "test"))
-    data::write_synthetic_folder(root_, {.size = synthetic_side, .train_per_class = synthetic_per_class,
-                                         .test_per_class = std::max<int64_t>(30, synthetic_per_class / 10),
-                                         .seed = 7});
+    data::write_synthetic_folder(root_,
+                                 {.size = synthetic_side,
+                                  .train_per_class = synthetic_per_class,
+                                  .test_per_class = std::max<int64_t>(30, synthetic_per_class / 10),
+                                  .seed = 7});
 }
 
 data::Dataset StudyData::pbc(const std::string& split) const {
@@ -84,7 +88,8 @@ data::Dataset StudyData::idc(const std::string& split) const {
 }
 
 data::Dataset StudyData::histology_tiles() const {
-  data::Dataset tiles = synthetic_ ? pbc("train") : data::scan_unlabelled_folder(root_ / "monuseg" / "images");
+  data::Dataset tiles =
+      synthetic_ ? pbc("train") : data::scan_unlabelled_folder(root_ / "monuseg" / "images");
   tiles.classes.clear();
   for (data::Sample& sample : tiles.samples) sample.label = -1;
   return tiles;
@@ -96,8 +101,8 @@ data::Dataset StudyData::wbc_with_masks() const {
     parts.push_back(data::scan_image_folder(root_ / "train", root_ / "masks" / "train"));
   else
     for (const char* domain : {"dataset1", "dataset2"})
-      parts.push_back(data::scan_image_folder(root_ / "segwbc" / domain,
-                                              root_ / "segwbc" / "masks" / domain));
+      parts.push_back(
+          data::scan_image_folder(root_ / "segwbc" / domain, root_ / "segwbc" / "masks" / domain));
   data::Dataset all = data::concatenate(parts);
   data::Dataset with_mask{all.classes, {}};
   for (const data::Sample& sample : all.samples)
@@ -114,7 +119,8 @@ data::Dataset cap_per_class(const data::Dataset& dataset, int64_t cap, uint64_t 
     for (size_t i = 0; i < dataset.samples.size(); ++i)
       if (dataset.samples[i].label == static_cast<int64_t>(c)) members.push_back(i);
     Generator generator(seed * 1000003ULL + c);
-    const std::vector<int64_t> order = data::permutation(static_cast<int64_t>(members.size()), generator);
+    const std::vector<int64_t> order =
+        data::permutation(static_cast<int64_t>(members.size()), generator);
     for (int64_t k = 0; k < std::min<int64_t>(cap, static_cast<int64_t>(members.size())); ++k)
       keep[members[order[k]]] = true;
   }
@@ -143,7 +149,8 @@ data::Dataset select_classes(const data::Dataset& dataset, const std::vector<int
 
 namespace {
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const OptimizerChoice& o, std::vector<Tensor> params) {
+std::unique_ptr<optim::Optimizer> make_optimizer(const OptimizerChoice& o,
+                                                 std::vector<Tensor> params) {
   if (o.kind == "adam")
     return std::make_unique<optim::Adam>(
         params, optim::AdamOptions{.lr = o.lr, .eps = o.eps, .weight_decay = o.weight_decay});
@@ -151,10 +158,12 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const OptimizerChoice& o, std::
     return std::make_unique<optim::AdamW>(
         params, optim::AdamWOptions{.lr = o.lr, .eps = o.eps, .weight_decay = o.weight_decay});
   if (o.kind == "sgd")
-    return std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+    return std::make_unique<optim::SGD>(
+        params, optim::SGDOptions{.lr = o.lr, .weight_decay = o.weight_decay});
   LEUKO_CHECK(o.kind == "rmsprop", "unknown optimizer '", o.kind, "'");
   return std::make_unique<optim::RMSprop>(
-      params, optim::RMSpropOptions{.lr = o.lr, .alpha = 0.9, .eps = o.eps, .weight_decay = o.weight_decay});
+      params, optim::RMSpropOptions{
+                  .lr = o.lr, .alpha = 0.9, .eps = o.eps, .weight_decay = o.weight_decay});
 }
 
 // Loads a weights file into `module`: names prefixed, a new head's tensors left out; at least
@@ -162,8 +171,10 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const OptimizerChoice& o, std::
 void load_initial_weights(nn::Module& module, const SubRun& run) {
   std::map<std::string, Tensor> weights;
   for (const auto& [name, tensor] : read_weights(run.init_weights))
-    if (run.init_skip.empty() || name.rfind(run.init_skip, 0) != 0) weights[run.init_prefix + name] = tensor;
-  load_weights(module, run.model.name, weights, run.init_weights, /*strict=*/false, /*verbose=*/false);
+    if (run.init_skip.empty() || name.rfind(run.init_skip, 0) != 0)
+      weights[run.init_prefix + name] = tensor;
+  load_weights(module, run.model.name, weights, run.init_weights, /*strict=*/false,
+               /*verbose=*/false);
   std::printf("%s: starts from %s\n", run.name.c_str(), run.init_weights.c_str());
 }
 
@@ -177,14 +188,20 @@ double training_images_per_second(const std::string& model, int height, int widt
     int side;  // the size the rate was measured at (height x width as many pixels)
     double images_per_second;
   };
-  static const Rate rates[] = {
-      {"wbc_net", 256, 15.0},           {"prcc_autoencoder", 512, 3.5}, {"cam16_classifier", 224, 9.0},
-      {"combined_wbc", 256, 4.0},       {"resnet18", 224, 9.0},         {"resnet50", 224, 3.0},
-      {"kandel_cnn", 277, 2.6},         {"study_b_classifier", 224, 8.0}, {"study_b_autoencoder", 224, 4.0},
-      {"tiny_cnn", 32, 2000.0}};
+  static const Rate rates[] = {{"wbc_net", 256, 15.0},
+                               {"prcc_autoencoder", 512, 3.5},
+                               {"cam16_classifier", 224, 9.0},
+                               {"combined_wbc", 256, 4.0},
+                               {"resnet18", 224, 9.0},
+                               {"resnet50", 224, 3.0},
+                               {"kandel_cnn", 277, 2.6},
+                               {"study_b_classifier", 224, 8.0},
+                               {"study_b_autoencoder", 224, 4.0},
+                               {"tiny_cnn", 32, 2000.0}};
   for (const Rate& r : rates)
     if (model == r.model)  // cost grows with the pixels
-      return r.images_per_second * (static_cast<double>(r.side) * r.side) / (static_cast<double>(height) * width);
+      return r.images_per_second * (static_cast<double>(r.side) * r.side) /
+             (static_cast<double>(height) * width);
   return 5.0;
 }
 
@@ -193,8 +210,9 @@ double estimated_seconds(const SubRun& run) {
   const double per_second = training_images_per_second(run.model.name, side > 0 ? side : run.height,
                                                        side > 0 ? side : run.width);
   const double validation = run.validation ? static_cast<double>(run.validation->size()) : 0.0;
-  const double passes = static_cast<double>(run.epochs) * (static_cast<double>(run.train.size()) + validation / 3.0) +
-                        static_cast<double>(run.test.size()) / 3.0;
+  const double passes =
+      static_cast<double>(run.epochs) * (static_cast<double>(run.train.size()) + validation / 3.0) +
+      static_cast<double>(run.test.size()) / 3.0;
   return passes / per_second;
 }
 
@@ -202,7 +220,8 @@ double estimated_seconds(const SubRun& run) {
 void read_finished(SubRunResult& result) {
   std::ifstream results(result.folder / "results.json");
   result.results = nlohmann::json::parse(results);
-  if (std::ifstream timing(result.folder / Trainer::kTiming); timing) result.timing = nlohmann::json::parse(timing);
+  if (std::ifstream timing(result.folder / Trainer::kTiming); timing)
+    result.timing = nlohmann::json::parse(timing);
   result.finished = true;
 }
 
@@ -235,9 +254,10 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   const RunFolder folder(root);
   const RunLock lock(folder);  // one leuko run per sub-run folder at a time
   const auto weights_of = [&] {
-    return folder.file(run.select_best_validation && folder.exists(Trainer::kBestCheckpoint)
-                           ? Trainer::kBestCheckpoint
-                           : Trainer::kCheckpoint)
+    return folder
+        .file(run.select_best_validation && folder.exists(Trainer::kBestCheckpoint)
+                  ? Trainer::kBestCheckpoint
+                  : Trainer::kCheckpoint)
         .string();
   };
   if (folder.exists("done")) {
@@ -248,30 +268,47 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
     return result;
   }
   for (const std::string& need : run.needs)
-    LEUKO_CHECK(fs::exists(context.out.file(need) / "done"), run.name, " starts from the weights of ", need,
+    LEUKO_CHECK(fs::exists(context.out.file(need) / "done"), run.name,
+                " starts from the weights of ", need,
                 ", which has not finished: add it to --only (or run it first)");
 
   const bool classify = run.loss == LossKind::cross_entropy;
-  nlohmann::json config{
-      {"study", context.study}, {"sub_run", run.name}, {"profile", context.profile.name},
-      {"model", run.model.name}, {"data", context.data.root().string()},
-      {"synthetic_data", context.data.synthetic()}, {"epochs", run.epochs}, {"batch", run.batch},
-      {"lr", run.optimizer.lr}, {"optimizer", run.optimizer.kind},
-      {"weight_decay", run.optimizer.weight_decay}, {"schedule", run.onecycle ? "onecycle" : "constant"},
-      {"clip_value", run.clip_value}, {"loss", to_string(run.loss)}, {"target", to_string(run.target)},
-      {"class_weights", run.balanced_class_weights ? "balanced" : "none"},
-      {"init_weights", run.init_weights}, {"freeze", run.model.freeze},
-      {"unfreeze_all", run.unfreeze_all}, {"dropout", run.model.dropout},
-      {"side", run.model.side}, {"decoder_width", run.model.decoder_width},
-      {"device", to_string(context.device)}, {"seed", run.seed}, {"height", run.height},
-      {"width", run.width}, {"crop", run.crop}, {"normalize", run.imagenet_normalized ? "imagenet" : "none"},
-      {"select", run.select_best_validation ? "best-val-loss" : "last"},
-      {"workers", context.workers},
-      {"classes", classify ? run.train.classes : std::vector<std::string>{}},
-      {"train_images", run.train.size()},
-      {"validation_images", run.validation ? run.validation->size() : 0},
-      {"test_images", run.test.size()}, {"git_commit", git_commit()},
-      {"leuko_version", LEUKO_VERSION}};
+  nlohmann::json config{{"study", context.study},
+                        {"sub_run", run.name},
+                        {"profile", context.profile.name},
+                        {"model", run.model.name},
+                        {"data", context.data.root().string()},
+                        {"synthetic_data", context.data.synthetic()},
+                        {"epochs", run.epochs},
+                        {"batch", run.batch},
+                        {"lr", run.optimizer.lr},
+                        {"optimizer", run.optimizer.kind},
+                        {"weight_decay", run.optimizer.weight_decay},
+                        {"schedule", run.onecycle ? "onecycle" : "constant"},
+                        {"clip_value", run.clip_value},
+                        {"loss", to_string(run.loss)},
+                        {"target", to_string(run.target)},
+                        {"class_weights", run.balanced_class_weights ? "balanced" : "none"},
+                        {"init_weights", run.init_weights},
+                        {"freeze", run.model.freeze},
+                        {"unfreeze_all", run.unfreeze_all},
+                        {"dropout", run.model.dropout},
+                        {"side", run.model.side},
+                        {"decoder_width", run.model.decoder_width},
+                        {"device", to_string(context.device)},
+                        {"seed", run.seed},
+                        {"height", run.height},
+                        {"width", run.width},
+                        {"crop", run.crop},
+                        {"normalize", run.imagenet_normalized ? "imagenet" : "none"},
+                        {"select", run.select_best_validation ? "best-val-loss" : "last"},
+                        {"workers", context.workers},
+                        {"classes", classify ? run.train.classes : std::vector<std::string>{}},
+                        {"train_images", run.train.size()},
+                        {"validation_images", run.validation ? run.validation->size() : 0},
+                        {"test_images", run.test.size()},
+                        {"git_commit", git_commit()},
+                        {"leuko_version", LEUKO_VERSION}};
 
   manual_seed(run.seed);
   BuiltModel model = build_model(run.model);
@@ -292,7 +329,8 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   std::unique_ptr<optim::LRSchedule> schedule;
   if (run.onecycle)
     schedule = std::make_unique<optim::OneCycle>(
-        *optimizer, optim::OneCycleOptions{.max_lr = run.optimizer.lr, .epochs = run.epochs,
+        *optimizer, optim::OneCycleOptions{.max_lr = run.optimizer.lr,
+                                           .epochs = run.epochs,
                                            .steps_per_epoch = train.batches_per_epoch()});
 
   TrainerSettings t;
@@ -312,14 +350,15 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   t.config = config;
   t.title = cat(context.study, " / ", run.name, ": ", run.title);
   t.note = context.data_note;
-  std::printf("== %s: %s; %lld parameters (%lld trainable), %lld train / %lld validation / %lld test images, %dx%d, %lld epochs\n",
-              run.name.c_str(), run.title.c_str(),
-              static_cast<long long>(model.module->parameter_count()),
-              static_cast<long long>(model.module->parameter_count(true)),
-              static_cast<long long>(run.train.size()),
-              static_cast<long long>(run.validation ? run.validation->size() : 0),
-              static_cast<long long>(run.test.size()), run.height, run.width,
-              static_cast<long long>(run.epochs));
+  std::printf(
+      "== %s: %s; %lld parameters (%lld trainable), %lld train / %lld validation / %lld test "
+      "images, %dx%d, %lld epochs\n",
+      run.name.c_str(), run.title.c_str(), static_cast<long long>(model.module->parameter_count()),
+      static_cast<long long>(model.module->parameter_count(true)),
+      static_cast<long long>(run.train.size()),
+      static_cast<long long>(run.validation ? run.validation->size() : 0),
+      static_cast<long long>(run.test.size()), run.height, run.width,
+      static_cast<long long>(run.epochs));
   std::fflush(stdout);
   Trainer(model, *optimizer, schedule.get(), train, validation.get(), test, folder, t).run();
 

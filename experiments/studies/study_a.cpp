@@ -48,12 +48,14 @@ std::vector<Published> published_wbc(double p, bool combined) {
   const std::string draft = "seed-002 draft report";
   const int k = static_cast<int>(p * 100 + 0.5);
   if (!combined) {
-    if (k == 1) return {published(report, 0.595, 0.8754, 0.149, 0.444), published(draft, 0.7413, 0.6406)};
+    if (k == 1)
+      return {published(report, 0.595, 0.8754, 0.149, 0.444), published(draft, 0.7413, 0.6406)};
     if (k == 10) return {published(report, 0.87025, 0.38016, 0.469, 0.849)};
     if (k == 50) return {published(report, 0.9314, 0.25016, 0.826, 0.934)};
     return {published(report, 0.9256, 0.24113, 0.863, 0.929)};
   }
-  if (k == 1) return {published(report, 0.80, 0.64201, 0.569, 0.791), published(draft, 0.78016, 0.8494)};
+  if (k == 1)
+    return {published(report, 0.80, 0.64201, 0.569, 0.791), published(draft, 0.78016, 0.8494)};
   if (k == 10) return {published(report, 0.90578, 0.41802, 0.770, 0.904)};
   if (k == 50) return {published(report, 0.9495, 0.2717, 0.903, 0.950)};
   return {published(report, 0.9479, 0.2145, 0.883, 0.949)};
@@ -75,8 +77,8 @@ StudyReport run_study_a(const StudyContext& context) {
 
   // 1. pRCC autoencoder on histology tiles: four augmented copies, split 80/14/6
   //    (train 4541 / test 795 / val 340 of 5676 in the study).
-  const data::Dataset tiles = first_of_shuffled(context.data.histology_tiles(),
-                                                profile.train_per_class * 8, kSeed);
+  const data::Dataset tiles =
+      first_of_shuffled(context.data.histology_tiles(), profile.train_per_class * 8, kSeed);
   std::vector<data::Dataset> tile_parts =
       data::random_split(data::four_copy_augmentation(tiles), {0.8, 0.14, 0.06}, kSeed);
   SubRun prcc = study_a_run(context, "prcc-autoencoder", "pRCC autoencoder, 1 - SSIM (L = 255)",
@@ -86,16 +88,20 @@ StudyReport run_study_a(const StudyContext& context) {
   prcc.test = tile_parts[1];
   prcc.validation = tile_parts[2];
   const SubRunResult prcc_result = run_sub_run(context, prcc);
-  report.rows.push_back({"pRCC autoencoder (test loss = 1 - SSIM)", {prcc_result},
+  report.rows.push_back({"pRCC autoencoder (test loss = 1 - SSIM)",
+                         {prcc_result},
                          {published("Study A report", -1, 9.3208e-4)}});
 
   // 2. Camelyon16 classifier on the stand-in patches: four copies of train; the test
   //    folder split 2:1 into test and validation (216 / 108 in the study).
-  const data::Dataset cam_train = cap_per_class(context.data.idc("train"), profile.train_per_class, kSeed);
-  std::vector<data::Dataset> cam_held_out = data::random_split(
-      cap_per_class(context.data.idc("test"), profile.test_per_class, kSeed), {2.0 / 3.0, 1.0 / 3.0}, kSeed);
-  SubRun cam = study_a_run(context, "cam16-classifier", "Camelyon16 classifier (ResNet-18 backbone + head)",
-                           "cam16_classifier", profile.side(224), 32, 52);
+  const data::Dataset cam_train =
+      cap_per_class(context.data.idc("train"), profile.train_per_class, kSeed);
+  std::vector<data::Dataset> cam_held_out =
+      data::random_split(cap_per_class(context.data.idc("test"), profile.test_per_class, kSeed),
+                         {2.0 / 3.0, 1.0 / 3.0}, kSeed);
+  SubRun cam =
+      study_a_run(context, "cam16-classifier", "Camelyon16 classifier (ResNet-18 backbone + head)",
+                  "cam16_classifier", profile.side(224), 32, 52);
   cam.model.num_classes = 2;
   cam.train = data::four_copy_augmentation(cam_train);
   cam.test = cam_held_out[0];
@@ -108,22 +114,24 @@ StudyReport run_study_a(const StudyContext& context) {
     cam.unfreeze_all = true;  // a frozen random backbone would learn nothing
   }
   const SubRunResult cam_result = run_sub_run(context, cam);
-  report.rows.push_back({"Camelyon16 classifier", {cam_result}, {published("Study A report", 0.875, 0.33018)}});
+  report.rows.push_back(
+      {"Camelyon16 classifier", {cam_result}, {published("Study A report", 0.875, 0.33018)}});
 
   // 3. WBC-p: base net and combined model, tested on 70% of the (capped) WBC test images.
   const data::Dataset wbc_train = context.data.pbc("train");
   std::vector<data::Dataset> wbc_held_out = data::random_split(
       cap_per_class(context.data.pbc("test"), profile.test_per_class, kSeed), {0.7, 0.3}, kSeed);
   for (const double p : {0.01, 0.1, 0.5, 1.0}) {
-    const bool run_it = std::find(profile.fractions.begin(), profile.fractions.end(), p) != profile.fractions.end();
+    const bool run_it =
+        std::find(profile.fractions.begin(), profile.fractions.end(), p) != profile.fractions.end();
     StudyRow base{cat("WBC-", percent(p), " base"), {}, published_wbc(p, false)};
     StudyRow combined{cat("WBC-", percent(p), "+ combined"), {}, published_wbc(p, true)};
     const int64_t draws = p == 0.01 ? profile.wbc1_seeds : 1;
     for (int64_t draw = 0; run_it && draw < draws; ++draw) {
       const uint64_t seed = kSeed + 100 * static_cast<uint64_t>(draw);
       const std::string suffix = draw == 0 ? "" : cat("-seed", seed);
-      const data::Dataset subset =
-          cap_per_class(data::stratified_fraction(wbc_train, p, seed), profile.train_per_class, seed);
+      const data::Dataset subset = cap_per_class(data::stratified_fraction(wbc_train, p, seed),
+                                                 profile.train_per_class, seed);
       SubRun wbc = study_a_run(context, cat("wbc-", percent(p), "-base", suffix),
                                cat("base WBC net on WBC-", percent(p)), "wbc_net", 256, 16, 10);
       wbc.epochs = profile.epochs_full_size(10);  // 256 px under every profile
@@ -157,34 +165,46 @@ StudyReport run_study_a(const StudyContext& context) {
             "Raabin-WBC crops; WBC-p are drawn from pbc/train with floor(p*N_c) per class "
             "(seeded), tested on pbc/test split 70/30 (seeded) into test/validation.",
       cat("PBC has no masks, so the WBC-p training sets have no masked copies (the study's had "
-          "about 10% extra masked images). WBC-1 here has ", one_percent.size(), " images (study: 82 + 7 masked)."),
-      context.data.synthetic() ? "Histology stand-ins are generated."
-                               : "Camelyon16 patches: breast IDC patches (idc/, 50x50, upscaled) stand in; "
-                                 "pRCC tiles: MoNuSeg H&E tiles (monuseg/, 500x500, multi-organ) stand in.",
+          "about 10% extra masked images). WBC-1 here has ",
+          one_percent.size(), " images (study: 82 + 7 masked)."),
+      context.data.synthetic()
+          ? "Histology stand-ins are generated."
+          : "Camelyon16 patches: breast IDC patches (idc/, 50x50, upscaled) stand in; "
+            "pRCC tiles: MoNuSeg H&E tiles (monuseg/, 500x500, multi-organ) stand in.",
       context.weights.empty()
-          ? "No ImageNet weights (none can be downloaded here): the Camelyon16 ResNet-18 backbone is "
+          ? "No ImageNet weights (none can be downloaded here): the Camelyon16 ResNet-18 backbone "
+            "is "
             "trained from scratch together with its head, instead of frozen ImageNet features."
-          : cat("ImageNet ResNet-18 weights from ", context.weights, " (frozen backbone, as the study)."),
+          : cat("ImageNet ResNet-18 weights from ", context.weights,
+                " (frozen backbone, as the study)."),
       "The Camelyon16 classifier runs one OneCycle schedule over the 52 epochs (the study: 42 "
       "epochs, then a resumed 10-epoch cycle).",
       "Frozen parts keep BatchNorm in training mode (the study's faithful behaviour, spec 2.9).",
-      cat("Profile '", profile.name, "': ",
+      cat(
+          "Profile '", profile.name, "': ",
           profile.max_side > 0 ? cat("autoencoder and Camelyon16 inputs at most ", profile.max_side,
                                      " px (study: 512 and 224); ")
                                : std::string("the study's resolutions; "),
           "the WBC net and the combined model keep 256 px (their layers fit only that size); ",
-          profile.max_epochs > 0 ? cat("at most ", profile.max_epochs, " epochs per run (the WBC net and "
-                                       "the combined model: ", profile.epochs_full_size(14), "); ")
+          profile.max_epochs > 0 ? cat("at most ", profile.max_epochs,
+                                       " epochs per run (the WBC net and "
+                                       "the combined model: ",
+                                       profile.epochs_full_size(14), "); ")
                                  : std::string("the study's epochs; "),
-          profile.train_per_class > 0 ? cat("at most ", profile.train_per_class, " training images per class; ")
-                                      : std::string(),
-          profile.test_per_class > 0 ? cat("at most ", profile.test_per_class, " test images per class; ")
-                                     : std::string(),
-          "WBC fractions run: ", [&] {
+          profile.train_per_class > 0
+              ? cat("at most ", profile.train_per_class, " training images per class; ")
+              : std::string(),
+          profile.test_per_class > 0
+              ? cat("at most ", profile.test_per_class, " test images per class; ")
+              : std::string(),
+          "WBC fractions run: ",
+          [&] {
             std::string list;
-            for (double p : profile.fractions) list += (list.empty() ? "" : ", ") + percent(p) + "%";
+            for (double p : profile.fractions)
+              list += (list.empty() ? "" : ", ") + percent(p) + "%";
             return list;
-          }(), "; WBC-1 draws: ", profile.wbc1_seeds, ".")};
+          }(),
+          "; WBC-1 draws: ", profile.wbc1_seeds, ".")};
   return report;
 }
 

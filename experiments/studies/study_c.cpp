@@ -23,8 +23,9 @@ StudyReport run_study_c(const StudyContext& context) {
   report.seeds = {kSeed};
 
   // Train / validation from the training images (85 / 15), the test folder for testing.
-  std::vector<data::Dataset> learn = data::random_split(
-      cap_per_class(context.data.pbc("train"), profile.train_per_class, kSeed), {0.85, 0.15}, kSeed);
+  std::vector<data::Dataset> learn =
+      data::random_split(cap_per_class(context.data.pbc("train"), profile.train_per_class, kSeed),
+                         {0.85, 0.15}, kSeed);
   SubRun run;
   run.name = "resnet50-finetune";
   run.title = context.weights.empty() ? "ResNet-50 from scratch, every layer trained"
@@ -48,8 +49,8 @@ StudyReport run_study_c(const StudyContext& context) {
     run.model.freeze = "layer3";
     run.model.freeze_mode = nn::Module::FreezeMode::full;
   }
-  report.rows.push_back({"ResNet-50 fine-tuned", {run_sub_run(context, run)},
-                         {}});  // the study published no numbers
+  report.rows.push_back(
+      {"ResNet-50 fine-tuned", {run_sub_run(context, run)}, {}});  // the study published no numbers
 
   report.differences = {
       "The study's code and numbers were not found; the whole recipe is the spec's inferred "
@@ -60,7 +61,8 @@ StudyReport run_study_c(const StudyContext& context) {
             "85/15 of pbc/train (seeded), tested on pbc/test.",
       context.weights.empty()
           ? "No ImageNet weights (none can be downloaded here): the whole ResNet-50 is trained "
-            "from scratch, nothing frozen (freezing random early stages would leave random features)."
+            "from scratch, nothing frozen (freezing random early stages would leave random "
+            "features)."
           : cat("ImageNet ResNet-50 weights from ", context.weights,
                 "; stem and layer1-3 frozen with BatchNorm in eval mode."),
       "The tested weights are those of the epoch with the lowest validation loss.",

@@ -1,5 +1,6 @@
 // The four study drivers of `leuko reproduce` (spec sections 2-5). Each trains its
-// sub-runs through run_sub_run and returns the rows of its report (experiments/studies/reproduce.h).
+// sub-runs through run_sub_run and returns the rows of its report
+// (experiments/studies/reproduce.h).
 #pragma once
 
 #include "experiments/studies/reproduce.h"

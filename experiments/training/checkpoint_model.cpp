@@ -18,9 +18,10 @@ void check_config_bounds(const nlohmann::json& config, const std::string& path) 
   const auto check = [&](const char* key, int64_t min, int64_t max) {
     if (!config.contains(key)) return;
     const nlohmann::json& value = config.at(key);
-    LEUKO_CHECK(value.is_number_integer() && value.get<int64_t>() >= min && value.get<int64_t>() <= max,
-                path, ": its run config asks for ", key, " ", value.dump(), "; expected ", min,
-                " to ", max);
+    LEUKO_CHECK(
+        value.is_number_integer() && value.get<int64_t>() >= min && value.get<int64_t>() <= max,
+        path, ": its run config asks for ", key, " ", value.dump(), "; expected ", min, " to ",
+        max);
   };
   check("workers", 0, kMaxWorkers);
   check("batch", 1, kMaxBatch);
@@ -51,11 +52,14 @@ void load_weights(nn::Module& module, const std::string& model_name,
   const bool fits = strict ? missing.empty() && unexpected.empty() : 2 * found >= own.size();
   if (!fits) {
     if (verbose) {
-      for (const std::string& name : missing) std::fprintf(stderr, "missing from the file: '%s'\n", name.c_str());
-      for (const std::string& name : unexpected) std::fprintf(stderr, "not in %s: '%s'\n", model_name.c_str(), name.c_str());
+      for (const std::string& name : missing)
+        std::fprintf(stderr, "missing from the file: '%s'\n", name.c_str());
+      for (const std::string& name : unexpected)
+        std::fprintf(stderr, "not in %s: '%s'\n", model_name.c_str(), name.c_str());
     }
-    const std::string first =
-        !missing.empty() ? cat(first_of(missing), " is missing") : cat(first_of(unexpected), " is not in ", model_name);
+    const std::string first = !missing.empty()
+                                  ? cat(first_of(missing), " is missing")
+                                  : cat(first_of(unexpected), " is not in ", model_name);
     throw Error(cat(path, ": does not fit ", model_name, " (", found, " of its ", own.size(),
                     " tensors found", strict ? "" : ", at least half needed", "; ", first, "; ",
                     missing.size(), " missing, ", unexpected.size(),

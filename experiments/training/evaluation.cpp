@@ -15,9 +15,12 @@ LossKind parse_loss_kind(const std::string& name) {
 
 const char* to_string(LossKind kind) {
   switch (kind) {
-    case LossKind::cross_entropy: return "cross-entropy";
-    case LossKind::ssim: return "ssim";
-    case LossKind::mse: return "mse";
+    case LossKind::cross_entropy:
+      return "cross-entropy";
+    case LossKind::ssim:
+      return "ssim";
+    case LossKind::mse:
+      return "mse";
   }
   return "?";
 }
@@ -28,11 +31,10 @@ Target parse_target(const std::string& name) {
   throw Error(cat("unknown target '", name, "': expected images or masks"));
 }
 
-const char* to_string(Target target) {
-  return target == Target::masks ? "masks" : "images";
-}
+const char* to_string(Target target) { return target == Target::masks ? "masks" : "images"; }
 
-Tensor loss_target(const LossSettings& loss, const data::Batch& batch, const Tensor& images, Device device) {
+Tensor loss_target(const LossSettings& loss, const data::Batch& batch, const Tensor& images,
+                   Device device) {
   if (loss.kind == LossKind::cross_entropy) return batch.labels.to(device);
   if (loss.target == Target::images) return images;
   LEUKO_CHECK(batch.masks.defined(), "the loss compares with masks, but the loader made no mask ",
@@ -42,9 +44,12 @@ Tensor loss_target(const LossSettings& loss, const data::Batch& batch, const Ten
 
 Tensor batch_loss(const LossSettings& loss, const Tensor& output, const Tensor& target) {
   switch (loss.kind) {
-    case LossKind::cross_entropy: return cross_entropy(output, target, loss.class_weights);
-    case LossKind::ssim: return ssim_loss(output, target, loss.ssim_data_range);
-    case LossKind::mse: return mse_loss(output, target);
+    case LossKind::cross_entropy:
+      return cross_entropy(output, target, loss.class_weights);
+    case LossKind::ssim:
+      return ssim_loss(output, target, loss.ssim_data_range);
+    case LossKind::mse:
+      return mse_loss(output, target);
   }
   throw Error("batch_loss: unknown loss kind");
 }
@@ -64,7 +69,8 @@ Evaluation evaluate(const BuiltModel& model, data::Loader& loader, const LossSet
     result.loss += batch_loss(loss, output, loss_target(loss, *batch, images, device)).item();
     result.images += images.size(0);
     ++batches;
-    if (result.confusion) result.confusion->add(batch->labels.to_vector_i64(), argmax_rows(output.to(Device::cpu)));
+    if (result.confusion)
+      result.confusion->add(batch->labels.to_vector_i64(), argmax_rows(output.to(Device::cpu)));
     if (masks) {
       const std::vector<float> predicted = output.to(Device::cpu).contiguous().to_vector();
       const std::vector<float> truth = batch->masks.to_vector();
@@ -78,7 +84,9 @@ Evaluation evaluate(const BuiltModel& model, data::Loader& loader, const LossSet
   model.module->train();
   if (batches > 0) result.loss /= static_cast<double>(batches);
   // Nothing predicted and nothing true is a perfect match.
-  if (masks) result.mask_iou = union_ > 0 ? static_cast<double>(intersection) / static_cast<double>(union_) : 1.0;
+  if (masks)
+    result.mask_iou =
+        union_ > 0 ? static_cast<double>(intersection) / static_cast<double>(union_) : 1.0;
   return result;
 }
 

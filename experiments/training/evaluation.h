@@ -26,14 +26,15 @@ const char* to_string(Target target);
 
 struct LossSettings {
   LossKind kind = LossKind::cross_entropy;
-  Target target = Target::images;   // ssim and mse only
-  Tensor class_weights;             // cross-entropy only; undefined: unweighted
-  float ssim_data_range = 255.0f;   // pytorch_msssim's default, as Study A used it (spec 2.3)
+  Target target = Target::images;  // ssim and mse only
+  Tensor class_weights;            // cross-entropy only; undefined: unweighted
+  float ssim_data_range = 255.0f;  // pytorch_msssim's default, as Study A used it (spec 2.3)
 };
 
 // The tensor a batch's output is compared with, on `device`: the batch's labels
 // (cross-entropy), its input images (`images`, already on the device) or its masks.
-Tensor loss_target(const LossSettings& loss, const data::Batch& batch, const Tensor& images, Device device);
+Tensor loss_target(const LossSettings& loss, const data::Batch& batch, const Tensor& images,
+                   Device device);
 
 // The loss of one batch: cross-entropy of the logits against the labels, or SSIM / MSE of
 // the output image against the target image.

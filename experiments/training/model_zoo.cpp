@@ -32,7 +32,8 @@ const std::vector<ModelInfo>& model_catalog() {
       {"kandel_cnn", Task::classification, 320, 240, false, true,
        "Study D Kandel-style ELU CNN (inputs scaled to [0,255] for it)"},
       {"study_b_classifier", Task::classification, 224, 224, true, false,
-       "Study B classifier: ResNet-18 encoder (fc 512 -> 1000 latent) + head 1000 -> 256 -> 32 -> C"},
+       "Study B classifier: ResNet-18 encoder (fc 512 -> 1000 latent) + head 1000 -> 256 -> 32 -> "
+       "C"},
       {"study_b_autoencoder", Task::reconstruction, 224, 224, true, false,
        "Study B autoencoder: the same ResNet-18 encoder + a transposed-conv decoder"},
       {"tiny_cnn", Task::classification, 32, 32, false, false,
@@ -52,8 +53,9 @@ void check_input_size(const ModelInfo& info, int height, int width) {
     LEUKO_CHECK(height == info.height && width == info.width, info.name, "'s layers only fit ",
                 info.height, "x", info.width, " inputs, not ", height, "x", width);
   if (info.square)
-    LEUKO_CHECK(height == width && height >= info.min_side, info.name, " takes square inputs of at least ",
-                info.min_side, " px, not ", height, "x", width);
+    LEUKO_CHECK(height == width && height >= info.min_side, info.name,
+                " takes square inputs of at least ", info.min_side, " px, not ", height, "x",
+                width);
 }
 
 const ModelInfo& find_model(const std::string& name) {
@@ -95,8 +97,8 @@ Tensor resized_batch(const Tensor& images, int size) {
   Tensor out = empty({n, 3, size, size});
   const int64_t per_image = 3LL * size * size;
   for (int64_t i = 0; i < n; ++i) {
-    const data::Image pixels = data::from_tensor(images.slice(0, i, i + 1).reshape(
-        {3, images.size(2), images.size(3)}));
+    const data::Image pixels =
+        data::from_tensor(images.slice(0, i, i + 1).reshape({3, images.size(2), images.size(3)}));
     data::to_tensor_into(data::resize(pixels, size, size), out.data<float>() + i * per_image);
   }
   return out;
@@ -120,7 +122,8 @@ BuiltModel build_model(const ModelSettings& s) {
   };
   BuiltModel built;
   if (info.name == "wbc_net") {
-    built = plain(std::make_shared<models::WbcNet>(s.num_classes, s.side > 0 ? s.side : info.height));
+    built =
+        plain(std::make_shared<models::WbcNet>(s.num_classes, s.side > 0 ? s.side : info.height));
   } else if (info.name == "prcc_autoencoder") {
     built = plain(std::make_shared<models::PrccAutoencoder>());
   } else if (info.name == "cam16_classifier") {
@@ -130,9 +133,9 @@ BuiltModel build_model(const ModelSettings& s) {
   } else if (info.name == "combined_wbc") {
     auto prcc = std::static_pointer_cast<models::PrccAutoencoder>(load_pretrained(
         std::make_shared<models::PrccAutoencoder>(), s.prcc_weights, "--prcc-weights"));
-    auto cam16 = std::static_pointer_cast<models::Cam16Classifier>(load_pretrained(
-        std::make_shared<models::Cam16Classifier>(s.freeze_mode), s.cam16_weights,
-        "--cam16-weights"));
+    auto cam16 = std::static_pointer_cast<models::Cam16Classifier>(
+        load_pretrained(std::make_shared<models::Cam16Classifier>(s.freeze_mode), s.cam16_weights,
+                        "--cam16-weights"));
     auto combined =
         std::make_shared<models::CombinedWbc>(prcc, cam16, s.freeze_mode, s.num_classes);
     models::CombinedWbc* raw = combined.get();
@@ -141,15 +144,16 @@ BuiltModel build_model(const ModelSettings& s) {
     std::shared_ptr<nn::FrozenOutputCache> cache;
     if (s.frozen_cache_bytes > 0)
       cache = std::make_shared<nn::FrozenOutputCache>(
-          latent, nn::FrozenOutputCacheOptions{.budget_bytes = s.frozen_cache_bytes, .directory = {}, .name = "pRCC encoder"});
+          latent,
+          nn::FrozenOutputCacheOptions{
+              .budget_bytes = s.frozen_cache_bytes, .directory = {}, .name = "pRCC encoder"});
     built = {combined, [raw, latent, cache](const Tensor& x) {
                return raw->run(x, cache ? (*cache)(x) : latent(x), resized_batch(x, 224));
              }};
   } else if (info.name == "resnet18" || info.name == "resnet50") {
-    auto net = std::make_shared<models::ResNet>(info.name == "resnet18"
-                                                    ? models::ResNet::Depth::resnet18
-                                                    : models::ResNet::Depth::resnet50,
-                                                s.num_classes);
+    auto net = std::make_shared<models::ResNet>(
+        info.name == "resnet18" ? models::ResNet::Depth::resnet18 : models::ResNet::Depth::resnet50,
+        s.num_classes);
     if (!s.freeze.empty()) net->freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "study_b_classifier") {
@@ -157,7 +161,8 @@ BuiltModel build_model(const ModelSettings& s) {
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "study_b_autoencoder") {
-    auto net = std::make_shared<models::StudyBAutoencoder>(s.side > 0 ? s.side : info.height, s.decoder_width);
+    auto net = std::make_shared<models::StudyBAutoencoder>(s.side > 0 ? s.side : info.height,
+                                                           s.decoder_width);
     if (!s.freeze.empty()) net->encoder().freeze_through(s.freeze, s.freeze_mode);
     return plain(net);
   } else if (info.name == "kandel_cnn") {

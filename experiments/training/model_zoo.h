@@ -24,7 +24,7 @@ struct ModelInfo {
   bool imagenet_normalized;  // inputs normalised with ImageNet statistics by default
   bool fixed_size;           // true: the layers only fit the default size
   std::string description;
-  bool square = false;       // else: square inputs only, at least min_side
+  bool square = false;  // else: square inputs only, at least min_side
   int min_side = 0;
 };
 
@@ -40,14 +40,14 @@ struct ModelSettings {
   std::string name;
   int64_t num_classes = 5;
   nn::Module::FreezeMode freeze_mode = nn::Module::FreezeMode::gradients_only;
-  std::string freeze;         // freeze up to this part ("" = nothing), see build_model
-  std::string prcc_weights;   // combined_wbc only: the pretrained pRCC autoencoder
-  std::string cam16_weights;  // combined_wbc only: the pretrained Camelyon16 classifier
-  uint64_t seed = 0;          // dropout generator (kandel_cnn)
-  int side = 0;               // the input side it is built for (0: the catalog's); wbc_net and
-                              // study_b_autoencoder (input and output side, a multiple of 16)
+  std::string freeze;           // freeze up to this part ("" = nothing), see build_model
+  std::string prcc_weights;     // combined_wbc only: the pretrained pRCC autoencoder
+  std::string cam16_weights;    // combined_wbc only: the pretrained Camelyon16 classifier
+  uint64_t seed = 0;            // dropout generator (kandel_cnn)
+  int side = 0;                 // the input side it is built for (0: the catalog's); wbc_net and
+                                // study_b_autoencoder (input and output side, a multiple of 16)
   int64_t decoder_width = 256;  // study_b_autoencoder: channels of the decoder's first map
-  float dropout = 0.0f;       // kandel_cnn: dropout after each hidden dense layer (Study D model 4)
+  float dropout = 0.0f;  // kandel_cnn: dropout after each hidden dense layer (Study D model 4)
   // combined_wbc: keep the frozen pRCC encoder's outputs, up to this many bytes on disk, and
   // reuse them in later epochs (0: recompute every time); see engine/nn/frozen_output_cache.h.
   int64_t frozen_cache_bytes = 0;

@@ -7,8 +7,8 @@ namespace leuko::cli {
 
 data::Dataset scan_split(const std::filesystem::path& root, const std::string& split, Task task) {
   const std::filesystem::path dir = root / split;
-  LEUKO_CHECK(std::filesystem::is_directory(dir), "data folder ", root.string(), " has no ",
-              split, "/ split (expected ", dir.string(), "/<class>/<image>)");
+  LEUKO_CHECK(std::filesystem::is_directory(dir), "data folder ", root.string(), " has no ", split,
+              "/ split (expected ", dir.string(), "/<class>/<image>)");
   if (task == Task::reconstruction) {
     bool has_subfolders = false;
     for (const auto& entry : std::filesystem::directory_iterator(dir))
@@ -22,18 +22,19 @@ data::Dataset scan_split_with_masks(const std::filesystem::path& root, const std
   const std::filesystem::path dir = root / split, masks = root / "masks" / split;
   LEUKO_CHECK(std::filesystem::is_directory(dir), "data folder ", root.string(), " has no ", split,
               "/ split (expected ", dir.string(), "/<class>/<image>)");
-  LEUKO_CHECK(std::filesystem::is_directory(masks), "masks as the target: data folder ", root.string(),
-              " has no masks/", split, "/ folder (expected ", masks.string(), "/<class>/<stem>.png)");
+  LEUKO_CHECK(std::filesystem::is_directory(masks), "masks as the target: data folder ",
+              root.string(), " has no masks/", split, "/ folder (expected ", masks.string(),
+              "/<class>/<stem>.png)");
   bool has_subfolders = false;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
     has_subfolders = has_subfolders || entry.is_directory();
-  const data::Dataset all =
-      has_subfolders ? data::scan_image_folder(dir, masks) : data::scan_unlabelled_folder(dir, masks);
+  const data::Dataset all = has_subfolders ? data::scan_image_folder(dir, masks)
+                                           : data::scan_unlabelled_folder(dir, masks);
   data::Dataset with_mask{all.classes, {}};
   for (const data::Sample& sample : all.samples)
     if (!sample.mask.empty()) with_mask.samples.push_back(sample);
-  LEUKO_CHECK(with_mask.size() > 0, "masks as the target: no image of ", dir.string(), " has a mask in ",
-              masks.string());
+  LEUKO_CHECK(with_mask.size() > 0, "masks as the target: no image of ", dir.string(),
+              " has a mask in ", masks.string());
   return with_mask;
 }
 
@@ -58,8 +59,8 @@ data::LoaderOptions loader_options(const nlohmann::json& config, bool training) 
   // emulator, which so runs the same upload path as a real device).
   options.pin_memory = config.value("device", std::string("cpu")) != "cpu";
   const std::string normalize = config_value(config, "normalize").get<std::string>();
-  LEUKO_CHECK(normalize == "none" || normalize == "imagenet", "unknown normalization '",
-              normalize, "': expected none or imagenet");
+  LEUKO_CHECK(normalize == "none" || normalize == "imagenet", "unknown normalization '", normalize,
+              "': expected none or imagenet");
   if (normalize == "imagenet") options.normalization = data::kImageNetStats;
   return options;
 }

@@ -38,8 +38,9 @@ std::string first_line(const std::filesystem::path& path) {
 }
 
 bool is_commit_id(const std::string& text) {
-  return text.size() == 40 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c));
+         });
 }
 
 }  // namespace
@@ -61,7 +62,8 @@ std::string git_commit() {
   const std::string ref = head.substr(5);
   // A worktree keeps its HEAD but shares the refs of the main repository (named in commondir).
   std::filesystem::path common = git;
-  if (const std::string shared = first_line(git / "commondir"); !shared.empty()) common = git / shared;
+  if (const std::string shared = first_line(git / "commondir"); !shared.empty())
+    common = git / shared;
   for (const std::filesystem::path& dir : {git, common}) {
     if (const std::string id = first_line(dir / ref); is_commit_id(id)) return id;
   }

@@ -59,7 +59,8 @@ std::string first_difference(const nlohmann::json& before, const nlohmann::json&
     return config.contains(key) ? config[key].dump() : std::string("(not set)");
   };
   for (const std::string& key : keys) {
-    if (kNotSettings.count(key) || (before.contains(key) && now.contains(key) && before[key] == now[key]))
+    if (kNotSettings.count(key) ||
+        (before.contains(key) && now.contains(key) && before[key] == now[key]))
       continue;
     return cat(key, " is ", shown(before, key), " there, ", shown(now, key), " here");
   }
@@ -84,7 +85,8 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
   if (settings_.loss.kind != LossKind::cross_entropy && settings_.loss.target == Target::masks) {
     const data::Loader* loaders[] = {&train_, validation_, &test_};
     for (const data::Loader* loader : loaders)
-      LEUKO_CHECK(!loader || loader->options().mask_targets, "a segmentation run (masks as the target) ",
+      LEUKO_CHECK(!loader || loader->options().mask_targets,
+                  "a segmentation run (masks as the target) ",
                   "needs loaders made with mask_targets");
   }
 }
@@ -92,7 +94,8 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
 void Trainer::check_same_settings(const nlohmann::json& config) const {
   const std::string difference = first_difference(config, settings_.config);
   LEUKO_CHECK(difference.empty(), folder_.root().string(), " holds a run with other settings (",
-              kCheckpoint, "): ", difference, ". Give this run another --out, or start it over (leuko train --restart ",
+              kCheckpoint, "): ", difference,
+              ". Give this run another --out, or start it over (leuko train --restart ",
               "deletes the earlier run)");
 }
 
@@ -102,13 +105,12 @@ void Trainer::resume() {
   const Checkpoint checkpoint = load_checkpoint(path);
   const auto info = [&](const std::string& key) {
     auto it = checkpoint.info.find(key);
-    LEUKO_CHECK(it != checkpoint.info.end(), path, ": not a leuko training checkpoint (no '",
-                key, "' entry)");
+    LEUKO_CHECK(it != checkpoint.info.end(), path, ": not a leuko training checkpoint (no '", key,
+                "' entry)");
     return it->second;
   };
-  LEUKO_CHECK(info("model") == settings_.model_name, path, " holds a run of model '",
-              info("model"), "', not '", settings_.model_name,
-              "': give this run another --out folder");
+  LEUKO_CHECK(info("model") == settings_.model_name, path, " holds a run of model '", info("model"),
+              "', not '", settings_.model_name, "': give this run another --out folder");
   check_same_settings(nlohmann::json::parse(info("config")));
   model_.module->load_state_dict(checkpoint.model);
   optimizer_.load_state_dict(checkpoint.optimizer);
@@ -153,7 +155,8 @@ nlohmann::json Trainer::skipped_images() const {
   // larger of its count and the checkpoint's is the run's.
   const auto before = [&](const char* split) { return skipped_before_.value(split, int64_t{0}); };
   return {{"train", std::max(before("train"), train_.skipped_images())},
-          {"validation", std::max(before("validation"), validation_ ? validation_->skipped_images() : 0)},
+          {"validation",
+           std::max(before("validation"), validation_ ? validation_->skipped_images() : 0)},
           {"test", test_.skipped_images()}};
 }
 
@@ -186,7 +189,8 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
     Tensor output, loss;
     try {
       output = model_.forward(images);
-      loss = batch_loss(settings_.loss, output, loss_target(settings_.loss, *batch, images, settings_.device));
+      loss = batch_loss(settings_.loss, output,
+                        loss_target(settings_.loss, *batch, images, settings_.device));
     } catch (const Error& e) {  // e.g. --detect-anomaly's finding: said with where it happened
       throw Error(cat("epoch ", epoch + 1, " step ", step, ": ", e.what()));
     }
@@ -206,14 +210,16 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
     if (value > limit)
       throw Error(cat("epoch ", epoch + 1, " step ", step, ": the loss ", value, " is more than ",
                       kDivergence, " times the first step's loss (", first_loss_,
-                      "): training diverged (try a smaller --lr) and was stopped. ", stop_note(epoch)));
+                      "): training diverged (try a smaller --lr) and was stopped. ",
+                      stop_note(epoch)));
     try {
       loss.backward();
     } catch (const Error& e) {
       throw Error(cat("epoch ", epoch + 1, " step ", step, ": ", e.what()));
     }
     check_gradients(epoch, step, value);
-    if (settings_.clip_value > 0) optim::clip_grad_value_(optimizer_.params(), settings_.clip_value);
+    if (settings_.clip_value > 0)
+      optim::clip_grad_value_(optimizer_.params(), settings_.clip_value);
     if (settings_.clip_norm > 0) optim::clip_grad_norm_(optimizer_.params(), settings_.clip_norm);
     optimizer_.step();
     optimizer_.zero_grad();
@@ -229,9 +235,13 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
   }
   if (schedule_ && settings_.schedule_unit == ScheduleUnit::per_epoch) schedule_->step();
 
-  EpochRecord record{epoch + 1, optimizer_.lr(), loss_sum / static_cast<double>(std::max<int64_t>(step, 1)),
+  EpochRecord record{epoch + 1,
+                     optimizer_.lr(),
+                     loss_sum / static_cast<double>(std::max<int64_t>(step, 1)),
                      classify ? static_cast<double>(correct) / static_cast<double>(seen) : kNaN,
-                     kNaN, kNaN, kNaN};
+                     kNaN,
+                     kNaN,
+                     kNaN};
   std::string summary = cat("train loss ", record.train_loss);
   if (classify) summary += cat(", accuracy ", record.train_accuracy);
   if (validation_) {
@@ -293,14 +303,16 @@ std::vector<ExampleImages> Trainer::write_examples() const {
     std::filesystem::create_directories(folder_.file(dir));
     // The k-th [3, H, W] image of a batch tensor.
     const auto image = [](const Tensor& batch_tensor, int64_t k) {
-      return batch_tensor.slice(0, k, k + 1).reshape({3, batch_tensor.size(2), batch_tensor.size(3)});
+      return batch_tensor.slice(0, k, k + 1)
+          .reshape({3, batch_tensor.size(2), batch_tensor.size(3)});
     };
     const std::optional<data::ChannelStats>& normalization = test_.options().normalization;
     for (int64_t k = 0; k < n; ++k) {
       ExampleImages e{cat(dir, "/", k, "_input.png"), cat(dir, "/", k, "_output.png"), ""};
       // The input as it looked before normalisation, so it shows as a picture.
-      const Tensor shown = normalization ? data::denormalize(image(batch->images, k), *normalization)
-                                         : image(batch->images, k);
+      const Tensor shown = normalization
+                               ? data::denormalize(image(batch->images, k), *normalization)
+                               : image(batch->images, k);
       data::write_image(data::from_tensor(shown), folder_.file(e.input));
       data::write_image(data::from_tensor(image(output, k)), folder_.file(e.output));
       if (segmentation) {
@@ -330,7 +342,8 @@ void Trainer::finish() {
                                         {"epoch_seconds", epoch_seconds_},
                                         {"test_seconds", test_seconds},
                                         {"machine", machine_description(settings_.device)}}
-                             .dump(2) + "\n");
+                                 .dump(2) +
+                             "\n");
   ReportInput input;
   input.title = settings_.title;
   input.config = settings_.config;
@@ -343,13 +356,15 @@ void Trainer::finish() {
   input.published = settings_.published;
   input.note = settings_.note;
   const nlohmann::json skipped = skipped_images();
-  const int64_t total_skipped = skipped["train"].get<int64_t>() + skipped["validation"].get<int64_t>() +
+  const int64_t total_skipped = skipped["train"].get<int64_t>() +
+                                skipped["validation"].get<int64_t>() +
                                 skipped["test"].get<int64_t>();
   if (total_skipped > 0)
-    input.note += cat(input.note.empty() ? "" : " ", total_skipped, " unreadable image(s) were left out ",
-                      "(--skip-bad-images): ", skipped["train"].get<int64_t>(), " training, ",
-                      skipped["validation"].get<int64_t>(), " validation, ", skipped["test"].get<int64_t>(),
-                      " test.");
+    input.note +=
+        cat(input.note.empty() ? "" : " ", total_skipped, " unreadable image(s) were left out ",
+            "(--skip-bad-images): ", skipped["train"].get<int64_t>(), " training, ",
+            skipped["validation"].get<int64_t>(), " validation, ", skipped["test"].get<int64_t>(),
+            " test.");
   if (settings_.loss.kind != LossKind::cross_entropy) input.examples = write_examples();
 
   nlohmann::json results = results_json(input);

@@ -12,9 +12,9 @@
 // numbers and weights as a run that was never interrupted: the loader's order depends only
 // on (seed, epoch), and everything else that changes during training is in the checkpoint.
 // It continues only when its settings are those of the checkpoint's run (the config stored
-// in it): otherwise it stops naming the first setting that differs. Not compared, because they do not change what a
-// run computes: git_commit and leuko_version (a run may be resumed by a rebuilt binary)
-// and workers (the batches do not depend on it). The device is compared: CPU and GPU
+// in it): otherwise it stops naming the first setting that differs. Not compared, because they do
+// not change what a run computes: git_commit and leuko_version (a run may be resumed by a rebuilt
+// binary) and workers (the batches do not depend on it). The device is compared: CPU and GPU
 // kernels round differently, so a resumed run would not end as an uninterrupted one.
 //
 // Numerical faults stop the run with one line naming the epoch and step: a loss that is
@@ -54,7 +54,7 @@ struct TrainerSettings {
   bool detect_anomaly = false;        // check every op's output and gradient (slow)
   Device device = Device::cpu;
   int reconstruction_examples = 4;  // test images shown in the report of an image-to-image run
-  nlohmann::json config;  // every setting of the run: config.json, and inside checkpoints
+  nlohmann::json config;            // every setting of the run: config.json, and inside checkpoints
   std::string title;
   std::string note;
   std::vector<PublishedNumber> published;
@@ -108,7 +108,7 @@ class Trainer {
   TrainerSettings settings_;
   int64_t start_epoch_ = 0;
   double best_validation_loss_;
-  double first_loss_;                  // the first step's loss: the reference for divergence
+  double first_loss_;  // the first step's loss: the reference for divergence
   nlohmann::json skipped_before_ = nlohmann::json::object();  // skipped_images() at the checkpoint
   std::vector<EpochRecord> history_;
   std::vector<double> epoch_seconds_;  // wall time of each epoch (training and validation)
