@@ -131,7 +131,7 @@ TEST_CASE("sum and mean: values and gradients over chosen dims") {
 
 TEST_CASE("all_finite finds NaN and Inf on the CPU and on a device") {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
-  for (const Device device : {Device::cpu, Device::cuda_emu}) {
+  for (const Device device : {Device::cpu, leuko::testing::gpu_test_device()}) {
     INFO(to_string(device));
     CHECK(all_finite(from_vector({1, -2, 3e38f}, {3}).to(device)));
     CHECK_FALSE(all_finite(from_vector({1, nan, 3}, {3}).to(device)));

@@ -47,7 +47,7 @@ struct Twins {
 };
 
 TEST_CASE("nn::ConvBnRelu in training mode equals conv -> bn -> relu, gradients and statistics") {
-  for (const Device device : {Device::cpu, Device::cuda_emu}) {
+  for (const Device device : {Device::cpu, leuko::testing::gpu_test_device()}) {
     INFO(to_string(device));
     Twins twins(device);
     const Tensor y = twins.fused(twins.x), expected = twins.unfused(twins.x);
@@ -65,7 +65,7 @@ TEST_CASE("nn::ConvBnRelu in training mode equals conv -> bn -> relu, gradients 
 }
 
 TEST_CASE("nn::ConvBnRelu in eval mode equals conv -> bn -> relu with the running statistics") {
-  for (const Device device : {Device::cpu, Device::cuda_emu}) {
+  for (const Device device : {Device::cpu, leuko::testing::gpu_test_device()}) {
     INFO(to_string(device));
     Twins twins(device);
     twins.fused(twins.x);  // one training batch: running statistics other than the initial ones

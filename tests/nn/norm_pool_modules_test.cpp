@@ -141,7 +141,7 @@ TEST_CASE("Dropout: drops in training mode with its generator, identity in eval 
 }
 
 TEST_CASE("BatchNorm2d::forward_relu equals relu(forward) and counts batches on every device") {
-  for (const leuko::Device device : {leuko::Device::cpu, leuko::Device::cuda_emu}) {
+  for (const leuko::Device device : {leuko::Device::cpu, leuko::testing::gpu_test_device()}) {
     leuko::nn::BatchNorm2d fused(3), plain(3);
     fused.to(device);
     plain.to(device);

@@ -100,11 +100,11 @@ TEST_CASE("cuda-emu matches the CPU over several steps: Adam, Adam with L2, Adam
   // parameter, two blocks with a tail. The same float formula in the same order on both:
   // kRtol / kAtol leave room for fused multiply-adds placed differently.
   const std::vector<Shape> shapes = {{1}, {37}, {3, 5, 7}, {300}};
-  leuko::testing::check_device_matches_cpu(adam({.lr = 0.01}), shapes, Device::cuda_emu, 4,
+  leuko::testing::check_device_matches_cpu(adam({.lr = 0.01}), shapes, leuko::testing::gpu_test_device(), 4,
                                            kRtol, kAtol);
   leuko::testing::check_device_matches_cpu(
       adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1}), shapes,
-      Device::cuda_emu, 4, kRtol, kAtol);
+      leuko::testing::gpu_test_device(), 4, kRtol, kAtol);
   leuko::testing::check_device_matches_cpu(adamw({.lr = 0.01, .weight_decay = 0.5}), shapes,
-                                           Device::cuda_emu, 4, kRtol, kAtol);
+                                           leuko::testing::gpu_test_device(), 4, kRtol, kAtol);
 }

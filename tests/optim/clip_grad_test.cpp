@@ -143,14 +143,14 @@ TEST_CASE("cuda-emu matches the CPU: every norm over several gradients, then the
     for (const Shape& shape : case_shapes) {
       const Tensor grad = uniform(shape, -1, 1, g);
       on_cpu.push_back(with_grad(grad));
-      on_device.push_back(with_grad_on(grad, Device::cuda_emu));
+      on_device.push_back(with_grad_on(grad, leuko::testing::gpu_test_device()));
     }
     const float expected = clip_grad_norm_(on_cpu, max_norm, norm_type);
     const float actual = clip_grad_norm_(on_device, max_norm, norm_type);
     // Both sum in double, in different orders: equal to a float ulp or so.
     CHECK(actual == doctest::Approx(expected).epsilon(1e-6));
     for (size_t k = 0; k < case_shapes.size(); ++k) {
-      REQUIRE(on_device[k].grad().device() == Device::cuda_emu);
+      REQUIRE(on_device[k].grad().device() == leuko::testing::gpu_test_device());
       check_close(on_device[k].grad().to(Device::cpu), on_cpu[k].grad(), 1e-6f, 0.0f,
                   "gradient " + std::to_string(k));
     }
@@ -162,7 +162,7 @@ TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly, and NaN stays vis
   std::vector<float> values = uniform({517}, -2, 2, g).to_vector();
   values[100] = NAN;
   const Tensor grad = from_vector(values, {11, 47});
-  Tensor on_cpu = with_grad(grad), on_device = with_grad_on(grad, Device::cuda_emu);
+  Tensor on_cpu = with_grad(grad), on_device = with_grad_on(grad, leuko::testing::gpu_test_device());
   clip_grad_value_({on_cpu}, 0.75);
   clip_grad_value_({on_device}, 0.75);
   const std::vector<float> expected = on_cpu.grad().to_vector();
@@ -178,7 +178,7 @@ TEST_CASE("cuda-emu: a NaN gradient makes every norm NaN, and gradients must sha
     CAPTURE(norm_type);
     std::vector<float> values(600, 0.5f);
     values[450] = NAN;  // in the second block, not the first element any thread folds
-    Tensor p = with_grad_on(from_vector(values, {600}), Device::cuda_emu);
+    Tensor p = with_grad_on(from_vector(values, {600}), leuko::testing::gpu_test_device());
     CHECK(std::isnan(clip_grad_norm_({p}, 1.0, norm_type)));
     CHECK(std::isnan(p.grad().to_vector()[0]));  // spreads, as in PyTorch
   }

@@ -83,7 +83,7 @@ TEST_CASE("cuda-emu matches the CPU over several steps: plain, momentum, centere
                        .centered = true}}) {
     CAPTURE(options.momentum);
     CAPTURE(options.centered);
-    leuko::testing::check_device_matches_cpu(rmsprop(options), shapes, Device::cuda_emu, 4,
+    leuko::testing::check_device_matches_cpu(rmsprop(options), shapes, leuko::testing::gpu_test_device(), 4,
                                              kRtol, kAtol);
   }
 }

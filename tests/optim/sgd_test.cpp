@@ -86,7 +86,7 @@ TEST_CASE("cuda-emu matches the CPU over several steps, for every option") {
         SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true}}) {
     CAPTURE(options.momentum);
     CAPTURE(options.nesterov);
-    leuko::testing::check_device_matches_cpu(sgd(options), kDeviceShapes, Device::cuda_emu, 4,
+    leuko::testing::check_device_matches_cpu(sgd(options), kDeviceShapes, leuko::testing::gpu_test_device(), 4,
                                              kRtol, kAtol);
   }
 }
