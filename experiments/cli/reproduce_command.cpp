@@ -10,6 +10,7 @@
 #include "experiments/cli/commands.h"
 #include "experiments/cli/device.h"
 #include "experiments/studies/study_drivers.h"
+#include "experiments/training/run_lock.h"
 
 namespace leuko::cli {
 
@@ -18,7 +19,7 @@ namespace {
 struct ReproduceOptions {
   std::string study, data, out, profile = "quick", device = "cpu", weights;
   std::vector<std::string> only;
-  bool dry_run = false;
+  bool dry_run = false, restart = false;
   int workers = 2;
   std::string command_line;
 };
@@ -38,6 +39,9 @@ void run_reproduce(const ReproduceOptions& o) {
   const Device device = select_device(o.device);
   const std::string out = o.out.empty() ? cat("runs/", o.study, "-", o.profile) : o.out;
   RunFolder folder(out);
+  // One reproduce per study folder at a time (a dry run too: it may generate the data there);
+  // run_sub_run also locks each sub-run's folder while it trains.
+  const RunLock lock(folder);
 
   const std::filesystem::path root = data::resolve_data_root(o.data);
   std::string note;
@@ -53,8 +57,8 @@ void run_reproduce(const ReproduceOptions& o) {
   const bool smoke = profile.name == "smoke";
   StudyData study_data(root, folder.root() / "synthetic-data", smoke ? 32 : 64, smoke ? 100 : 800);
 
-  StudyContext context{o.study, o.command_line, profile,   folder, study_data,
-                       device,  o.workers,      o.weights, note,   o.only};
+  StudyContext context{o.study,   o.command_line, profile, folder, study_data, device,
+                       o.workers, o.weights,      note,    o.only, o.restart};
   std::printf("leuko reproduce %s, profile %s, data %s, output %s\n", o.study.c_str(),
               profile.name.c_str(), study_data.root().string().c_str(),
               folder.root().string().c_str());
@@ -129,7 +133,10 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
       "        --weights resnet50_imagenet.safetensors\n"
       "Running the same command again resumes: finished sub-runs are reused, an unfinished one\n"
       "continues from its last checkpoint. With --only, the other sub-runs are not trained; the\n"
-      "report still shows every finished one and marks the rest as not run.");
+      "report still shows every finished one and marks the rest as not run. --restart deletes\n"
+      "what the selected sub-runs (all of them without --only) wrote and trains them again from\n"
+      "scratch; finished sub-runs that --only leaves out are kept as they are, also those that\n"
+      "started from a restarted one's weights.");
   cmd->add_option("study", o->study, "study-a | study-b | study-c | study-d")
       ->required()
       ->check(CLI::IsMember({"study-a", "study-b", "study-c", "study-d"}));
@@ -143,6 +150,9 @@ void add_reproduce_command(CLI::App& app, const std::string& command_line) {
                   "train only the sub-runs with these names (glob patterns, e.g. 'wbc-1-base*'); "
                   "repeat or separate with commas")
       ->delimiter(',');
+  cmd->add_flag("--restart", o->restart,
+                "delete what the selected sub-runs wrote (finished or not) and train them from "
+                "scratch");
   cmd->add_flag("--dry-run", o->dry_run,
                 "print the sub-runs left to train and their estimated time, train nothing");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");

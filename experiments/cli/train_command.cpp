@@ -192,6 +192,8 @@ void run_train(TrainOptions o) {
                         {"test_images", test.size()},
                         {"git_commit", git_commit()},
                         {"leuko_version", LEUKO_VERSION}};
+  // The generated cells were made with this count: a rerun with another one is another run.
+  if (!note.empty()) config["synthetic_per_class"] = o.synthetic_per_class;
 
   // The network, initialised from the seed, optionally from --weights, then on its device.
   manual_seed(o.seed);

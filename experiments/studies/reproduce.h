@@ -93,6 +93,8 @@ struct StudyContext {
   std::string weights;            // --weights: ImageNet weights of the study's backbone, or empty
   std::string data_note;          // the synthetic-data banner, or empty
   std::vector<std::string> only;  // --only: glob patterns of the sub-runs to train (empty: all)
+  // --restart: the selected sub-runs start from scratch (their folders emptied), finished or not.
+  bool restart = false;
   // Set: a planning pass. run_sub_run only adds each sub-run still to train, with its
   // estimated cost, to *plan, and trains nothing.
   struct PlannedRun {

@@ -242,8 +242,9 @@ bool StudyContext::selected(const std::string& sub_run) const {
 SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   const fs::path root = context.out.file(run.name);
   SubRunResult result{run.name, root, {}, {}, ""};
+  const bool restart = context.restart && context.selected(run.name);  // finished or not
   if (context.plan) {
-    if (!fs::exists(root / "done") && context.selected(run.name))
+    if ((restart || !fs::exists(root / "done")) && context.selected(run.name))
       context.plan->push_back({run.name, estimated_seconds(run)});
     return result;
   }
@@ -253,6 +254,7 @@ SubRunResult run_sub_run(const StudyContext& context, const SubRun& run) {
   }
   const RunFolder folder(root);
   const RunLock lock(folder);  // one leuko run per sub-run folder at a time
+  if (restart) start_over(folder);
   const auto weights_of = [&] {
     return folder
         .file(run.select_best_validation && folder.exists(Trainer::kBestCheckpoint)

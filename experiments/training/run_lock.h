@@ -25,9 +25,9 @@ class RunLock {
   int fd_;
 };
 
-// `leuko train --restart`: deletes everything the folder holds (checkpoints, metrics,
-// reports, generated data) except the lock, so the run starts from scratch. Call it with
-// the lock held.
+// --restart of `leuko train` and of a `leuko reproduce` sub-run: deletes everything the folder
+// holds (checkpoints, metrics, reports, generated data, a sub-run's `done`) except the lock, so
+// the run starts from scratch. Call it with the lock held.
 void start_over(const RunFolder& folder);
 
 }  // namespace leuko::cli

@@ -95,8 +95,8 @@ void Trainer::check_same_settings(const nlohmann::json& config) const {
   const std::string difference = first_difference(config, settings_.config);
   LEUKO_CHECK(difference.empty(), folder_.root().string(), " holds a run with other settings (",
               kCheckpoint, "): ", difference,
-              ". Give this run another --out, or start it over (leuko train --restart ",
-              "deletes the earlier run)");
+              ". Give this run another --out, or start it over (--restart deletes the earlier ",
+              "run)");
 }
 
 void Trainer::resume() {

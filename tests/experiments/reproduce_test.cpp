@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/data/temp_folder.h"
+#include "tests/experiments/run_guards.h"
 #include "tests/experiments/run_leuko.h"
 #include "tests/support/testing.h"
 
@@ -21,6 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using Result = testing::LeukoResult;
+using testing::expect_one_line_failure;
 using testing::read_text;
 
 // Without LEUKO_DATA, so the studies fall back to their synthetic data.
@@ -109,6 +111,51 @@ TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as no
   // Two patterns, comma-separated: the rest of the study; the report is then complete.
   REQUIRE(leuko(base + " --only 'cam16-*,wbc-*'", scratch.path()).code == 0);
   CHECK(!contains(read_text(out / "report.md"), "not run yet"));
+}
+
+TEST_CASE("a second reproduce into an --out in use is refused in one line before it writes anything") {
+  testing::TempFolder scratch;
+  const fs::path out = scratch / "study-a";
+  fs::create_directories(out);
+  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  {
+    const testing::HeldRunLock lock(out);  // as a first reproduce into it would
+    for (const std::string dry_run : {"", " --dry-run"}) {
+      CAPTURE(dry_run);
+      const Result refused = leuko(base + dry_run, scratch.path());
+      expect_one_line_failure(refused, out.string() + " is in use by another leuko run (pid " + lock.pid() + ")");
+      CHECK(refused.out.empty());
+      CHECK(!fs::exists(out / "synthetic-data"));
+    }
+  }
+  CHECK(leuko(base + " --dry-run", scratch.path()).code == 0);  // the lock went with its holder
+}
+
+TEST_CASE("reproduce --restart trains the selected sub-runs again from scratch and keeps the others") {
+  testing::TempFolder scratch;
+  const fs::path out = scratch / "study-a";
+  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  REQUIRE(leuko(base + " --only 'prcc-autoencoder,cam16-classifier'", scratch.path()).code == 0);
+  const std::string metrics = read_text(out / "prcc-autoencoder" / "metrics.csv");
+  for (const char* sub_run : {"prcc-autoencoder", "cam16-classifier"})
+    testing::write_bytes(out / sub_run / "earlier.txt", {'x'});  // stands for what a run left
+
+  const std::string restart = base + " --only prcc-autoencoder --restart";
+  const Result plan = leuko(restart + " --dry-run", scratch.path());  // finished, yet to train
+  REQUIRE(plan.code == 0);
+  CHECK(contains(plan.out, "1 sub-run(s) to train"));
+  CHECK(fs::exists(out / "prcc-autoencoder" / "earlier.txt"));  // a dry run deletes nothing
+
+  const Result again = leuko(restart, scratch.path());
+  REQUIRE(again.code == 0);
+  CHECK(contains(again.out, "--restart: deleted the earlier run's"));
+  CHECK(contains(again.out, "epoch 1/"));
+  CHECK(!fs::exists(out / "prcc-autoencoder" / "earlier.txt"));
+  CHECK(fs::exists(out / "prcc-autoencoder" / "done"));
+  CHECK(read_text(out / "prcc-autoencoder" / "metrics.csv") == metrics);  // as the first time
+  // The sub-run --only left out is kept as it was.
+  CHECK(contains(again.out, "cam16-classifier: finished earlier"));
+  CHECK(fs::exists(out / "cam16-classifier" / "earlier.txt"));
 }
 
 TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask segmentation on") {

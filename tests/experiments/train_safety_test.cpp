@@ -2,16 +2,12 @@
 // runs into one folder, a folder that cannot be written, a diverging or non-finite loss,
 // --detect-anomaly, and --skip-bad-images emptying a class. Each ends in one clear line.
 // (Kills at random moments: crash_test.cpp.)
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "engine/data/synthetic.h"
 #include "tests/data/temp_folder.h"
+#include "tests/experiments/run_guards.h"
 #include "tests/experiments/run_leuko.h"
 #include "tests/support/testing.h"
 
@@ -21,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using Result = testing::LeukoResult;
+using testing::expect_one_line_failure;
 using testing::read_text;
 
 Result leuko(const std::string& arguments, const fs::path& scratch) {
@@ -46,15 +43,9 @@ struct Scratch {
   }
 };
 
-void expect_one_line_failure(const Result& r, const std::string& message) {
-  CHECK(r.code == 1);
-  CHECK_MESSAGE(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
-  CHECK_MESSAGE(r.err.find(message) != std::string::npos, r.err);
-}
-
 }  // namespace
 
-TEST_CASE("a rerun with other settings is refused naming the setting; --restart starts over") {
+TEST_CASE("a rerun with other settings is refused naming the setting, and --restart starts over") {
   Scratch s;
   REQUIRE(leuko(s.train("run", "--seed 5"), s.folder.path()).code == 0);
   const std::string metrics = read_text(s.folder / "run/metrics.csv");
@@ -69,7 +60,9 @@ TEST_CASE("a rerun with other settings is refused naming the setting; --restart 
     CHECK(r.err.find("--restart") != std::string::npos);
   }
   // The refused runs changed nothing: config.json still describes seed 5.
-  CHECK(nlohmann::json::parse(read_text(s.folder / "run/config.json")).at("seed") == 5);
+  const nlohmann::json config = nlohmann::json::parse(read_text(s.folder / "run/config.json"));
+  CHECK(config.at("seed") == 5);
+  CHECK_FALSE(config.contains("synthetic_per_class"));  // given --data, it changes nothing
   // Settings that do not change what is computed may differ: this resumes the finished run.
   const Result workers = leuko(s.train("run", "--seed 5", 8, /*workers=*/2), s.folder.path());
   CHECK(workers.code == 0);
@@ -85,6 +78,19 @@ TEST_CASE("a rerun with other settings is refused naming the setting; --restart 
   CHECK(read_text(s.folder / "run/results.json") == read_text(s.folder / "fresh/results.json"));
 }
 
+TEST_CASE("on generated cells, a rerun with another --synthetic-per-class is refused like other settings") {
+  testing::TempFolder folder;
+  const auto train = [&](int per_class) {
+    return testing::run_leuko(cat("train --model tiny_cnn --size 32 --epochs 1 --batch 8 --workers 1 ",
+                                  "--synthetic-per-class ", per_class, " --out '", (folder / "run").string(), "'"),
+                              folder.path(), "env -u LEUKO_DATA");
+  };
+  REQUIRE(train(4).code == 0);
+  CHECK(nlohmann::json::parse(read_text(folder / "run/config.json")).at("synthetic_per_class") == 4);
+  expect_one_line_failure(train(6), "run holds a run with other settings (checkpoint.safetensors): "
+                                    "synthetic_per_class is 4 there, 6 here");
+}
+
 TEST_CASE("a folder without a checkpoint (the run failed or was killed in its first epoch) starts afresh") {
   Scratch s;
   REQUIRE(leuko(s.train("run", "--seed 5"), s.folder.path()).code == 0);
@@ -98,17 +104,15 @@ TEST_CASE("a second run into a folder in use is refused naming the first one's p
   Scratch s;
   const fs::path run = s.folder / "run";
   fs::create_directories(run);
-  // This process holds the lock, as a running leuko would (the same flock on run.lock).
-  const int fd = ::open((run / "run.lock").c_str(), O_RDWR | O_CREAT, 0644);
-  REQUIRE(fd >= 0);
-  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
-  const std::string pid = std::to_string(::getpid());
-  REQUIRE(::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size()));
-  const Result refused = leuko(s.train("run"), s.folder.path());
-  expect_one_line_failure(refused, run.string() + " is in use by another leuko run (pid " + pid + ")");
-  CHECK(refused.out.empty());  // refused before anything was read or written
-  CHECK_FALSE(fs::exists(run / "config.json"));
-  ::close(fd);  // the lock is gone with its holder; the lock file left behind blocks nothing
+  {
+    const testing::HeldRunLock lock(run);
+    const Result refused = leuko(s.train("run"), s.folder.path());
+    expect_one_line_failure(refused,
+                            run.string() + " is in use by another leuko run (pid " + lock.pid() + ")");
+    CHECK(refused.out.empty());  // refused before anything was read or written
+    CHECK_FALSE(fs::exists(run / "config.json"));
+  }
+  // The lock is gone with its holder; the lock file left behind blocks nothing.
   CHECK(leuko(s.train("run"), s.folder.path()).code == 0);
 }
 
@@ -145,7 +149,7 @@ TEST_CASE("a diverging loss, a NaN loss and --detect-anomaly stop with the epoch
   CHECK(anomaly.err.find("is not finite (its inputs are finite)") != std::string::npos);
 }
 
-TEST_CASE("--skip-bad-images: the skipped count is in results.json and the report; an emptied class stops") {
+TEST_CASE("--skip-bad-images: the skipped count is in results.json and the report, an emptied class stops") {
   Scratch s;
   testing::write_bytes(s.data / "train/basophil/ba_0.png", {0x89, 'P', 'N', 'G', 1, 2, 3});
   REQUIRE(leuko(s.train("one", "--skip-bad-images"), s.folder.path()).code == 0);
