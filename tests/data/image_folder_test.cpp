@@ -44,7 +44,7 @@ TEST_CASE("scan_image_folder: classes are the sorted folder names, files sorted 
   for (const Sample& s : ds.samples) CHECK(s.mask.empty());
 }
 
-TEST_CASE("masks are matched by class and stem; masked copies are image x binarised mask") {
+TEST_CASE("masks are matched by class and stem, masked copies are image x binarised mask") {
   TempFolder root;
   make_tree(root);
   const Dataset ds = scan_image_folder(root / "train", root / "masks/train");

@@ -93,7 +93,7 @@ std::vector<uint8_t> black_png(uint32_t side) {
 
 }  // namespace
 
-TEST_CASE("PNG and BMP round-trip exactly; JPEG comes back close") {
+TEST_CASE("PNG and BMP round-trip exactly, JPEG comes back close") {
   TempFolder dir;
   const Image image = pattern_image(13, 9);
   for (const char* name : {"a.png", "a.bmp"}) {
@@ -134,7 +134,7 @@ TEST_CASE("grey images become RGB, RGBA drops alpha, masks read as grey") {
   CHECK(from_rgba.pixels == std::vector<uint8_t>{255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30});
 }
 
-TEST_CASE("to_tensor gives CHW floats in [0, 1]; from_tensor inverts it") {
+TEST_CASE("to_tensor gives CHW floats in [0, 1], from_tensor inverts it") {
   Image image(1, 2, 3);
   image.pixels = {0, 51, 255, 102, 204, 153};
   const Tensor t = to_tensor(image);

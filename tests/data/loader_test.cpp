@@ -35,7 +35,7 @@ std::vector<Batch> one_epoch(Loader& loader, int64_t epoch) {
 
 }  // namespace
 
-TEST_CASE("batches have the right shapes, labels and values; every sample once per epoch") {
+TEST_CASE("batches have the right shapes, labels and values, every sample once per epoch") {
   SmallFolder folder;
   Loader loader(folder.train, {.batch_size = 8, .height = 16, .width = 16, .shuffle = true, .seed = 1});
   CHECK(loader.batches_per_epoch() == 5);
@@ -97,7 +97,7 @@ TEST_CASE("same seed, same batches, whatever the number of workers (with augment
   CHECK(e0.slice(0, 2 * n, 2 * n + 1).to_vector() != e1.slice(0, 2 * n, 2 * n + 1).to_vector());  // rotated
 }
 
-TEST_CASE("the cache decodes each file once; a cache that cannot fit is a clear error") {
+TEST_CASE("the cache decodes each file once, a cache that cannot fit is a clear error") {
   SmallFolder folder;
   const Dataset four = four_copy_augmentation(folder.train);
   Loader loader(four, {.batch_size = 10, .height = 16, .width = 16, .workers = 2});
@@ -167,7 +167,7 @@ TEST_CASE("skipping bad images may not leave a class empty") {
   }
 }
 
-TEST_CASE("images of different sizes need a resize; bad options are clear errors") {
+TEST_CASE("images of different sizes need a resize, bad options are clear errors") {
   TempFolder root;
   leuko::testing::write_pattern(root / "d/a/x.png", 8, 8);
   leuko::testing::write_pattern(root / "d/a/y.png", 8, 9);

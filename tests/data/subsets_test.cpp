@@ -60,7 +60,7 @@ TEST_CASE("stratified fractions reproduce the course's WBC_50/10/1 data and mask
   CHECK(stratified_counts({176, 618, 2015, 466, 5172}, 0.5) == std::vector<int64_t>{88, 309, 1007, 233, 2586});
 }
 
-TEST_CASE("same seed: nested subsets (1% within 10% within 50%); another seed: another draw") {
+TEST_CASE("same seed: nested subsets (1% within 10% within 50%), another seed: another draw") {
   const Dataset full = wbc100_like();
   const std::set<std::string> p50 = names(stratified_fraction(full, 0.5, 7));
   const std::set<std::string> p10 = names(stratified_fraction(full, 0.1, 7));

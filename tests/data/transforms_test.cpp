@@ -99,7 +99,7 @@ TEST_CASE("flips mirror the image and undo themselves") {
   CHECK(flip_vertical(v).pixels == image.pixels);
 }
 
-TEST_CASE("rotation by 90 degrees moves pixels counter-clockwise; corners fill with zero") {
+TEST_CASE("rotation by 90 degrees moves pixels counter-clockwise, corners fill with zero") {
   const Image image = pattern_image(4, 4);
   const Image out = rotate(image, 90.0);
   // Counter-clockwise: the top-right pixel goes to the top-left.

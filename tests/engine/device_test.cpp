@@ -45,7 +45,7 @@ TEST_CASE("strided views copy through the CUDA gather/scatter kernels") {
   CHECK(square.to_vector() == values.transpose(0, 1).contiguous().to_vector());
 }
 
-TEST_CASE("devices report what they are; a missing GPU is a clear error") {
+TEST_CASE("devices report what they are, a missing GPU is a clear error") {
   CHECK(device_available(Device::cpu));
   CHECK(device_available(Device::cuda_emu));
   if (!device_available(Device::cuda)) {

@@ -50,7 +50,7 @@ TEST_CASE("BatchNorm2d: parameters and buffers named, shaped and initialised as 
         Layout{{"running_mean", {6}}, {"running_var", {6}}, {"num_batches_tracked", {}}});
 }
 
-TEST_CASE("BatchNorm2d: training moves the running stats and counts batches; eval does neither") {
+TEST_CASE("BatchNorm2d: training moves the running stats and counts batches, eval does neither") {
   Generator g(51);
   nn::BatchNorm2d bn(3, 1e-5f, 0.5f);
   Tensor x = uniform({4, 3, 5, 5}, 1.0f, 3.0f, g);  // mean ~2, variance ~1/3
@@ -89,7 +89,7 @@ TEST_CASE("a fully frozen BatchNorm stays in eval mode: running stats do not mov
   CHECK(bn.running_mean.to_vector() == std::vector<float>{0, 0});
 }
 
-TEST_CASE("BatchNorm1d on [N, C]; each checks its input rank") {
+TEST_CASE("BatchNorm1d on [N, C], each checks its input rank") {
   nn::BatchNorm1d bn(3);
   Tensor y = bn(from_vector({1, 10, 100, 3, 30, 300}, {2, 3}));
   check_close(y, from_vector({-1, -1, -1, 1, 1, 1}, {2, 3}), 1e-4f, 1e-4f, "normalized");
@@ -109,7 +109,7 @@ TEST_CASE("BatchNorm1d on [N, C]; each checks its input rank") {
   CHECK(bn2.num_batches_tracked.item() == 0.0f);  // failed calls count nothing
 }
 
-TEST_CASE("pooling modules: stride defaults to the kernel; shapes as torch.nn") {
+TEST_CASE("pooling modules: stride defaults to the kernel, shapes as torch.nn") {
   Tensor x = zeros({2, 3, 112, 112});
   CHECK(nn::MaxPool2d(3, 2, 1)(x).shape() == Shape{2, 3, 56, 56});  // ResNet's stem
   CHECK(nn::MaxPool2d(2)(x).shape() == Shape{2, 3, 56, 56});

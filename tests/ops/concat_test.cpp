@@ -32,7 +32,7 @@ TEST_CASE("gradcheck: three inputs along dims 0, 1 and 3") {
                            random_input({2, 3, 2, 3}, g)});
 }
 
-TEST_CASE("backward cuts the gradient into the inputs' pieces; frozen inputs get none") {
+TEST_CASE("backward cuts the gradient into the inputs' pieces, frozen inputs get none") {
   Tensor a = zeros({2, 1});
   Tensor b = zeros({2, 2});
   a.set_requires_grad(true);

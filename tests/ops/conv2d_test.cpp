@@ -48,7 +48,7 @@ static double dot(const Tensor& a, const Tensor& b) {
   return total;
 }
 
-TEST_CASE("conv2d: hand-computed values (2x2 kernel; padding 1 with stride 2; bias)") {
+TEST_CASE("conv2d: hand-computed values (2x2 kernel, padding 1 with stride 2, bias)") {
   Tensor x = from_vector({1, 2, 3,
                           4, 5, 6,
                           7, 8, 9}, {1, 1, 3, 3});

@@ -31,7 +31,7 @@ TEST_CASE("statistics: about 1 - p of the values are kept, each scaled by 1 / (1
   }
 }
 
-TEST_CASE("the same seed gives the same mask; successive calls give new masks") {
+TEST_CASE("the same seed gives the same mask, successive calls give new masks") {
   Tensor x = ones({4, 257});
   Generator g(42);
   const std::vector<float> first = dropout(x, 0.5f, true, g).to_vector();
@@ -43,7 +43,7 @@ TEST_CASE("the same seed gives the same mask; successive calls give new masks") 
   CHECK(dropout(x, 0.5f, true, other).to_vector() != first);
 }
 
-TEST_CASE("eval mode and p = 0 are the identity; p = 1 drops everything") {
+TEST_CASE("eval mode and p = 0 are the identity, p = 1 drops everything") {
   Generator g(44);
   Tensor x = random_input({3, 5}, g);
   CHECK(dropout(x, 0.5f, false, g).is_same(x));

@@ -64,7 +64,7 @@ TEST_CASE("clip_grad_value_ matches torch, and clamps by hand") {
   CHECK(p.grad().to_vector() == std::vector<float>{-0.1f, -0.05f, 0.0f, 0.1f, 0.1f});
 }
 
-TEST_CASE("parameters without a gradient are skipped; none at all gives a norm of 0") {
+TEST_CASE("parameters without a gradient are skipped, none at all gives a norm of 0") {
   Tensor frozen = zeros({3});
   Tensor used = with_grad(from_vector({0.0f, 10.0f}, {2}));
   CHECK(clip_grad_norm_({frozen}, 1.0) == 0.0f);

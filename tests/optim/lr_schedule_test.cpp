@@ -112,7 +112,7 @@ TEST_CASE("OneCycle with defaults: the spec's landmarks (study A: max_lr 0.01, 1
   CHECK(adam.beta2() == 0.999);  // untouched
 }
 
-TEST_CASE("OneCycle may be stepped total_steps times; once more is an error, as in PyTorch") {
+TEST_CASE("OneCycle may be stepped total_steps times, once more is an error, as in PyTorch") {
   optim::SGD sgd({parameter()}, {.lr = 0.1});
   OneCycle schedule(sgd, {.max_lr = 0.1, .epochs = 2, .steps_per_epoch = 5});
   CHECK(schedule.total_steps() == 10);

@@ -92,7 +92,7 @@ TEST_CASE("memory: malloc, memset, memcpy both ways and device to device, and ba
   cudaGetLastError();
 }
 
-TEST_CASE("streams order async copies, memsets and launches; events time them") {
+TEST_CASE("streams order async copies, memsets and launches, events time them") {
   const int n = 100'000;
   cudaStream_t stream = nullptr;
   REQUIRE(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
