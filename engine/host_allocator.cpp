@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "engine/error.h"
+#include "kernels/cpu/scratch.h"
 
 namespace leuko {
 
@@ -169,6 +170,12 @@ void host_release(void* data, size_t bytes) {
     c.arena.give(static_cast<char*>(data), size);
   }
 }
+
+// The CPU kernels' scratch buffers come from this cache too (kernels/cpu/scratch.h says why).
+[[maybe_unused]] static const bool kernel_scratch_from_this_cache = [] {
+  cpu::set_scratch_allocator({&host_allocate, &host_release});
+  return true;
+}();
 
 HostAllocatorStats host_allocator_stats() {
   HostCache& c = cache();

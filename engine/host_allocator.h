@@ -1,4 +1,5 @@
-// The caching host allocator: where every CPU tensor's memory comes from.
+// The caching host allocator: where every CPU tensor's memory, and the CPU kernels' scratch
+// buffers (kernels/cpu/scratch.h), come from.
 //
 // Why: a training step allocates the same sizes over and over (activations in the forward,
 // gradients of the same shapes in the backward). Fresh multi-megabyte blocks come from the
@@ -35,24 +36,5 @@ struct HostAllocatorStats {
 HostAllocatorStats host_allocator_stats();
 void host_allocator_reset_peak();
 void host_allocator_release_cache();  // gives the pages of every free block back to the system
-
-// A kernel's temporary float buffer (im2col columns, per-thread partial sums) from the same
-// cache: a large one is reused from call to call instead of being mapped fresh, and the
-// kernel's first write to each page of a fresh mapping is a fault plus a zeroing pass.
-// Its contents start undefined.
-class HostScratch {
- public:
-  explicit HostScratch(size_t count)
-      : bytes_(sizeof(float) * (count > 0 ? count : 1)),
-        data_(static_cast<float*>(host_allocate(bytes_))) {}
-  ~HostScratch() { host_release(data_, bytes_); }
-  HostScratch(const HostScratch&) = delete;
-  HostScratch& operator=(const HostScratch&) = delete;
-  float* get() const { return data_; }
-
- private:
-  size_t bytes_;
-  float* data_;
-};
 
 }  // namespace leuko

@@ -22,7 +22,7 @@ static int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t p
   return out;
 }
 
-static cpu::Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding,
+static Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding,
                                    bool ceil_mode, const char* op) {
   check_dtype(x, DType::f32, op, "input");
   check_dim(x, 4, op, "input [N, C, H, W]");
@@ -34,7 +34,7 @@ static cpu::Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, 
       padding.h >= 0 && padding.w >= 0 && padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
       op, ": padding must be at most half the kernel size, got padding (", padding.h, ", ",
       padding.w, ") for kernel (", kernel.h, ", ", kernel.w, ")");
-  cpu::Pool2dShape s{};
+  Pool2dShape s{};
   s.planes = x.size(0) * x.size(1);
   s.in_h = x.size(2);
   s.in_w = x.size(3);
@@ -53,7 +53,7 @@ static cpu::Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, 
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bool ceil_mode) {
-  const cpu::Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "max_pool2d");
+  const Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "max_pool2d");
   const Tensor input = x.contiguous();
   const Shape out_shape{x.size(0), x.size(1), s.out_h, s.out_w};
   Tensor out = empty(out_shape, DType::f32, x.device());
@@ -85,7 +85,7 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bool ceil_mode,
                   bool count_include_pad) {
-  const cpu::Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "avg_pool2d");
+  const Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "avg_pool2d");
   const Tensor input = x.contiguous();
   Tensor out = empty({x.size(0), x.size(1), s.out_h, s.out_w}, DType::f32, x.device());
   if (x.device() == Device::cpu) {

@@ -47,7 +47,7 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
   step += 1.0f;
   const double lr = this->lr();
   // The scalars are computed in double and rounded once, as PyTorch computes them in Python.
-  const cpu::AdamHyperparameters h{
+  const AdamHyperparameters h{
       static_cast<float>(beta1_),
       static_cast<float>(1.0 - beta1_),
       static_cast<float>(beta2_),

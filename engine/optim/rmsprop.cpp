@@ -38,7 +38,7 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state)
   for (const std::string& name : state_names()) {
     if (!state.count(name)) state[name] = zeros(param.shape(), DType::f32, param.device());
   }
-  const cpu::RmspropHyperparameters h{
+  const RmspropHyperparameters h{
       static_cast<float>(lr()), static_cast<float>(options_.alpha),
       static_cast<float>(1.0 - options_.alpha), static_cast<float>(options_.eps),
       static_cast<float>(options_.weight_decay), static_cast<float>(options_.momentum)};

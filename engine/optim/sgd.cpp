@@ -42,7 +42,7 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
     if (first_step) slot = zeros(param.shape(), DType::f32, param.device());
     buffer = slot.data<float>();
   }
-  const cpu::SgdHyperparameters h{static_cast<float>(lr()),
+  const SgdHyperparameters h{static_cast<float>(lr()),
                                   static_cast<float>(options_.momentum),
                                   static_cast<float>(1.0 - options_.dampening),
                                   static_cast<float>(options_.weight_decay), options_.nesterov};

@@ -25,8 +25,8 @@
 
 #include <omp.h>
 
-#include "engine/host_allocator.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/scratch.h"
 
 namespace leuko::cpu {
 
@@ -39,9 +39,8 @@ static void valid_range(int64_t offset, int64_t stride, int64_t size, int64_t ou
   end = std::clamp(end, begin, out_size);
 }
 
-// An uninitialized float buffer (std::vector would zero it first, a wasted pass), from the
-// caching host allocator (see engine/host_allocator.h for why).
-static HostScratch scratch(int64_t count) { return HostScratch(static_cast<size_t>(count)); }
+// An uninitialized float buffer (kernels/cpu/scratch.h).
+static Scratch scratch(int64_t count) { return Scratch(static_cast<size_t>(count)); }
 
 // Output rows per band: as many as keep the band's column matrix and its output (or output
 // gradient) rows together within kBandFloats, so both are still in L2 when sgemm reads them.
@@ -340,7 +339,7 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
   {
     auto columns = scratch(direct ? 0 : k * blocks.max_images * blocks.rows * g.out_w);
     auto staging = scratch(blocks.max_images > 1 ? out_channels * blocks.max_images * p : 0);
-    HostScratch partial(static_cast<size_t>(out_channels * k));
+    Scratch partial(static_cast<size_t>(out_channels * k));
     std::fill(partial.get(), partial.get() + out_channels * k, 0.0f);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks.count; ++b) {

@@ -6,18 +6,9 @@
 
 #include <cstdint>
 
-namespace leuko::cpu {
+#include "kernels/op_params.h"
 
-// The geometry of one pooling call. out_h/out_w come from the op (ceil_mode lives there),
-// which also guarantees that every window overlaps the input (so no divisor is 0).
-struct Pool2dShape {
-  int64_t planes;  // N * C
-  int64_t in_h, in_w;
-  int64_t out_h, out_w;
-  int64_t kernel_h, kernel_w;
-  int64_t stride_h, stride_w;
-  int64_t pad_h, pad_w;
-};
+namespace leuko::cpu {
 
 // y = max over each window; indices[o] = h * in_w + w of the winner inside its plane (int32:
 // a plane holds fewer than 2^31 pixels; half the memory PyTorch's int64 indices take),

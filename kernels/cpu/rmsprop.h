@@ -6,14 +6,9 @@
 
 #include <cstdint>
 
-namespace leuko::cpu {
+#include "kernels/op_params.h"
 
-// The caller computes 1 - alpha in double, as PyTorch does, so it is rounded to float once.
-struct RmspropHyperparameters {
-  float lr, alpha, one_minus_alpha, eps;
-  float weight_decay;  // coupled L2: added to the gradient as weight_decay * param
-  float momentum;      // used only when momentum_buffer is given
-};
+namespace leuko::cpu {
 
 // square_avg = alpha square_avg + (1 - alpha) g^2;
 // centered:   grad_avg = alpha grad_avg + (1 - alpha) g,  avg = sqrt(square_avg - grad_avg^2) + eps

@@ -4,17 +4,9 @@
 
 #include <cstdint>
 
-namespace leuko::cpu {
+#include "kernels/op_params.h"
 
-// The caller computes derived scalars such as 1 - dampening in double, as PyTorch does, so
-// they are rounded to float once.
-struct SgdHyperparameters {
-  float lr;
-  float momentum;        // 0: plain SGD, no buffer
-  float one_minus_dampening;
-  float weight_decay;
-  bool nesterov;
-};
+namespace leuko::cpu {
 
 // param -= lr * d, where d = grad + weight_decay * param, passed through the momentum buffer
 // when momentum != 0. `momentum_buffer` may be null only when momentum == 0. On the buffer's

@@ -9,7 +9,7 @@ namespace leuko::LEUKO_CUDA_NS {
 namespace {
 
 __global__ void adam_kernel(float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                            int64_t n, cpu::AdamHyperparameters h) {
+                            int64_t n, AdamHyperparameters h) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += stride) {
@@ -27,7 +27,7 @@ __global__ void adam_kernel(float* param, const float* grad, float* exp_avg, flo
 }  // namespace
 
 void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
-               const cpu::AdamHyperparameters& h) {
+               const AdamHyperparameters& h) {
   if (n == 0) return;
   const unsigned threads = 256;
   leuko_launch(adam_kernel, dim3(elementwise_blocks(n, threads)), dim3(threads), 0,

@@ -55,7 +55,7 @@ __device__ OutputRange outputs_covering(int64_t i, int64_t stride, int64_t pad, 
   return {begin, last_plus_one < out ? last_plus_one : out};
 }
 
-__global__ void max_pool2d_forward_kernel(const float* x, cpu::Pool2dShape s, float* y,
+__global__ void max_pool2d_forward_kernel(const float* x, Pool2dShape s, float* y,
                                           int32_t* indices) {
   const int64_t total = s.planes * s.out_h * s.out_w;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -84,7 +84,7 @@ __global__ void max_pool2d_forward_kernel(const float* x, cpu::Pool2dShape s, fl
 }
 
 __global__ void max_pool2d_backward_kernel(const float* grad_y, const int32_t* indices,
-                                           cpu::Pool2dShape s, float* grad_x) {
+                                           Pool2dShape s, float* grad_x) {
   const int64_t total = s.planes * s.in_h * s.in_w;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
@@ -105,7 +105,7 @@ __global__ void max_pool2d_backward_kernel(const float* grad_y, const int32_t* i
   }
 }
 
-__global__ void avg_pool2d_forward_kernel(const float* x, cpu::Pool2dShape s,
+__global__ void avg_pool2d_forward_kernel(const float* x, Pool2dShape s,
                                           bool count_include_pad, float* y) {
   const int64_t total = s.planes * s.out_h * s.out_w;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -126,7 +126,7 @@ __global__ void avg_pool2d_forward_kernel(const float* x, cpu::Pool2dShape s,
   }
 }
 
-__global__ void avg_pool2d_backward_kernel(const float* grad_y, cpu::Pool2dShape s,
+__global__ void avg_pool2d_backward_kernel(const float* grad_y, Pool2dShape s,
                                            bool count_include_pad, float* grad_x) {
   const int64_t total = s.planes * s.in_h * s.in_w;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -179,7 +179,7 @@ __global__ void global_avg_pool_backward_kernel(const float* grad_y, int64_t pla
 
 }  // namespace
 
-void max_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, float* y, int32_t* indices) {
+void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int32_t* indices) {
   const int64_t total = shape.planes * shape.out_h * shape.out_w;
   if (total == 0) return;
   leuko_launch(max_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads),
@@ -187,7 +187,7 @@ void max_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, float* y,
   check_launch("max_pool2d_forward_kernel");
 }
 
-void max_pool2d_backward(const float* grad_y, const int32_t* indices, const cpu::Pool2dShape& shape,
+void max_pool2d_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& shape,
                          float* grad_x) {
   const int64_t total = shape.planes * shape.in_h * shape.in_w;
   if (total == 0) return;
@@ -196,7 +196,7 @@ void max_pool2d_backward(const float* grad_y, const int32_t* indices, const cpu:
   check_launch("max_pool2d_backward_kernel");
 }
 
-void avg_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, bool count_include_pad,
+void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
                         float* y) {
   const int64_t total = shape.planes * shape.out_h * shape.out_w;
   if (total == 0) return;
@@ -205,7 +205,7 @@ void avg_pool2d_forward(const float* x, const cpu::Pool2dShape& shape, bool coun
   check_launch("avg_pool2d_forward_kernel");
 }
 
-void avg_pool2d_backward(const float* grad_y, const cpu::Pool2dShape& shape, bool count_include_pad,
+void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape, bool count_include_pad,
                          float* grad_x) {
   const int64_t total = shape.planes * shape.in_h * shape.in_w;
   if (total == 0) return;

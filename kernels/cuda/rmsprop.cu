@@ -12,7 +12,7 @@ namespace {
 template <bool kCentered, bool kMomentum>
 __global__ void rmsprop_kernel(float* param, const float* grad, float* square_avg,
                                float* grad_avg, float* momentum_buffer, int64_t n,
-                               cpu::RmspropHyperparameters h) {
+                               RmspropHyperparameters h) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += stride) {
@@ -38,7 +38,7 @@ __global__ void rmsprop_kernel(float* param, const float* grad, float* square_av
 
 template <bool kCentered, bool kMomentum>
 void launch_rmsprop(float* param, const float* grad, float* square_avg, float* grad_avg,
-                    float* momentum_buffer, int64_t n, const cpu::RmspropHyperparameters& h) {
+                    float* momentum_buffer, int64_t n, const RmspropHyperparameters& h) {
   const unsigned threads = 256;
   leuko_launch(rmsprop_kernel<kCentered, kMomentum>, dim3(elementwise_blocks(n, threads)),
                dim3(threads), 0, current_stream(), param, grad, square_avg, grad_avg,
@@ -49,7 +49,7 @@ void launch_rmsprop(float* param, const float* grad, float* square_avg, float* g
 }  // namespace
 
 void rmsprop_step(float* param, const float* grad, float* square_avg, float* grad_avg,
-                  float* momentum_buffer, int64_t n, const cpu::RmspropHyperparameters& h) {
+                  float* momentum_buffer, int64_t n, const RmspropHyperparameters& h) {
   if (n == 0) return;
   const bool centered = grad_avg != nullptr, momentum = momentum_buffer != nullptr;
   if (centered && momentum) {

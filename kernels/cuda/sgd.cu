@@ -11,7 +11,7 @@ namespace {
 
 template <bool kMomentum, bool kNesterov>
 __global__ void sgd_kernel(float* param, const float* grad, float* momentum_buffer, int64_t n,
-                           cpu::SgdHyperparameters h, bool first_step) {
+                           SgdHyperparameters h, bool first_step) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += stride) {
@@ -29,7 +29,7 @@ __global__ void sgd_kernel(float* param, const float* grad, float* momentum_buff
 }  // namespace
 
 void sgd_step(float* param, const float* grad, float* momentum_buffer, int64_t n,
-              const cpu::SgdHyperparameters& h, bool first_step) {
+              const SgdHyperparameters& h, bool first_step) {
   if (n == 0) return;
   const unsigned threads = 256;
   const dim3 grid(elementwise_blocks(n, threads));
