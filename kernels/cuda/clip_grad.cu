@@ -13,11 +13,11 @@
 // double per block of stage 1.
 // Scaling and clamping are grid-stride elementwise loops: 8 bytes moved per element.
 #include <cmath>
-#include <memory>
 #include <vector>
 
 #include "kernels/cuda/clip_grad.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/device_scratch.cuh"
 #include "kernels/cuda/runtime.h"
 
 namespace leuko::LEUKO_CUDA_NS {
@@ -104,9 +104,8 @@ double fold_buffers(const float* const* buffers, const int64_t* sizes, int64_t c
   if (partials == 0) return 0.0;
   // The last slot holds the result. The scratch goes back to the caching allocator on return
   // (or on a launch error); copy_to_host has waited for the kernels by then.
-  const std::unique_ptr<double, void (*)(void*)> owner(
-      static_cast<double*>(device_malloc((partials + 1) * sizeof(double))), device_free);
-  double* scratch = owner.get();
+  const DeviceScratch owner((partials + 1) * sizeof(double));
+  double* scratch = owner.as<double>();
   for (int64_t k = 0; k < count; ++k) {
     if (sizes[k] == 0) continue;
     leuko_launch(fold_partials_kernel<kFold>, dim3(static_cast<unsigned>(partial_count(sizes[k]))),

@@ -42,8 +42,8 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/device_scratch.cuh"
 #include "kernels/cuda/per_channel.cuh"
-#include "kernels/cuda/runtime.h"
 #include "kernels/cuda/tiled_gemm.cuh"
 
 namespace leuko::LEUKO_CUDA_NS {
@@ -327,19 +327,13 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
     launch_tiled_gemm(p, 1, "conv2d_backward_weight");
     return;
   }
-  float* partial = static_cast<float*>(device_malloc(std::size_t(splits) * count * sizeof(float)));
-  try {
-    const WeightGradientProblem p{rows, cols, depth, full_depth, g, grad_y, x, partial};
-    launch_tiled_gemm(p, splits, "conv2d_backward_weight");
-    const unsigned threads = 256;
-    leuko_launch(sum_splits_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads), 0,
-                 current_stream(), partial, grad_weight, splits, count);
-    check_launch("sum_splits_kernel");
-  } catch (...) {
-    device_free(partial);
-    throw;
-  }
-  device_free(partial);
+  const DeviceScratch partial(std::size_t(splits) * count * sizeof(float));
+  const WeightGradientProblem p{rows, cols, depth, full_depth, g, grad_y, x, partial.as<float>()};
+  launch_tiled_gemm(p, splits, "conv2d_backward_weight");
+  const unsigned threads = 256;
+  leuko_launch(sum_splits_kernel, dim3(elementwise_blocks(count, threads)), dim3(threads), 0,
+               current_stream(), partial.as<const float>(), grad_weight, splits, count);
+  check_launch("sum_splits_kernel");
 }
 
 void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,
@@ -350,16 +344,11 @@ void conv2d_bn_relu_inference(const float* x, const float* weight, const float* 
   const int per_channel = g.channels * g.kernel_h * g.kernel_w;
   const int count = g.out_channels * per_channel;
   // One scratch block: the folded weights, then the folded bias.
-  float* folded = static_cast<float*>(device_malloc((count + g.out_channels) * sizeof(float)));
-  try {
-    fold_batch_norm(weight, bias, bn_weight, bn_bias, running_mean, running_var, eps, folded,
-                    folded + count, problem);
-    conv2d_forward(x, folded, folded + count, y, problem, true);
-  } catch (...) {
-    device_free(folded);
-    throw;
-  }
-  device_free(folded);
+  const DeviceScratch scratch((count + g.out_channels) * sizeof(float));
+  float* folded = scratch.as<float>();
+  fold_batch_norm(weight, bias, bn_weight, bn_bias, running_mean, running_var, eps, folded,
+                  folded + count, problem);
+  conv2d_forward(x, folded, folded + count, y, problem, true);
 }
 
 void fold_batch_norm(const float* weight, const float* bias, const float* bn_weight,
@@ -400,23 +389,18 @@ void conv2d_forward_batch_stats(const float* x, const float* weight, const float
   if (p.rows <= 0 || p.cols <= 0) return;
   // The accumulators: sums of the values [O], then of their squares [O].
   const std::size_t sums_bytes = 2 * std::size_t(p.rows) * sizeof(double);
-  double* sums = static_cast<double*>(device_malloc(sums_bytes));
-  try {
-    check(cudaMemsetAsync(sums, 0, sums_bytes, current_stream()), "conv2d_forward_batch_stats");
-    const dim3 grid((p.cols + kGemmTile - 1) / kGemmTile, (p.rows + kGemmTile - 1) / kGemmTile);
-    leuko_launch(conv2d_forward_sums_kernel, grid, dim3(kGemmThreads1D, kGemmThreads1D), 0,
-                 current_stream(), p, sums);
-    check_launch("conv2d_forward_sums_kernel");
-    const unsigned threads = 256;
-    leuko_launch(finish_batch_stats_kernel, dim3(elementwise_blocks(p.rows, threads)),
-                 dim3(threads), 0, current_stream(), sums, p.rows, static_cast<double>(p.cols),
-                 eps, mean, variance, inv_std);
-    check_launch("finish_batch_stats_kernel");
-  } catch (...) {
-    device_free(sums);
-    throw;
-  }
-  device_free(sums);
+  const DeviceScratch scratch(sums_bytes);
+  double* sums = scratch.as<double>();
+  check(cudaMemsetAsync(sums, 0, sums_bytes, current_stream()), "conv2d_forward_batch_stats");
+  const dim3 grid((p.cols + kGemmTile - 1) / kGemmTile, (p.rows + kGemmTile - 1) / kGemmTile);
+  leuko_launch(conv2d_forward_sums_kernel, grid, dim3(kGemmThreads1D, kGemmThreads1D), 0,
+               current_stream(), p, sums);
+  check_launch("conv2d_forward_sums_kernel");
+  const unsigned threads = 256;
+  leuko_launch(finish_batch_stats_kernel, dim3(elementwise_blocks(p.rows, threads)),
+               dim3(threads), 0, current_stream(), static_cast<const double*>(sums), p.rows,
+               static_cast<double>(p.cols), eps, mean, variance, inv_std);
+  check_launch("finish_batch_stats_kernel");
 }
 
 }  // namespace leuko::LEUKO_CUDA_NS

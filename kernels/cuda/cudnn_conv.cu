@@ -16,7 +16,7 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cudnn_conv.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/device_scratch.cuh"
 
 namespace leuko::cuda {
 
@@ -48,20 +48,6 @@ cudnnTensorDescriptor_t tensor_descriptor(int64_t n, int64_t c, int64_t h, int64
               "cudnnSetTensor4dDescriptor");
   return descriptor;
 }
-
-// Scratch memory from the backend's caching allocator, returned when the call ends.
-struct Workspace {
-  void* memory = nullptr;
-  std::size_t bytes = 0;
-  explicit Workspace(std::size_t size) : bytes(size) {
-    if (size > 0) memory = device_malloc(size);
-  }
-  ~Workspace() {
-    if (memory != nullptr) device_free(memory);
-  }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-};
 
 // Among cudnnFind*'s results (fastest first), the first that ran and fits the limit.
 template <typename Perf>
@@ -161,11 +147,12 @@ bool cudnn_conv2d_supports(const ConvProblem& p) {
 void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                           const ConvProblem& problem) {
   const ConvPlan& plan = plan_for(problem);
-  Workspace workspace(plan.forward_bytes);
+  const DeviceScratch workspace(plan.forward_bytes);
   const float one = 1.0f, zero = 0.0f;
   check_cudnn(
       cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.w, weight, plan.conv,
-                              plan.forward, workspace.memory, workspace.bytes, &zero, plan.y, y),
+                              plan.forward, workspace.as<void>(), plan.forward_bytes, &zero,
+                              plan.y, y),
       "cudnnConvolutionForward");
   if (bias != nullptr) {
     check_cudnn(cudnnAddTensor(cudnn_handle(), &one, plan.y_bias, bias, &one, plan.y, y),
@@ -176,11 +163,11 @@ void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias
 void cudnn_conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
                                  float* grad_x, const ConvProblem& problem) {
   const ConvPlan& plan = plan_for(problem);
-  Workspace workspace(plan.backward_input_bytes);
+  const DeviceScratch workspace(plan.backward_input_bytes);
   const float one = 1.0f, zero = 0.0f;
   check_cudnn(cudnnConvolutionBackwardData(cudnn_handle(), &one, plan.w, weight, plan.y, grad_y,
-                                           plan.conv, plan.backward_input, workspace.memory,
-                                           workspace.bytes, &zero, plan.x, grad_x),
+                                           plan.conv, plan.backward_input, workspace.as<void>(),
+                                           plan.backward_input_bytes, &zero, plan.x, grad_x),
               "cudnnConvolutionBackwardData");
   if (bias != nullptr) {
     check_cudnn(cudnnAddTensor(cudnn_handle(), &one, plan.x_bias, bias, &one, plan.x, grad_x),
@@ -191,11 +178,12 @@ void cudnn_conv2d_backward_input(const float* grad_y, const float* weight, const
 void cudnn_conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
                                   const ConvProblem& problem) {
   const ConvPlan& plan = plan_for(problem);
-  Workspace workspace(plan.backward_weight_bytes);
+  const DeviceScratch workspace(plan.backward_weight_bytes);
   const float one = 1.0f, zero = 0.0f;
   check_cudnn(cudnnConvolutionBackwardFilter(cudnn_handle(), &one, plan.x, x, plan.y, grad_y,
-                                             plan.conv, plan.backward_weight, workspace.memory,
-                                             workspace.bytes, &zero, plan.w, grad_weight),
+                                             plan.conv, plan.backward_weight,
+                                             workspace.as<void>(), plan.backward_weight_bytes,
+                                             &zero, plan.w, grad_weight),
               "cudnnConvolutionBackwardFilter");
 }
 

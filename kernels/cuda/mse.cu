@@ -13,8 +13,8 @@
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/device_scratch.cuh"
 #include "kernels/cuda/mse.h"
-#include "kernels/cuda/runtime.h"
 
 namespace leuko::LEUKO_CUDA_NS {
 
@@ -57,14 +57,14 @@ __global__ void mse_backward_kernel(const float* prediction, const float* target
 
 void mse_forward(const float* prediction, const float* target, int64_t n, float* loss) {
   const unsigned blocks = std::min(elementwise_blocks(n, kThreads), kMaxPartials);
-  float* partials = static_cast<float*>(device_malloc(blocks * sizeof(float)));
+  const DeviceScratch scratch(blocks * sizeof(float));
+  float* partials = scratch.as<float>();
   leuko_launch(squared_error_partials, dim3(blocks), dim3(kThreads), 0, current_stream(),
                prediction, target, n, partials);
   check_launch("squared_error_partials");
   leuko_launch(mean_of_partials, dim3(1), dim3(kMaxPartials), 0, current_stream(),
                static_cast<const float*>(partials), static_cast<int>(blocks), n, loss);
   check_launch("mean_of_partials");
-  device_free(partials);  // reused only by later work on the same stream, after this
 }
 
 void mse_backward(const float* prediction, const float* target, int64_t n, const float* grad_loss,

@@ -24,7 +24,7 @@
 // 16 bytes written per map position; then per input pixel 4 maps x (11 x 18/8 + 11) = 143
 // multiply-adds, 16 bytes of maps read (mostly cached), 8 bytes of x, y read, 4-8 written.
 #include "kernels/cuda/common.cuh"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/device_scratch.cuh"
 #include "kernels/cuda/ssim.h"
 
 #include <cmath>
@@ -279,24 +279,6 @@ __global__ void ssim_spread_kernel(const float* x, const float* y, int height, i
   if (grad_x) grad_x[at] = scale * (spread[kAx] + 2.0f * xv * spread[kB] + yv * spread[kC]);
   if (grad_y) grad_y[at] = scale * (spread[kAy] + 2.0f * yv * spread[kB] + xv * spread[kC]);
 }
-
-// Device memory for one launcher's intermediate results. Freeing it as soon as the kernels
-// are queued is safe: all work runs on one stream, so whoever gets the block next from the
-// caching allocator touches it only after these kernels have finished.
-class DeviceScratch {
- public:
-  explicit DeviceScratch(std::size_t bytes) : pointer_(device_malloc(bytes)) {}
-  ~DeviceScratch() { device_free(pointer_); }
-  DeviceScratch(const DeviceScratch&) = delete;
-  DeviceScratch& operator=(const DeviceScratch&) = delete;
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(pointer_);
-  }
-
- private:
-  void* pointer_;
-};
 
 dim3 tile_grid(int64_t planes, int64_t rows, int64_t columns) {
   if (planes > 65535) {
