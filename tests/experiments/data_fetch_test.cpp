@@ -5,7 +5,9 @@
 // and what happens to a corrupted file, a tampered listing, a dropped connection, a rerun,
 // and a DIR that holds something else.
 #include <algorithm>
+#include <cmath>
 #include <set>
+#include <tuple>
 
 #include "engine/data/image.h"
 #include "engine/data/transforms.h"
@@ -273,6 +275,129 @@ TEST_CASE("idc: a listing that does not hash to the pinned tree id is refused") 
   CHECK(run.err.find(setup.repository.listing_path("data/14306/1")) != std::string::npos);
   CHECK(run.err.find("expected the pinned") != std::string::npos);
   CHECK(setup.requests_for(setup.repository.raw_path("data/14306")) == 0);
+}
+
+// ---- segwbc and monuseg: other encodings in, the same pixels out ---------------------------
+
+TEST_CASE("segwbc: BMP images and PNG masks sorted into classes by the label CSVs, pixels kept") {
+  FetchSetup setup;
+  // Dataset 1: images 1..3 (classes 2, 5, 1), Dataset 2: image 1 (class 4); odd sizes, as there.
+  const std::vector<std::tuple<std::string, int, int, std::string>> images = {
+      {"Dataset 1", 1, 2, "lymphocyte"}, {"Dataset 1", 2, 5, "basophil"},
+      {"Dataset 1", 3, 1, "neutrophil"}, {"Dataset 2", 1, 4, "eosinophil"}};
+  std::map<std::string, std::string> labels = {{"Dataset 1", "image ID,class label\r\n"},
+                                               {"Dataset 2", "image ID,class\r\n"}};
+  for (const auto& [dataset, id, label, class_name] : images) {
+    const std::string stem = cat("00", id);
+    setup.repository.add(dataset + "/" + stem + ".bmp",
+                         encoded(testing::pattern_image(18, 21, 3, id), ".bmp"));
+    data::Image mask(18, 21, 1);
+    for (size_t i = 0; i < mask.pixels.size(); ++i) mask.pixels[i] = (i % 3) * 127 + (i % 3 == 2);
+    setup.repository.add(dataset + "/" + stem + ".png", encoded(mask, ".png"));
+    labels[dataset] += cat(id, ",", label, "\r\n");
+  }
+  setup.repository.add("Class Labels of Dataset 1.csv", labels["Dataset 1"]);
+  setup.repository.add("Class Labels of Dataset 2.csv", labels["Dataset 2"]);
+  setup.repository.add("README.rst", "not needed");
+  setup.publish("segwbc", {"", "Dataset 1", "Dataset 2"});
+
+  const testing::LeukoResult run = setup.fetch("segwbc");
+  REQUIRE(run.code == 0);
+  for (const auto& [dataset, id, label, class_name] : images) {
+    const std::string split = dataset == "Dataset 1" ? "dataset1" : "dataset2";
+    const std::string stem = cat("00", id);
+    CAPTURE(stem);
+    const fs::path image = setup.data / "segwbc" / split / class_name / (stem + ".png");
+    const fs::path mask = setup.data / "segwbc" / "masks" / split / class_name / (stem + ".png");
+    CHECK(data::read_image(image).pixels ==
+          data::read_image(setup.folder / "source" / dataset / (stem + ".bmp")).pixels);
+    CHECK(data::read_mask(mask).pixels ==
+          data::read_mask(setup.folder / "source" / dataset / (stem + ".png")).pixels);
+  }
+  CHECK(setup.requests_for(setup.repository.raw_path("README.rst")) == 0);
+}
+
+// A smooth 1000x1000 picture (JPEG keeps it close), different per seed.
+data::Image smooth_image(int seed) {
+  data::Image image(1000, 1000, 3);
+  for (int y = 0; y < 1000; ++y)
+    for (int x = 0; x < 1000; ++x)
+      for (int c = 0; c < 3; ++c) image.at(y, x, c) = static_cast<uint8_t>((y + x) / 8 + 20 * c + seed);
+  return image;
+}
+
+// A baseline TIFF (uncompressed RGB, one strip, little-endian), as MoNuSeg's would decode.
+std::string tiff_bytes(const data::Image& image) {
+  std::string out = std::string("II*\0", 4);
+  const auto put = [&out](uint32_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>(value >> (8 * i));
+  };
+  const uint32_t pixels_at = 8, bits_at = pixels_at + static_cast<uint32_t>(image.bytes());
+  const uint32_t directory_at = bits_at + 6;
+  put(directory_at, 4);
+  out.append(reinterpret_cast<const char*>(image.pixels.data()), image.bytes());
+  for (int i = 0; i < 3; ++i) put(8, 2);  // bits per sample, one per channel
+  const uint32_t h = image.height, w = image.width;
+  // (tag, type: 3 short / 4 long, count, value or offset), in ascending tag order
+  const uint32_t entries[][4] = {{256, 4, 1, w}, {257, 4, 1, h}, {258, 3, 3, bits_at},
+                                 {259, 3, 1, 1}, {262, 3, 1, 2}, {273, 4, 1, pixels_at},
+                                 {277, 3, 1, 3}, {278, 4, 1, h}, {279, 4, 1, w * h * 3}};
+  put(std::size(entries), 2);
+  for (const auto& e : entries) {
+    put(e[0], 2);
+    put(e[1], 2);
+    put(e[2], 4);
+    put(e[3], e[1] == 3 && e[2] == 1 ? 2 : 4);
+    if (e[1] == 3 && e[2] == 1) put(0, 2);
+  }
+  put(0, 4);  // no next directory
+  return out;
+}
+
+TEST_CASE("monuseg: TIFF images cut into four 500x500 JPEG tiles, masks cut alike, by organ") {
+  FetchSetup setup;
+  // Two ids of the shared copy's table (a kidney and the 'unknown' one) and one left out.
+  const std::vector<std::pair<std::string, std::string>> images = {
+      {"data/MoNuSegTrainData", "TCGA-HE-7128-01Z-00-DX1"},
+      {"data/MoNuSegTestData", "TCGA-IZ-8196-01A-01-BS1"},
+      {"data/MoNuSegTrainData", "TCGA-BC-A217-01Z-00-DX1"}};
+  std::map<std::string, data::Image> masks;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto& [part, id] = images[i];
+    setup.repository.add(part + "/tissue_image/" + id + ".tif",
+                         tiff_bytes(smooth_image(static_cast<int>(i))));
+    masks[id] = testing::pattern_image(1000, 1000, 1, static_cast<int>(i));
+    setup.repository.add(part + "/masks/" + id + ".png", encoded(masks[id], ".png"));
+  }
+  setup.publish("monuseg", {"data/MoNuSegTrainData/tissue_image", "data/MoNuSegTrainData/masks",
+                            "data/MoNuSegTestData/tissue_image", "data/MoNuSegTestData/masks"});
+
+  const testing::LeukoResult run = setup.fetch("monuseg");
+  REQUIRE(run.code == 0);
+  std::set<std::string> expected_images, expected_masks;
+  for (const std::string stem : {"kidney__TCGA-HE-7128-01Z-00-DX1", "unknown__TCGA-IZ-8196-01A-01-BS1"}) {
+    for (const std::string tile : {"r0c0", "r0c1", "r1c0", "r1c1"}) {
+      expected_images.insert(stem + "__" + tile + ".jpg");
+      expected_masks.insert(stem + "__" + tile + ".png");
+    }
+  }
+  CHECK(file_names(setup.data / "monuseg" / "images") == expected_images);
+  CHECK(file_names(setup.data / "monuseg" / "masks") == expected_masks);
+  // r1c0: rows 500..999, columns 0..499.
+  const data::CropWindow r1c0{500, 0, 500, 500};
+  CHECK(data::read_mask(setup.data / "monuseg" / "masks" / "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.png")
+            .pixels == data::crop(masks["TCGA-HE-7128-01Z-00-DX1"], r1c0).pixels);
+  const data::Image tile =
+      data::read_image(setup.data / "monuseg" / "images" / "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.jpg");
+  const data::Image source = data::crop(smooth_image(0), r1c0);
+  REQUIRE(tile.bytes() == source.bytes());
+  double difference = 0;
+  for (size_t i = 0; i < tile.bytes(); ++i) difference += std::abs(tile.pixels[i] - source.pixels[i]);
+  CHECK(difference / static_cast<double>(tile.bytes()) < 1.5);  // JPEG q90
+  // The image not in the shared copy is not downloaded, its mask neither.
+  for (const std::string folder : {"/tissue_image/", "/masks/"}) {
+    CHECK(setup.requests_for(setup.repository.raw_path(images[2].first + folder + images[2].second)) == 0);
+  }
 }
 
 TEST_CASE("a DIR that holds something else is refused, naming it") {
