@@ -18,7 +18,7 @@ std::atomic<ConvAlgorithm> conv_algorithm{ConvAlgorithm::cudnn};
 std::atomic<GemmAlgorithm> gemm_algorithm{GemmAlgorithm::cublas};
 
 #if LEUKO_WITH_CUDA
-bool use_cudnn(Device device, const ConvProblem& problem) {
+bool use_cudnn(Device device, const ConvGeometry& problem) {
   return device == Device::cuda && conv_algorithm.load() == ConvAlgorithm::cudnn &&
          cuda::cudnn_conv2d_supports(problem);
 }
@@ -60,7 +60,7 @@ void gpu_linear_forward(Device device, const float* x, const float* weight, cons
 }
 
 void gpu_conv2d_forward(Device device, const char* op, const float* x, const float* weight,
-                        const float* bias, float* y, const ConvProblem& problem) {
+                        const float* bias, float* y, const ConvGeometry& problem) {
 #if LEUKO_WITH_CUDA
   if (use_cudnn(device, problem)) {
     cuda::cudnn_conv2d_forward(x, weight, bias, y, problem);
@@ -72,7 +72,7 @@ void gpu_conv2d_forward(Device device, const char* op, const float* x, const flo
 
 void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_y,
                                const float* weight, const float* bias, float* grad_x,
-                               const ConvProblem& problem) {
+                               const ConvGeometry& problem) {
 #if LEUKO_WITH_CUDA
   if (use_cudnn(device, problem)) {
     cuda::cudnn_conv2d_backward_input(grad_y, weight, bias, grad_x, problem);
@@ -83,7 +83,7 @@ void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_
 }
 
 void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y, const float* x,
-                                float* grad_weight, const ConvProblem& problem) {
+                                float* grad_weight, const ConvGeometry& problem) {
 #if LEUKO_WITH_CUDA
   if (use_cudnn(device, problem)) {
     cuda::cudnn_conv2d_backward_weight(grad_y, x, grad_weight, problem);

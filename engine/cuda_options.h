@@ -34,11 +34,11 @@ void gpu_linear_forward(Device device, const float* x, const float* weight, cons
                         float* y, int64_t rows, int64_t in, int64_t out);
 // The three convolution products (see kernels/cuda/conv2d.h); bias may be null.
 void gpu_conv2d_forward(Device device, const char* op, const float* x, const float* weight,
-                        const float* bias, float* y, const ConvProblem& problem);
+                        const float* bias, float* y, const ConvGeometry& problem);
 void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_y,
                                const float* weight, const float* bias, float* grad_x,
-                               const ConvProblem& problem);
+                               const ConvGeometry& problem);
 void gpu_conv2d_backward_weight(Device device, const char* op, const float* grad_y, const float* x,
-                                float* grad_weight, const ConvProblem& problem);
+                                float* grad_weight, const ConvGeometry& problem);
 
 }  // namespace leuko

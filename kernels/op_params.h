@@ -5,7 +5,42 @@
 
 #include <cstdint>
 
+// Methods the CUDA kernels call on the device as well (nvcc needs to be told; the host
+// compiler, also for the emulated backend, runs them as they are).
+#ifdef __CUDACC__
+#define LEUKO_HOST_DEVICE __host__ __device__
+#else
+#define LEUKO_HOST_DEVICE
+#endif
+
 namespace leuko {
+
+// ---- convolution (kernels/{cpu,cuda}/conv2d, conv_transpose2d, conv_batch_norm_relu) -----
+
+// One 2-D convolution (cross-correlation, as PyTorch's conv2d) over a batch: the input grid,
+// the kernel and the output grid. The output grid is given rather than derived, so that
+// conv_transpose2d can describe the conv2d that maps its output back onto its input, with
+// any output_padding (kernels/cpu/conv_transpose2d.h). The engine and the CPU kernels use
+// ConvGeometry (int64_t); the CUDA kernels narrow it to int after checking that the sizes
+// fit (32-bit index arithmetic is far cheaper on a GPU).
+template <typename Index>
+struct BasicConvGeometry {
+  Index batch, channels, height, width;  // x [batch, channels, height, width]
+  Index out_channels, kernel_h, kernel_w;
+  Index stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  Index out_h, out_w;  // y [batch, out_channels, out_h, out_w]
+
+  LEUKO_HOST_DEVICE Index taps() const { return kernel_h * kernel_w; }
+  LEUKO_HOST_DEVICE Index positions() const { return out_h * out_w; }  // per output plane
+  // im2col's column matrix of one image is [column_rows(), positions()].
+  LEUKO_HOST_DEVICE Index column_rows() const { return channels * taps(); }
+  // A 1x1 kernel at stride 1 without padding reads the image itself as its column matrix.
+  bool is_pointwise() const {
+    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 &&
+           pad_w == 0 && out_h == height && out_w == width;
+  }
+};
+using ConvGeometry = BasicConvGeometry<int64_t>;
 
 // ---- pool (kernels/{cpu,cuda}/pool) -----------------------------------------------------
 

@@ -13,13 +13,6 @@ namespace leuko {
 
 static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
 
-// The same convolution as the GPU launchers describe it.
-static ConvProblem gpu_problem(const cpu::ConvGeometry& g, int64_t batch, int64_t out_channels) {
-  return {batch,    g.channels, g.height, g.width,    out_channels, g.kernel_h,   g.kernel_w,
-          g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, g.out_h,
-          g.out_w};
-}
-
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
               Size2 padding, Size2 dilation) {
   check_dim(x, 4, "conv2d", "input [N, C, H, W]");
@@ -44,10 +37,12 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, "conv2d: padding must be >= 0, got ",
               pair_text(padding));
 
-  cpu::ConvGeometry g{};
+  ConvGeometry g{};
+  g.batch = x.size(0);
   g.channels = x.size(1);
   g.height = x.size(2);
   g.width = x.size(3);
+  g.out_channels = out_channels;
   g.kernel_h = weight.size(2);
   g.kernel_w = weight.size(3);
   g.stride_h = stride.h;
@@ -66,59 +61,55 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   g.out_h = (g.height + 2 * padding.h - span_h) / stride.h + 1;
   g.out_w = (g.width + 2 * padding.w - span_w) / stride.w + 1;
 
-  const int64_t batch = x.size(0);
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Tensor out = empty({batch, out_channels, g.out_h, g.out_w}, DType::f32, x.device());
+  Tensor out = empty({g.batch, out_channels, g.out_h, g.out_w}, DType::f32, x.device());
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
   if (x.device() == Device::cpu) {
     cpu::conv2d_forward(input.data<float>(), filters.data<float>(), bias_data, out.data<float>(),
-                        batch, out_channels, g);
+                        g);
   } else {
     gpu_conv2d_forward(x.device(), "conv2d", input.data<float>(), filters.data<float>(),
-                       bias_data, out.data<float>(), gpu_problem(g, batch, out_channels));
+                       bias_data, out.data<float>(), g);
   }
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
   return record(out, "conv2d", inputs,
-                [x, weight, bias, input, filters, g, batch,
-                 out_channels](const Tensor& grad_output) -> std::vector<Tensor> {
+                [x, weight, bias, input, filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
                   const Tensor grad = grad_output.contiguous();
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
                     grads[0] = empty(x.shape(), DType::f32, x.device());
                     if (x.device() == Device::cpu) {
                       cpu::conv2d_backward_input(grad.data<float>(), filters.data<float>(),
-                                                 grads[0].data<float>(), batch, out_channels, g);
+                                                 grads[0].data<float>(), g);
                     } else {
                       gpu_conv2d_backward_input(x.device(), "conv2d", grad.data<float>(),
                                                 filters.data<float>(), nullptr,
-                                                grads[0].data<float>(),
-                                                gpu_problem(g, batch, out_channels));
+                                                grads[0].data<float>(), g);
                     }
                   }
                   if (weight.requires_grad()) {
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
                     if (x.device() == Device::cpu) {
                       cpu::conv2d_backward_weight(grad.data<float>(), input.data<float>(),
-                                                  grads[1].data<float>(), batch, out_channels, g);
+                                                  grads[1].data<float>(), g);
                     } else {
                       gpu_conv2d_backward_weight(x.device(), "conv2d", grad.data<float>(),
-                                                 input.data<float>(), grads[1].data<float>(),
-                                                 gpu_problem(g, batch, out_channels));
+                                                 input.data<float>(), grads[1].data<float>(), g);
                     }
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
                     if (x.device() == Device::cpu) {
                       cpu::conv2d_backward_bias(grad.data<float>(), grads[2].data<float>(),
-                                                batch, out_channels, g.column_cols());
+                                                g.batch, g.out_channels, g.positions());
                     } else {
                       LEUKO_CUDA_DISPATCH(x.device(), "conv2d", channel_sums, grad.data<float>(),
-                                          grads[2].data<float>(), batch, out_channels,
-                                          g.column_cols());
+                                          grads[2].data<float>(), g.batch, g.out_channels,
+                                          g.positions());
                     }
                   }
                   return grads;

@@ -55,8 +55,8 @@ static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor
               "] (one value per output channel of the convolution), got ", to_string(t.shape()));
 }
 
-// Checks every argument and returns the convolution as the GPU launchers describe it.
-static ConvProblem checked_problem(const Tensor& x, const Tensor& conv_weight,
+// Checks every argument and returns the convolution's geometry.
+static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
                                    const Tensor& conv_bias, const Tensor& bn_weight,
                                    const Tensor& bn_bias, const Tensor& running_mean,
                                    const Tensor& running_var, Size2 stride, Size2 padding,
@@ -78,7 +78,7 @@ static ConvProblem checked_problem(const Tensor& x, const Tensor& conv_weight,
   LEUKO_CHECK(kh <= padded_h && kw <= padded_w, kOp, ": kernel ", kh, "x", kw,
               " is larger than the padded input ", padded_h, "x", padded_w, " (input ",
               to_string(x.shape()), ")");
-  const ConvProblem p{x.size(0), x.size(1), x.size(2),  x.size(3), O, kh, kw, stride.h, stride.w,
+  const ConvGeometry p{x.size(0), x.size(1), x.size(2),  x.size(3), O, kh, kw, stride.h, stride.w,
                       padding.h, padding.w, 1,          1,         (padded_h - kh) / stride.h + 1,
                       (padded_w - kw) / stride.w + 1};
 
@@ -109,7 +109,7 @@ static ConvProblem checked_problem(const Tensor& x, const Tensor& conv_weight,
 static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
                             const Tensor& bn_weight, const Tensor& bn_bias,
                             const Tensor& running_mean, const Tensor& running_var, float momentum,
-                            float eps, const Tensor& residual, const ConvProblem& p) {
+                            float eps, const Tensor& residual, const ConvGeometry& p) {
   const Device device = x.device();
   const int64_t N = p.batch, O = p.out_channels, S = p.out_h * p.out_w;
   const Tensor input = x.detach().contiguous(), filters = conv_weight.detach().contiguous();
@@ -176,7 +176,7 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
 static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
                         const Tensor& bn_weight, const Tensor& bn_bias, const Tensor& running_mean,
                         const Tensor& running_var, float eps, const Tensor& residual,
-                        const ConvProblem& p) {
+                        const ConvGeometry& p) {
   const Device device = x.device();
   const int64_t O = p.out_channels, S = p.out_h * p.out_w;
   const Tensor input = x.detach().contiguous(), filters = conv_weight.detach().contiguous();
@@ -243,7 +243,7 @@ Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Te
                             Size2 padding, bool training, float momentum, float eps,
                             const Tensor& residual) {
   const bool batch_stats = training || !running_mean.defined();
-  const ConvProblem p = checked_problem(x, conv_weight, conv_bias, bn_weight, bn_bias,
+  const ConvGeometry p = checked_geometry(x, conv_weight, conv_bias, bn_weight, bn_bias,
                                         running_mean, running_var, stride, padding, batch_stats,
                                         residual);
   if (x.device() == Device::cpu) {

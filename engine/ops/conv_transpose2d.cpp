@@ -13,14 +13,6 @@ namespace leuko {
 
 static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
 
-// The conv2d that maps y's grid back onto x's (g), as the GPU launchers describe it: its
-// output channels are this op's input channels.
-static ConvProblem gpu_problem(const cpu::ConvGeometry& g, int64_t batch, int64_t in_channels) {
-  return {batch,    g.channels, g.height, g.width,    in_channels,  g.kernel_h,   g.kernel_w,
-          g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, g.out_h,
-          g.out_w};
-}
-
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                         Size2 padding, Size2 output_padding, Size2 dilation) {
   const char* op = "conv_transpose2d";
@@ -53,9 +45,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
               " must be smaller than either stride ", pair_text(stride), " or dilation ",
               pair_text(dilation));
 
-  // g is the conv2d that maps the output grid back onto the input grid.
-  cpu::ConvGeometry g{};
+  // g is the conv2d that maps the output grid back onto the input grid: its output channels
+  // are this op's input channels.
+  ConvGeometry g{};
+  g.batch = x.size(0);
   g.channels = out_channels;
+  g.out_channels = in_channels;
   g.kernel_h = weight.size(2);
   g.kernel_w = weight.size(3);
   g.stride_h = stride.h;
@@ -74,25 +69,23 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
               " is not positive (input ", to_string(x.shape()), ", kernel ", g.kernel_h, "x",
               g.kernel_w, ", stride ", pair_text(stride), ", padding ", pair_text(padding), ")");
 
-  const int64_t batch = x.size(0);
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Tensor out = empty({batch, out_channels, g.height, g.width}, DType::f32, x.device());
+  Tensor out = empty({g.batch, out_channels, g.height, g.width}, DType::f32, x.device());
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
   if (x.device() == Device::cpu) {
     cpu::conv_transpose2d_forward(input.data<float>(), filters.data<float>(), bias_data,
-                                  out.data<float>(), batch, in_channels, g);
+                                  out.data<float>(), g);
   } else {  // conv2d's input gradient of x, plus the bias
     gpu_conv2d_backward_input(x.device(), op, input.data<float>(), filters.data<float>(),
-                              bias_data, out.data<float>(), gpu_problem(g, batch, in_channels));
+                              bias_data, out.data<float>(), g);
   }
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
   return record(out, op, inputs,
-                [x, weight, bias, input, filters, g, batch,
-                 in_channels](const Tensor& grad_output) -> std::vector<Tensor> {
+                [x, weight, bias, input, filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
                   const Tensor grad = grad_output.contiguous();
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
@@ -100,12 +93,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                     if (x.device() == Device::cpu) {
                       cpu::conv_transpose2d_backward_input(grad.data<float>(),
                                                            filters.data<float>(),
-                                                           grads[0].data<float>(), batch,
-                                                           in_channels, g);
+                                                           grads[0].data<float>(), g);
                     } else {  // conv2d's forward of grad_y
                       gpu_conv2d_forward(x.device(), "conv_transpose2d", grad.data<float>(),
                                          filters.data<float>(), nullptr, grads[0].data<float>(),
-                                         gpu_problem(g, batch, in_channels));
+                                         g);
                     }
                   }
                   if (weight.requires_grad()) {
@@ -113,23 +105,21 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                     if (x.device() == Device::cpu) {
                       cpu::conv_transpose2d_backward_weight(grad.data<float>(),
                                                             input.data<float>(),
-                                                            grads[1].data<float>(), batch,
-                                                            in_channels, g);
+                                                            grads[1].data<float>(), g);
                     } else {  // conv2d's weight gradient with x in the output's role
                       gpu_conv2d_backward_weight(x.device(), "conv_transpose2d",
                                                  input.data<float>(), grad.data<float>(),
-                                                 grads[1].data<float>(),
-                                                 gpu_problem(g, batch, in_channels));
+                                                 grads[1].data<float>(), g);
                     }
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
                     if (x.device() == Device::cpu) {
                       cpu::conv_transpose2d_backward_bias(grad.data<float>(),
-                                                          grads[2].data<float>(), batch, g);
+                                                          grads[2].data<float>(), g);
                     } else {
                       LEUKO_CUDA_DISPATCH(x.device(), "conv_transpose2d", channel_sums,
-                                          grad.data<float>(), grads[2].data<float>(), batch,
+                                          grad.data<float>(), grads[2].data<float>(), g.batch,
                                           g.channels, g.height * g.width);
                     }
                   }

@@ -70,7 +70,7 @@ struct Blocks {
 };
 
 static Blocks plan_blocks(const ConvGeometry& g, int64_t out_channels, int64_t batch) {
-  const int64_t rows = band_rows(g, out_channels), positions = g.column_cols();
+  const int64_t rows = band_rows(g, out_channels), positions = g.positions();
   const int64_t threads = std::max(omp_get_max_threads(), 1);
   if (rows < g.out_h || positions >= kMinBlockColumns || batch < 2 * threads) {
     return {batch, batch, rows, 1};
@@ -188,7 +188,7 @@ void col2im_add(const float* columns, const ConvGeometry& g, int64_t row_begin, 
 // inactive region, where the kernels inside may still fork if their own work is large.
 static bool spread_images(int64_t batch, int64_t out_channels, const ConvGeometry& g) {
   constexpr int64_t kParallelMacs = 1 << 20;
-  return batch > 1 && batch * out_channels * g.column_rows() * g.column_cols() > kParallelMacs;
+  return batch > 1 && batch * out_channels * g.column_rows() * g.positions() > kParallelMacs;
 }
 
 // Pre-fills positions [begin, begin + count) of every output channel with its bias, just
@@ -212,8 +212,9 @@ static void im2col_block(const float* x, const ConvGeometry& g, int64_t images, 
 }
 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                    int64_t batch, int64_t out_channels, const ConvGeometry& g) {
-  const int64_t k = g.column_rows(), p = g.column_cols(), image_size = g.channels * g.height * g.width;
+                    const ConvGeometry& g) {
+  const int64_t batch = g.batch, out_channels = g.out_channels;
+  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;  // the image is its columns
 #pragma omp parallel if (spread_images(batch, out_channels, g))
@@ -263,9 +264,8 @@ static bool backward_input_is_a_convolution(const ConvGeometry& g) {
 }
 
 static void conv2d_backward_input_by_flipped_weights(const float* grad_y, const float* weight,
-                                                     float* grad_x, int64_t batch,
-                                                     int64_t out_channels, const ConvGeometry& g) {
-  const int64_t taps = g.kernel_h * g.kernel_w;
+                                                     float* grad_x, const ConvGeometry& g) {
+  const int64_t taps = g.taps(), out_channels = g.out_channels;
   std::vector<float> flipped(g.channels * out_channels * taps);
   for (int64_t o = 0; o < out_channels; ++o) {
     for (int64_t c = 0; c < g.channels; ++c) {
@@ -276,22 +276,23 @@ static void conv2d_backward_input_by_flipped_weights(const float* grad_y, const 
   }
   ConvGeometry transposed = g;
   transposed.channels = out_channels;
+  transposed.out_channels = g.channels;
   transposed.height = g.out_h;
   transposed.width = g.out_w;
   transposed.pad_h = (g.kernel_h - 1) * g.dilation_h - g.pad_h;
   transposed.pad_w = (g.kernel_w - 1) * g.dilation_w - g.pad_w;
   transposed.out_h = g.height;
   transposed.out_w = g.width;
-  conv2d_forward(grad_y, flipped.data(), nullptr, grad_x, batch, g.channels, transposed);
+  conv2d_forward(grad_y, flipped.data(), nullptr, grad_x, transposed);
 }
 
 void conv2d_backward_input(const float* grad_y, const float* weight, float* grad_x,
-                           int64_t batch, int64_t out_channels, const ConvGeometry& g) {
+                           const ConvGeometry& g) {
+  const int64_t batch = g.batch, out_channels = g.out_channels;
   if (backward_input_is_a_convolution(g)) {
-    return conv2d_backward_input_by_flipped_weights(grad_y, weight, grad_x, batch, out_channels,
-                                                    g);
+    return conv2d_backward_input_by_flipped_weights(grad_y, weight, grad_x, g);
   }
-  const int64_t k = g.column_rows(), p = g.column_cols(), image_size = g.channels * g.height * g.width;
+  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;
 #pragma omp parallel if (spread_images(batch, out_channels, g))
@@ -330,8 +331,9 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
 // Each thread sums its blocks' products into a private [O, K] partial (a few MB at most),
 // and the partials are added up at the end.
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                            int64_t batch, int64_t out_channels, const ConvGeometry& g) {
-  const int64_t k = g.column_rows(), p = g.column_cols(), image_size = g.channels * g.height * g.width;
+                            const ConvGeometry& g) {
+  const int64_t batch = g.batch, out_channels = g.out_channels;
+  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;
   std::fill(grad_weight, grad_weight + out_channels * k, 0.0f);

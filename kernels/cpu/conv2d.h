@@ -1,28 +1,13 @@
 // 2-D convolution (cross-correlation, as in PyTorch) on the CPU by im2col + GEMM, forward
-// and backward. Tensors are contiguous NCHW; weight is [out_channels, channels, kh, kw].
+// and backward. Tensors are contiguous NCHW; weight is [out_channels, channels, kh, kw]; the
+// sizes are one ConvGeometry (kernels/op_params.h).
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/op_params.h"
+
 namespace leuko::cpu {
-
-// Everything the column layout needs about one convolution, per image of the batch.
-struct ConvGeometry {
-  int64_t channels, height, width;  // the input image
-  int64_t kernel_h, kernel_w;
-  int64_t stride_h, stride_w;
-  int64_t pad_h, pad_w;
-  int64_t dilation_h, dilation_w;
-  int64_t out_h, out_w;  // the output grid (given, so conv_transpose2d can fix it)
-
-  int64_t column_rows() const { return channels * kernel_h * kernel_w; }
-  int64_t column_cols() const { return out_h * out_w; }
-  // A 1x1 kernel at stride 1 without padding reads the image itself as its column matrix.
-  bool is_pointwise() const {
-    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 &&
-           pad_w == 0 && out_h == height && out_w == width;
-  }
-};
 
 // columns [C*kh*kw, (row_end - row_begin) * out_w], rows `ld` floats apart: row (c, i, j)
 // holds the input pixel that kernel tap (i, j) of channel c sees at every output position of
@@ -36,13 +21,13 @@ void col2im_add(const float* columns, const ConvGeometry& g, int64_t row_begin, 
 
 // y [N, O, out_h, out_w] = conv(x [N, C, H, W], weight) + bias (bias may be null).
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                    int64_t batch, int64_t out_channels, const ConvGeometry& g);
+                    const ConvGeometry& g);
 // grad_x [N, C, H, W] from grad_y [N, O, out_h, out_w] (overwrites grad_x).
 void conv2d_backward_input(const float* grad_y, const float* weight, float* grad_x,
-                           int64_t batch, int64_t out_channels, const ConvGeometry& g);
+                           const ConvGeometry& g);
 // grad_weight [O, C, kh, kw] summed over the batch (overwrites grad_weight).
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                            int64_t batch, int64_t out_channels, const ConvGeometry& g);
+                            const ConvGeometry& g);
 // grad_bias [O] = sum of grad_y over batch and positions (overwrites grad_bias).
 void conv2d_backward_bias(const float* grad_y, float* grad_bias, int64_t batch,
                           int64_t out_channels, int64_t positions);

@@ -11,10 +11,10 @@
 namespace leuko::cpu {
 
 void conv_transpose2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                              int64_t batch, int64_t in_channels, const ConvGeometry& g) {
-  conv2d_backward_input(x, weight, y, batch, in_channels, g);
+                              const ConvGeometry& g) {
+  conv2d_backward_input(x, weight, y, g);
   if (!bias) return;
-  const int64_t plane = g.height * g.width;
+  const int64_t batch = g.batch, plane = g.height * g.width;
 #pragma omp parallel for schedule(static) if (batch * g.channels * plane > 65536)
   for (int64_t i = 0; i < batch * g.channels; ++i) {
     const float b = bias[i % g.channels];
@@ -24,18 +24,17 @@ void conv_transpose2d_forward(const float* x, const float* weight, const float* 
 }
 
 void conv_transpose2d_backward_input(const float* grad_y, const float* weight, float* grad_x,
-                                     int64_t batch, int64_t in_channels, const ConvGeometry& g) {
-  conv2d_forward(grad_y, weight, nullptr, grad_x, batch, in_channels, g);
+                                     const ConvGeometry& g) {
+  conv2d_forward(grad_y, weight, nullptr, grad_x, g);
 }
 
 void conv_transpose2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                                      int64_t batch, int64_t in_channels, const ConvGeometry& g) {
-  conv2d_backward_weight(x, grad_y, grad_weight, batch, in_channels, g);
+                                      const ConvGeometry& g) {
+  conv2d_backward_weight(x, grad_y, grad_weight, g);
 }
 
-void conv_transpose2d_backward_bias(const float* grad_y, float* grad_bias, int64_t batch,
-                                    const ConvGeometry& g) {
-  conv2d_backward_bias(grad_y, grad_bias, batch, g.channels, g.height * g.width);
+void conv_transpose2d_backward_bias(const float* grad_y, float* grad_bias, const ConvGeometry& g) {
+  conv2d_backward_bias(grad_y, grad_bias, g.batch, g.channels, g.height * g.width);
 }
 
 }  // namespace leuko::cpu

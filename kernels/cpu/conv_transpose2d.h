@@ -3,7 +3,7 @@
 // forward, so it reuses conv2d's im2col/col2im + GEMM kernels with the roles swapped.
 // x is [N, C_in, H, W], weight [C_in, C_out, kh, kw], y [N, C_out, H_out, W_out]; `g`
 // describes the conv2d that maps y's grid back onto x's: channels = C_out, height/width =
-// H_out/W_out, out_h/out_w = H/W.
+// H_out/W_out, out_channels = C_in, out_h/out_w = H/W.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +14,14 @@ namespace leuko::cpu {
 
 // y = conv_transpose(x, weight) + bias (bias [C_out] may be null); overwrites y.
 void conv_transpose2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                              int64_t batch, int64_t in_channels, const ConvGeometry& g);
+                              const ConvGeometry& g);
 // grad_x = conv2d(grad_y, weight): overwrites grad_x.
 void conv_transpose2d_backward_input(const float* grad_y, const float* weight, float* grad_x,
-                                     int64_t batch, int64_t in_channels, const ConvGeometry& g);
+                                     const ConvGeometry& g);
 // grad_weight [C_in, C_out, kh, kw] summed over the batch; overwrites it.
 void conv_transpose2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                                      int64_t batch, int64_t in_channels, const ConvGeometry& g);
+                                      const ConvGeometry& g);
 // grad_bias [C_out] = sum of grad_y over batch and positions; overwrites it.
-void conv_transpose2d_backward_bias(const float* grad_y, float* grad_bias, int64_t batch,
-                                    const ConvGeometry& g);
+void conv_transpose2d_backward_bias(const float* grad_y, float* grad_bias, const ConvGeometry& g);
 
 }  // namespace leuko::cpu

@@ -50,16 +50,10 @@ namespace leuko::LEUKO_CUDA_NS {
 
 namespace {
 
-// The problem in 32-bit integers, for the kernels.
-struct ConvIndex {
-  int batch, channels, height, width, out_channels, kernel_h, kernel_w;
-  int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, out_h, out_w;
+// The geometry in 32-bit integers, for the kernels.
+using ConvIndex = BasicConvGeometry<int>;
 
-  __device__ int taps() const { return kernel_h * kernel_w; }
-  __device__ int positions() const { return out_h * out_w; }
-};
-
-ConvIndex checked_index(const ConvProblem& p, const char* op) {
+ConvIndex checked_index(const ConvGeometry& p, const char* op) {
   const int64_t largest[] = {p.batch * p.channels * p.height * p.width,
                              p.batch * p.out_channels * p.out_h * p.out_w,
                              p.out_channels * p.channels * p.kernel_h * p.kernel_w};
@@ -289,14 +283,14 @@ __global__ void finish_batch_stats_kernel(const double* sums, int channels, doub
 }  // namespace
 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                    const ConvProblem& problem, bool apply_relu) {
-  const ConvIndex g = checked_index(problem, "conv2d_forward");
+                    const ConvGeometry& geometry, bool apply_relu) {
+  const ConvIndex g = checked_index(geometry, "conv2d_forward");
   launch_tiled_gemm(forward_problem(g, x, weight, bias, y, apply_relu), 1, "conv2d_forward");
 }
 
 void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
-                           float* grad_x, const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "conv2d_backward_input");
+                           float* grad_x, const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "conv2d_backward_input");
   const InputGradientProblem p{g.channels,
                                g.batch * g.height * g.width,
                                g.out_channels * g.kernel_h * g.kernel_w,
@@ -309,8 +303,8 @@ void conv2d_backward_input(const float* grad_y, const float* weight, const float
 }
 
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                            const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "conv2d_backward_weight");
+                            const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "conv2d_backward_weight");
   const int rows = g.out_channels, cols = g.channels * g.kernel_h * g.kernel_w;
   const int count = rows * cols, full_depth = g.batch * g.out_h * g.out_w;
   if (count == 0) return;
@@ -339,23 +333,23 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
 void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,
                               const float* bn_weight, const float* bn_bias,
                               const float* running_mean, const float* running_var, float eps,
-                              float* y, const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "conv2d_bn_relu_inference");
+                              float* y, const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "conv2d_bn_relu_inference");
   const int per_channel = g.channels * g.kernel_h * g.kernel_w;
   const int count = g.out_channels * per_channel;
   // One scratch block: the folded weights, then the folded bias.
   const DeviceScratch scratch((count + g.out_channels) * sizeof(float));
   float* folded = scratch.as<float>();
   fold_batch_norm(weight, bias, bn_weight, bn_bias, running_mean, running_var, eps, folded,
-                  folded + count, problem);
-  conv2d_forward(x, folded, folded + count, y, problem, true);
+                  folded + count, geometry);
+  conv2d_forward(x, folded, folded + count, y, geometry, true);
 }
 
 void fold_batch_norm(const float* weight, const float* bias, const float* bn_weight,
                      const float* bn_bias, const float* running_mean, const float* running_var,
                      float eps, float* folded_weight, float* folded_bias,
-                     const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "fold_batch_norm");
+                     const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "fold_batch_norm");
   const int per_channel = g.channels * g.kernel_h * g.kernel_w;
   const int count = g.out_channels * per_channel;
   if (count == 0) return;
@@ -370,8 +364,8 @@ void fold_batch_norm_backward(const float* grad_folded_weight, const float* grad
                               const float* weight, const float* bias, const float* bn_weight,
                               const float* running_mean, const float* running_var, float eps,
                               float* grad_weight, float* grad_bias, float* grad_bn_weight,
-                              float* grad_bn_bias, const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "fold_batch_norm_backward");
+                              float* grad_bn_bias, const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "fold_batch_norm_backward");
   const int per_channel = g.channels * g.kernel_h * g.kernel_w;
   if (g.out_channels == 0) return;
   leuko_launch(fold_batch_norm_backward_kernel, dim3(g.out_channels),
@@ -383,8 +377,8 @@ void fold_batch_norm_backward(const float* grad_folded_weight, const float* grad
 
 void conv2d_forward_batch_stats(const float* x, const float* weight, const float* bias,
                                 float eps, float* y, float* mean, float* variance,
-                                float* inv_std, const ConvProblem& problem) {
-  const ConvIndex g = checked_index(problem, "conv2d_forward_batch_stats");
+                                float* inv_std, const ConvGeometry& geometry) {
+  const ConvIndex g = checked_index(geometry, "conv2d_forward_batch_stats");
   const ForwardProblem p = forward_problem(g, x, weight, bias, y, false);
   if (p.rows <= 0 || p.cols <= 0) return;
   // The accumulators: sums of the values [O], then of their squares [O].

@@ -2,37 +2,27 @@
 // gradient and weight gradient of a 2-D cross-correlation (PyTorch's conv2d) with stride,
 // padding and dilation, and the fused conv + batch-norm + ReLU pieces: the inference fold
 // (forward and backward) and the training forward that gathers the batch statistics.
-// Tensors are contiguous NCHW; weight is [out_channels, channels, kh, kw].
+// Tensors are contiguous NCHW; weight is [out_channels, channels, kh, kw]; the sizes are one
+// ConvGeometry (kernels/op_params.h), as for the CPU kernels.
 // conv_transpose2d runs on the same three launchers with their roles swapped.
 #pragma once
 
 #include <cstdint>
 
 #include "kernels/cuda/backends.h"
-
-namespace leuko {
-
-// One convolution: the input image grid, the kernel, and the output grid it produces.
-struct ConvProblem {
-  int64_t batch, channels, height, width;  // x [batch, channels, height, width]
-  int64_t out_channels, kernel_h, kernel_w;
-  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
-  int64_t out_h, out_w;  // y [batch, out_channels, out_h, out_w]
-};
-
-}  // namespace leuko
+#include "kernels/op_params.h"
 
 LEUKO_CUDA_BACKENDS(
   // y = conv(x, weight) + bias (bias may be null), then max(y, 0) where apply_relu.
   void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                      const ConvProblem& problem, bool apply_relu);
+                      const ConvGeometry& g, bool apply_relu);
   // grad_x = the adjoint of the convolution applied to grad_y (overwrites grad_x), plus bias
   // [channels] where not null: conv_transpose2d's forward is this call with its bias.
   void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
-                             float* grad_x, const ConvProblem& problem);
+                             float* grad_x, const ConvGeometry& g);
   // grad_weight [out_channels, channels, kh, kw] summed over the batch (overwrites it).
   void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                              const ConvProblem& problem);
+                              const ConvGeometry& g);
   // Inference conv -> batch norm (running statistics) -> ReLU in one convolution pass: the
   // normalization is folded into a scaled copy of the weights and a shifted bias
   //   scale = bn_weight / sqrt(running_var + eps)
@@ -41,14 +31,14 @@ LEUKO_CUDA_BACKENDS(
   void conv2d_bn_relu_inference(const float* x, const float* weight, const float* bias,
                                 const float* bn_weight, const float* bn_bias,
                                 const float* running_mean, const float* running_var, float eps,
-                                float* y, const ConvProblem& problem);
+                                float* y, const ConvGeometry& g);
   // The fold on its own, for a caller that keeps the folded weights (the eval-mode backward
   // needs them): folded_weight [O, C, kh, kw] and folded_bias [O] as above. bias, bn_weight
   // and bn_bias may be null (0, 1 and 0).
   void fold_batch_norm(const float* weight, const float* bias, const float* bn_weight,
                        const float* bn_bias, const float* running_mean, const float* running_var,
                        float eps, float* folded_weight, float* folded_bias,
-                       const ConvProblem& problem);
+                       const ConvGeometry& g);
   // The fold's backward: from the gradients of the folded weight and bias, with
   // scale = bn_weight / sqrt(running_var + eps),
   //   grad_weight = grad_folded_weight * scale         grad_bias = grad_folded_bias * scale
@@ -60,12 +50,12 @@ LEUKO_CUDA_BACKENDS(
                                 const float* weight, const float* bias, const float* bn_weight,
                                 const float* running_mean, const float* running_var, float eps,
                                 float* grad_weight, float* grad_bias, float* grad_bn_weight,
-                                float* grad_bn_bias, const ConvProblem& problem);
+                                float* grad_bn_bias, const ConvGeometry& g);
   // Training conv -> batch norm, first half: y = conv(x, weight) + bias (bias may be null, no
   // ReLU) and, per output channel, the batch mean, biased variance and
   // inv_std = 1 / sqrt(variance + eps) of the values written, summed in double in the
   // convolution's epilogue instead of a second pass over y. mean, variance, inv_std are [O].
   void conv2d_forward_batch_stats(const float* x, const float* weight, const float* bias,
                                   float eps, float* y, float* mean, float* variance,
-                                  float* inv_std, const ConvProblem& problem);
+                                  float* inv_std, const ConvGeometry& g);
 )

@@ -71,7 +71,7 @@ struct ConvPlan {
   std::size_t forward_bytes = 0, backward_input_bytes = 0, backward_weight_bytes = 0;
 };
 
-ConvPlan make_plan(const ConvProblem& p) {
+ConvPlan make_plan(const ConvGeometry& p) {
   ConvPlan plan;
   plan.x = tensor_descriptor(p.batch, p.channels, p.height, p.width);
   plan.y = tensor_descriptor(p.batch, p.out_channels, p.out_h, p.out_w);
@@ -122,7 +122,7 @@ ConvPlan make_plan(const ConvProblem& p) {
 }
 
 // The cached plan for this shape (plans live as long as the program).
-const ConvPlan& plan_for(const ConvProblem& p) {
+const ConvPlan& plan_for(const ConvGeometry& p) {
   static std::mutex mutex;
   static std::map<std::array<int64_t, 15>, ConvPlan> plans;
   const std::array<int64_t, 15> key{p.batch,        p.channels, p.height,   p.width,
@@ -137,7 +137,7 @@ const ConvPlan& plan_for(const ConvProblem& p) {
 
 }  // namespace
 
-bool cudnn_conv2d_supports(const ConvProblem& p) {
+bool cudnn_conv2d_supports(const ConvGeometry& p) {
   const int64_t span_h = p.dilation_h * (p.kernel_h - 1) + 1;
   const int64_t span_w = p.dilation_w * (p.kernel_w - 1) + 1;
   return (p.height + 2 * p.pad_h - span_h) / p.stride_h + 1 == p.out_h &&
@@ -145,7 +145,7 @@ bool cudnn_conv2d_supports(const ConvProblem& p) {
 }
 
 void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                          const ConvProblem& problem) {
+                          const ConvGeometry& problem) {
   const ConvPlan& plan = plan_for(problem);
   const DeviceScratch workspace(plan.forward_bytes);
   const float one = 1.0f, zero = 0.0f;
@@ -161,7 +161,7 @@ void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias
 }
 
 void cudnn_conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
-                                 float* grad_x, const ConvProblem& problem) {
+                                 float* grad_x, const ConvGeometry& problem) {
   const ConvPlan& plan = plan_for(problem);
   const DeviceScratch workspace(plan.backward_input_bytes);
   const float one = 1.0f, zero = 0.0f;
@@ -176,7 +176,7 @@ void cudnn_conv2d_backward_input(const float* grad_y, const float* weight, const
 }
 
 void cudnn_conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                                  const ConvProblem& problem) {
+                                  const ConvGeometry& problem) {
   const ConvPlan& plan = plan_for(problem);
   const DeviceScratch workspace(plan.backward_weight_bytes);
   const float one = 1.0f, zero = 0.0f;

@@ -294,7 +294,7 @@ TEST_CASE("cuda-emu: fused conv + batch norm (inference) + ReLU matches the thre
   const Tensor expected =
       relu(batch_norm(conv2d(x, w, bias, 1, 1), gamma, beta, mean, var, false, 0.1f, eps));
 
-  const ConvProblem problem{2, 3, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 7, 5};
+  const ConvGeometry problem{2, 3, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 7, 5};
   const Tensor x_d = x.to(device), w_d = w.to(device), bias_d = bias.to(device);
   const Tensor gamma_d = gamma.to(device), beta_d = beta.to(device);
   const Tensor mean_d = mean.to(device), var_d = var.to(device);

@@ -252,7 +252,7 @@ TEST_CASE("conv2d_forward_batch_stats: y as conv2d, statistics of the values wri
     Tensor mean = empty({O}, DType::f32, emu), variance = empty({O}, DType::f32, emu);
     Tensor inv_std = empty({O}, DType::f32, emu);
     const float eps = 1e-5f;
-    const ConvProblem problem{c.x[0],    c.x[1],    c.x[2],         c.x[3],        O,
+    const ConvGeometry problem{c.x[0],    c.x[1],    c.x[2],         c.x[3],        O,
                               c.kernel,  c.kernel,  c.stride,       c.stride,      c.padding,
                               c.padding, 1,         1,              y_cpu.size(2), y_cpu.size(3)};
     cuda_emu::conv2d_forward_batch_stats(x_dev.data<float>(), weight_dev.data<float>(),
