@@ -67,7 +67,7 @@ void gpu_conv2d_forward(Device device, const char* op, const float* x, const flo
     return;
   }
 #endif
-  LEUKO_CUDA_DISPATCH(device, op, conv2d_forward, x, weight, bias, y, problem, false);
+  LEUKO_CUDA_DISPATCH(device, op, conv2d_forward, x, weight, bias, y, problem);
 }
 
 void gpu_conv2d_backward_input(Device device, const char* op, const float* grad_y,

@@ -7,7 +7,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/cuda/residual_add_relu.h"
+#include "kernels/cuda/add_relu.h"
 
 namespace leuko {
 
@@ -27,7 +27,7 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   if (a.device() == Device::cpu) {
     cpu::add_relu_forward(a_dense.data<float>(), b_dense.data<float>(), n, y.data<float>());
   } else {
-    LEUKO_CUDA_DISPATCH(a.device(), "add_relu", residual_add_relu_forward, a_dense.data<float>(),
+    LEUKO_CUDA_DISPATCH(a.device(), "add_relu", add_relu_forward, a_dense.data<float>(),
                         b_dense.data<float>(), n, y.data<float>());
   }
 
@@ -38,7 +38,7 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
     if (saved.device() == Device::cpu) {
       cpu::add_relu_backward(g.data<float>(), saved.data<float>(), n, grad_ab.data<float>());
     } else {
-      LEUKO_CUDA_DISPATCH(saved.device(), "add_relu", residual_add_relu_backward,
+      LEUKO_CUDA_DISPATCH(saved.device(), "add_relu", add_relu_backward,
                           g.data<float>(), saved.data<float>(), n, grad_ab.data<float>());
     }
     return {grad_ab, grad_ab};  // the engine clones before accumulating: sharing is safe

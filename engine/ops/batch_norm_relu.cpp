@@ -17,7 +17,7 @@
 #include "kernels/cpu/batch_norm.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/batch_norm_relu.h"
-#include "kernels/cuda/residual_add_relu.h"
+#include "kernels/cuda/add_relu.h"
 
 namespace leuko {
 
@@ -133,7 +133,7 @@ static void backward_gpu(const Tensor& grad_y, const Saved& saved, Geometry g,
   // apply: mask the gradient with the ReLU (the residual add's backward does exactly that,
   // and its result is the residual's gradient), then batch_norm's fixed-statistics backward.
   Tensor masked = grad_residual.defined() ? grad_residual : empty_like(grad_y);
-  LEUKO_CUDA_DISPATCH(device, "batch_norm_relu", residual_add_relu_backward, grad_y.data<float>(),
+  LEUKO_CUDA_DISPATCH(device, "batch_norm_relu", add_relu_backward, grad_y.data<float>(),
                       saved.output.data<float>(), grad_y.numel(), masked.data<float>());
   LEUKO_CUDA_DISPATCH(device, "batch_norm_relu", batch_norm_backward, masked.data<float>(),
                       saved.input.data<float>(), g.N, g.C, g.S, saved.mean.data<float>(),

@@ -17,7 +17,7 @@
 //               that of the conv bias.
 //     eval      batch norm is folded into the weights (fold_batch_norm) and the ReLU runs in
 //               the conv epilogue, one pass in all; with a residual the conv writes the folded
-//               pre-activation and residual_add_relu adds the skip and rectifies. Backward:
+//               pre-activation and add_relu adds the skip and rectifies. Backward:
 //               the ReLU mask, the conv backward with the folded weights, and
 //               fold_batch_norm_backward maps the folded gradients back to the parameters.
 #include <string>
@@ -30,8 +30,9 @@
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/batch_norm_relu.h"
 #include "kernels/cuda/bias_grad.h"
+#include "kernels/cuda/add_relu.h"
 #include "kernels/cuda/conv2d.h"
-#include "kernels/cuda/residual_add_relu.h"
+#include "kernels/cuda/conv_batch_norm_relu.h"
 
 namespace leuko {
 
@@ -190,10 +191,15 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
                       var.data<float>(), eps, folded_weight.data<float>(),
                       folded_bias.data<float>(), p);
   Tensor out = empty({p.batch, O, p.out_h, p.out_w}, DType::f32, device);
-  LEUKO_CUDA_DISPATCH(device, kOp, conv2d_forward, input.data<float>(), folded_weight.data<float>(),
-                      folded_bias.data<float>(), out.data<float>(), p, !skip.defined());
-  if (skip.defined()) {  // out = relu(out + residual), in place
-    LEUKO_CUDA_DISPATCH(device, kOp, residual_add_relu_forward, out.data<float>(),
+  if (!skip.defined()) {
+    LEUKO_CUDA_DISPATCH(device, kOp, conv2d_relu_forward, input.data<float>(),
+                        folded_weight.data<float>(), folded_bias.data<float>(), out.data<float>(),
+                        p);
+  } else {  // the folded pre-activation, then out = relu(out + residual) in place
+    LEUKO_CUDA_DISPATCH(device, kOp, conv2d_forward, input.data<float>(),
+                        folded_weight.data<float>(), folded_bias.data<float>(), out.data<float>(),
+                        p);
+    LEUKO_CUDA_DISPATCH(device, kOp, add_relu_forward, out.data<float>(),
                         skip.data<float>(), out.numel(), out.data<float>());
   }
 

@@ -88,7 +88,7 @@ TEST_CASE("a strided input gives the values and gradients of its dense copy") {
   for (size_t i = 0; i < p.size(); ++i) CHECK(grad[i] == (p[i] > 0.0f ? 1.0f : 0.0f));
 }
 
-TEST_CASE("GPU device matches the CPU (residual_add_relu kernels), odd sizes and tails") {
+TEST_CASE("GPU device matches the CPU (add_relu kernels), odd sizes and tails") {
   Generator g(44);
   // One element, one block and one more (256 threads), several blocks with a tail.
   for (const Shape& shape : std::vector<Shape>{{1}, {257}, {3, 5, 7, 11}, {2, 64, 9, 9}}) {

@@ -1,13 +1,15 @@
 // conv_batch_norm_relu: gradient checks and the composition it fuses on the CPU; the CUDA
 // path (statistics gathered in the conv epilogue in training, batch norm folded into the
 // weights in eval) against the CPU on gpu_test_device(), outputs, running buffers and every
-// gradient; the statistics epilogue on its own; bad arguments.
+// gradient; the statistics epilogue and the one-pass inference fold on their own; bad
+// arguments.
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "engine/device_kernels.h"
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/conv_batch_norm_relu.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -311,4 +313,33 @@ TEST_CASE("errors name the op and what was expected") {
                        leuko::Error);
   CHECK_THROWS_WITH_AS(conv_batch_norm_relu(x, w, c4, c4, c4, c4, c4, 0, 1, true),
                        doctest::Contains("stride must be positive"), leuko::Error);
+}
+
+TEST_CASE("conv2d_bn_relu_inference: the fold in one pass matches the three ops on the CPU") {
+  Generator g(15);
+  const Device device = testing::gpu_test_device();
+  const Tensor x = uniform({2, 3, 7, 5}, -1.0f, 1.0f, g), w = uniform({6, 3, 3, 3}, -1.0f, 1.0f, g);
+  const Tensor bias = uniform({6}, -1.0f, 1.0f, g);
+  const Tensor gamma = uniform({6}, 0.5f, 1.5f, g), beta = uniform({6}, -0.5f, 0.5f, g);
+  const Tensor mean = uniform({6}, -0.5f, 0.5f, g), var = uniform({6}, 0.2f, 2.0f, g);
+  const float eps = 1e-5f;
+  const Tensor expected =
+      relu(batch_norm(conv2d(x, w, bias, 1, 1), gamma, beta, mean, var, false, 0.1f, eps));
+
+  const ConvGeometry problem{2, 3, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 7, 5};
+  const Tensor x_d = x.to(device), w_d = w.to(device), bias_d = bias.to(device);
+  const Tensor gamma_d = gamma.to(device), beta_d = beta.to(device);
+  const Tensor mean_d = mean.to(device), var_d = var.to(device);
+  Tensor y_d = empty(expected.shape(), DType::f32, device);
+  LEUKO_CUDA_KERNELS(conv2d_bn_relu_inference)
+      .on(device, "conv2d_bn_relu_inference")(x_d.data<float>(), w_d.data<float>(),
+                                              bias_d.data<float>(), gamma_d.data<float>(),
+                                              beta_d.data<float>(), mean_d.data<float>(),
+                                              var_d.data<float>(), eps, y_d.data<float>(), problem);
+  // Folding the scale into the weights rounds each product differently from normalizing
+  // the finished sum: agreement to a few float32 ulps of the 27-term sums.
+  check_close(y_d, expected, 1e-4f, 1e-5f, "conv + batch norm + relu");
+  int zeros_count = 0;
+  for (float v : y_d.to_vector()) zeros_count += v == 0.0f;
+  CHECK(zeros_count > 0);  // the ReLU did clip something
 }
