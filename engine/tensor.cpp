@@ -9,7 +9,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cuda/copy.h"
 
@@ -176,14 +176,9 @@ static Tensor gather(const Tensor& view) {
   Tensor packed = empty(view.shape(), view.dtype(), view.device());
   const size_t esize = element_size(view.dtype());
   const char* source = static_cast<const char*>(view.impl()->storage->data) + view.offset() * esize;
-  if (view.device() == Device::cpu) {
-    cpu::strided_copy(source, view.shape(), view.strides(), esize,
-                      static_cast<char*>(packed.impl()->storage->data));
-  } else {
-    LEUKO_CUDA_DISPATCH(view.device(), "copy", strided_gather, source, view.shape().data(),
-                        view.strides().data(), static_cast<int>(view.dim()),
-                        static_cast<int>(esize), packed.impl()->storage->data);
-  }
+  LEUKO_DEVICE_KERNELS(strided_gather).on(view.device(), "copy")(
+      source, view.shape().data(), view.strides().data(), static_cast<int>(view.dim()),
+      static_cast<int>(esize), packed.impl()->storage->data);
   return packed;
 }
 
@@ -199,11 +194,10 @@ void Tensor::copy_(const Tensor& other) const {
   char* target = static_cast<char*>(impl_->storage->data) + offset() * esize;
   if (is_contiguous()) {
     copy_bytes(target, device(), source, device(), numel() * esize);
-  } else if (device() == Device::cpu) {
-    cpu::strided_scatter(source, shape(), strides(), esize, target);
   } else {
-    LEUKO_CUDA_DISPATCH(device(), "copy_", strided_scatter, source, shape().data(),
-                        strides().data(), static_cast<int>(dim()), static_cast<int>(esize), target);
+    LEUKO_DEVICE_KERNELS(strided_scatter).on(device(), "copy_")(
+        source, shape().data(), strides().data(), static_cast<int>(dim()),
+        static_cast<int>(esize), target);
   }
 }
 

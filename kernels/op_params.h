@@ -42,6 +42,10 @@ struct BasicConvGeometry {
 };
 using ConvGeometry = BasicConvGeometry<int64_t>;
 
+// ---- elementwise (kernels/{cpu,cuda}/elementwise) ---------------------------------------
+
+enum class BinaryOp { add, sub, mul, div };
+
 // ---- pool (kernels/{cpu,cuda}/pool) -----------------------------------------------------
 
 // The geometry of one pooling call. out_h/out_w come from the op (ceil_mode lives there),

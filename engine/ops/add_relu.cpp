@@ -5,7 +5,7 @@
 #include "kernels/cpu/add_relu.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/add_relu.h"
 
@@ -24,23 +24,15 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   const Tensor a_dense = dense(a), b_dense = dense(b);
   const int64_t n = a.numel();
   Tensor y = empty(a.shape(), DType::f32, a.device());
-  if (a.device() == Device::cpu) {
-    cpu::add_relu_forward(a_dense.data<float>(), b_dense.data<float>(), n, y.data<float>());
-  } else {
-    LEUKO_CUDA_DISPATCH(a.device(), "add_relu", add_relu_forward, a_dense.data<float>(),
-                        b_dense.data<float>(), n, y.data<float>());
-  }
+  LEUKO_DEVICE_KERNELS(add_relu_forward).on(a.device(), "add_relu")(
+      a_dense.data<float>(), b_dense.data<float>(), n, y.data<float>());
 
   const Tensor saved = y.detach();  // the mask: y > 0 exactly where a + b > 0
   return record(y, "add_relu", {a, b}, [saved, n](const Tensor& grad_y) -> std::vector<Tensor> {
     const Tensor g = dense(grad_y);
     Tensor grad_ab = empty_like(saved);
-    if (saved.device() == Device::cpu) {
-      cpu::add_relu_backward(g.data<float>(), saved.data<float>(), n, grad_ab.data<float>());
-    } else {
-      LEUKO_CUDA_DISPATCH(saved.device(), "add_relu", add_relu_backward,
-                          g.data<float>(), saved.data<float>(), n, grad_ab.data<float>());
-    }
+    LEUKO_DEVICE_KERNELS(add_relu_backward).on(saved.device(), "add_relu")(
+        g.data<float>(), saved.data<float>(), n, grad_ab.data<float>());
     return {grad_ab, grad_ab};  // the engine clones before accumulating: sharing is safe
   });
 }

@@ -3,7 +3,7 @@
 // moves the running buffers; eval uses the running buffers. The backward needs the input,
 // the mean and inv_std used, and the weight, all saved here.
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "engine/ops/batch_norm_checks.h"
 #include "kernels/cpu/batch_norm.h"
@@ -65,39 +65,19 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   Tensor inv_std = empty({C}, DType::f32, x.device());
   if (batch_stats) {
     Tensor variance = empty({C}, DType::f32, x.device());
-    if (x.device() == Device::cpu) {
-      cpu::batch_norm_forward_batch_stats(
-          input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps, out.data<float>(),
-          mean.data<float>(), variance.data<float>(), inv_std.data<float>());
-    } else {
-      LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_batch_stats,
-                          input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps,
-                          out.data<float>(), mean.data<float>(), variance.data<float>(),
-                          inv_std.data<float>());
-    }
+    LEUKO_DEVICE_KERNELS(batch_norm_forward_batch_stats).on(x.device(), "batch_norm")(
+        input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps, out.data<float>(),
+        mean.data<float>(), variance.data<float>(), inv_std.data<float>());
     if (running_mean.defined()) {
-      if (x.device() == Device::cpu) {
-        cpu::batch_norm_update_running(mean.data<float>(), variance.data<float>(), C, N * S,
-                                       momentum, running_mean.data<float>(),
-                                       running_var.data<float>());
-      } else {
-        LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_update_running, mean.data<float>(),
-                            variance.data<float>(), C, N * S, momentum, running_mean.data<float>(),
-                            running_var.data<float>());
-      }
+      LEUKO_DEVICE_KERNELS(batch_norm_update_running).on(x.device(), "batch_norm")(
+          mean.data<float>(), variance.data<float>(), C, N * S, momentum,
+          running_mean.data<float>(), running_var.data<float>());
     }
   } else {
     mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
-    if (x.device() == Device::cpu) {
-      cpu::batch_norm_forward_fixed_stats(
-          input.data<float>(), N, C, S, mean.data<float>(), running_var.data<float>(),
-          data_or_null(w), data_or_null(b), eps, out.data<float>(), inv_std.data<float>());
-    } else {
-      LEUKO_CUDA_DISPATCH(x.device(), "batch_norm", batch_norm_forward_fixed_stats,
-                          input.data<float>(), N, C, S, mean.data<float>(),
-                          running_var.data<float>(), data_or_null(w), data_or_null(b), eps,
-                          out.data<float>(), inv_std.data<float>());
-    }
+    LEUKO_DEVICE_KERNELS(batch_norm_forward_fixed_stats).on(x.device(), "batch_norm")(
+        input.data<float>(), N, C, S, mean.data<float>(), running_var.data<float>(),
+        data_or_null(w), data_or_null(b), eps, out.data<float>(), inv_std.data<float>());
   }
 
   // Which gradients are wanted is known now: the closure keeps flags, not the inputs.
@@ -109,17 +89,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
     Tensor grad_x = want_x ? empty_like(input) : Tensor();
     Tensor grad_weight = want_weight ? empty({C}, DType::f32, input.device()) : Tensor();
     Tensor grad_bias = want_bias ? empty({C}, DType::f32, input.device()) : Tensor();
-    if (input.device() == Device::cpu) {
-      cpu::batch_norm_backward(g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(),
-                               inv_std.data<float>(), data_or_null(w), batch_stats,
-                               data_or_null(grad_x), data_or_null(grad_weight),
-                               data_or_null(grad_bias));
-    } else {
-      LEUKO_CUDA_DISPATCH(input.device(), "batch_norm", batch_norm_backward, g.data<float>(),
-                          input.data<float>(), N, C, S, mean.data<float>(), inv_std.data<float>(),
-                          data_or_null(w), batch_stats, data_or_null(grad_x),
-                          data_or_null(grad_weight), data_or_null(grad_bias));
-    }
+    LEUKO_DEVICE_KERNELS(batch_norm_backward).on(input.device(), "batch_norm")(
+        g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(), inv_std.data<float>(),
+        data_or_null(w), batch_stats, data_or_null(grad_x), data_or_null(grad_weight),
+        data_or_null(grad_bias));
     return {grad_x, grad_weight, grad_bias};
   };
   return record(out, "batch_norm", {x, weight, bias}, backward);

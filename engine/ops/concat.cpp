@@ -3,7 +3,7 @@
 #include "kernels/cpu/concat.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/concat.h"
 
@@ -47,12 +47,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   }
   Tensor out = empty(out_shape, DType::f32, first.device());
   const int64_t count = static_cast<int64_t>(xs.size());
-  if (first.device() == Device::cpu) {
-    cpu::concat_forward(pointers.data(), row_sizes.data(), count, outer, out.data<float>());
-  } else {
-    LEUKO_CUDA_DISPATCH(first.device(), "concat", concat_forward, pointers.data(), row_sizes.data(),
-                        count, outer, out.data<float>());
-  }
+  LEUKO_DEVICE_KERNELS(concat_forward).on(first.device(), "concat")(
+      pointers.data(), row_sizes.data(), count, outer, out.data<float>());
 
   std::vector<Shape> shapes;
   std::vector<bool> wanted;
@@ -71,13 +67,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                     pointers[i] = grads[i].data<float>();
                   }
                   const int64_t count = static_cast<int64_t>(shapes.size());
-                  if (g.device() == Device::cpu) {
-                    cpu::concat_backward(g.data<float>(), row_sizes.data(), count, outer,
-                                         pointers.data());
-                  } else {
-                    LEUKO_CUDA_DISPATCH(g.device(), "concat", concat_backward, g.data<float>(),
-                                        row_sizes.data(), count, outer, pointers.data());
-                  }
+                  LEUKO_DEVICE_KERNELS(concat_backward).on(g.device(), "concat")(
+                      g.data<float>(), row_sizes.data(), count, outer, pointers.data());
                   return grads;
                 });
 }

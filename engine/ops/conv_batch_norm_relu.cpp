@@ -7,14 +7,14 @@
 //             CPU kernels: normalize, add the residual and rectify in one pass).
 //   CUDA      one autograd node over the project's implicit-GEMM kernels, on Device::cuda as
 //             on Device::cuda_emu (even where conv2d itself would run cuDNN, see
-//             engine/cuda_options.h): the fusion lives in the GEMM's epilogue.
+//             engine/cuda_selected.h): the fusion lives in the GEMM's epilogue.
 //     training  conv2d_forward_batch_stats writes the conv output z and gathers the channels'
 //               mean and variance on the way; batch_norm_update_running moves the buffers;
 //               bn_relu_forward normalizes, adds the residual and rectifies in one pass.
 //               Backward: bn_relu_backward gives the gradients of z, bn_weight, bn_bias and
 //               the residual; the convolution's backward products give those of x and the
-//               conv weight (through gpu_conv2d_backward_*, cuDNN when selected), channel_sums
-//               that of the conv bias.
+//               conv weight (cuDNN's on a real GPU when selected: engine/cuda_selected.h),
+//               channel_sums that of the conv bias.
 //     eval      batch norm is folded into the weights (fold_batch_norm) and the ReLU runs in
 //               the conv epilogue, one pass in all; with a residual the conv writes the folded
 //               pre-activation and add_relu adds the skip and rectifies. Backward:
@@ -23,20 +23,29 @@
 #include <string>
 
 #include "engine/autograd.h"
-#include "engine/cuda_options.h"
-#include "engine/dispatch.h"
+#include "engine/cuda_selected.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/activation.h"
+#include "kernels/cuda/add_relu.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/batch_norm_relu.h"
 #include "kernels/cuda/bias_grad.h"
-#include "kernels/cuda/add_relu.h"
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/conv_batch_norm_relu.h"
 
 namespace leuko {
 
 static constexpr const char* kOp = "conv_batch_norm_relu";
+
+// The convolution's backward products, as conv2d runs them on a GPU (the CPU runs conv2d
+// itself, see the op below).
+constexpr DeviceKernels<decltype(&cuda_emu::conv2d_backward_input)> kConvBackwardInput{
+    nullptr, LEUKO_REAL_CUDA(&cuda_selected::conv2d_backward_input),
+    &cuda_emu::conv2d_backward_input};
+constexpr DeviceKernels<decltype(&cuda_emu::conv2d_backward_weight)> kConvBackwardWeight{
+    nullptr, LEUKO_REAL_CUDA(&cuda_selected::conv2d_backward_weight),
+    &cuda_emu::conv2d_backward_weight};
 
 static float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
@@ -58,7 +67,7 @@ static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor
 
 // Checks every argument and returns the convolution's geometry.
 static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
-                                   const Tensor& conv_bias, const Tensor& bn_weight,
+                                     const Tensor& conv_bias, const Tensor& bn_weight,
                                    const Tensor& bn_bias, const Tensor& running_mean,
                                    const Tensor& running_var, Size2 stride, Size2 padding,
                                    bool batch_stats, const Tensor& residual) {
@@ -119,18 +128,18 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
   Tensor z = empty({N, O, p.out_h, p.out_w}, DType::f32, device);  // the conv output
   Tensor mean = empty({O}, DType::f32, device), variance = empty({O}, DType::f32, device);
   Tensor inv_std = empty({O}, DType::f32, device);
-  LEUKO_CUDA_DISPATCH(device, kOp, conv2d_forward_batch_stats, input.data<float>(),
-                      filters.data<float>(), data_or_null(shift), eps, z.data<float>(),
-                      mean.data<float>(), variance.data<float>(), inv_std.data<float>(), p);
+  LEUKO_CUDA_KERNELS(conv2d_forward_batch_stats).on(device, kOp)(
+      input.data<float>(), filters.data<float>(), data_or_null(shift), eps, z.data<float>(),
+      mean.data<float>(), variance.data<float>(), inv_std.data<float>(), p);
   if (running_mean.defined()) {
-    LEUKO_CUDA_DISPATCH(device, kOp, batch_norm_update_running, mean.data<float>(),
-                        variance.data<float>(), O, N * S, momentum, running_mean.data<float>(),
-                        running_var.data<float>());
+    LEUKO_CUDA_KERNELS(batch_norm_update_running).on(device, kOp)(
+        mean.data<float>(), variance.data<float>(), O, N * S, momentum, running_mean.data<float>(),
+        running_var.data<float>());
   }
   Tensor out = empty(z.shape(), DType::f32, device);
-  LEUKO_CUDA_DISPATCH(device, kOp, bn_relu_forward, z.data<float>(), N, O, S, mean.data<float>(),
-                      inv_std.data<float>(), data_or_null(gamma), data_or_null(beta),
-                      data_or_null(skip), out.data<float>());
+  LEUKO_CUDA_KERNELS(bn_relu_forward).on(device, kOp)(
+      z.data<float>(), N, O, S, mean.data<float>(), inv_std.data<float>(), data_or_null(gamma),
+      data_or_null(beta), data_or_null(skip), out.data<float>());
 
   const bool want_x = x.requires_grad(), want_weight = conv_weight.requires_grad();
   const bool want_shift = wants_grad(conv_bias), want_gamma = wants_grad(bn_weight);
@@ -143,25 +152,25 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
     // bn_relu_backward always writes both per-channel sums.
     Tensor grad_gamma = empty({O}, DType::f32, device), grad_beta = empty({O}, DType::f32, device);
     Tensor grad_skip = want_skip ? empty_like(z) : Tensor();
-    LEUKO_CUDA_DISPATCH(device, kOp, bn_relu_backward, g.data<float>(), z.data<float>(),
-                        y.data<float>(), N, O, S, mean.data<float>(), inv_std.data<float>(),
-                        data_or_null(gamma), data_or_null(grad_z), grad_gamma.data<float>(),
-                        grad_beta.data<float>(), data_or_null(grad_skip));
+    LEUKO_CUDA_KERNELS(bn_relu_backward).on(device, kOp)(
+        g.data<float>(), z.data<float>(), y.data<float>(), N, O, S, mean.data<float>(),
+        inv_std.data<float>(), data_or_null(gamma), data_or_null(grad_z), grad_gamma.data<float>(),
+        grad_beta.data<float>(), data_or_null(grad_skip));
     Tensor grad_x, grad_weight, grad_shift;
     if (want_x) {
       grad_x = empty_like(input);
-      gpu_conv2d_backward_input(device, kOp, grad_z.data<float>(), filters.data<float>(), nullptr,
-                                grad_x.data<float>(), p);
+      kConvBackwardInput.on(device, kOp)(grad_z.data<float>(), filters.data<float>(), nullptr,
+                                         grad_x.data<float>(), p);
     }
     if (want_weight) {
       grad_weight = empty_like(filters);
-      gpu_conv2d_backward_weight(device, kOp, grad_z.data<float>(), input.data<float>(),
-                                 grad_weight.data<float>(), p);
+      kConvBackwardWeight.on(device, kOp)(grad_z.data<float>(), input.data<float>(),
+                                          grad_weight.data<float>(), p);
     }
     if (want_shift) {
       grad_shift = empty({O}, DType::f32, device);
-      LEUKO_CUDA_DISPATCH(device, kOp, channel_sums, grad_z.data<float>(),
-                          grad_shift.data<float>(), N, O, S);
+      LEUKO_CUDA_KERNELS(channel_sums).on(device, kOp)(
+          grad_z.data<float>(), grad_shift.data<float>(), N, O, S);
     }
     return {grad_x,
             grad_weight,
@@ -186,21 +195,21 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
   // Copies: a later training step moves the running buffers in place.
   const Tensor mean = running_mean.clone(), var = running_var.clone();
   Tensor folded_weight = empty_like(filters), folded_bias = empty({O}, DType::f32, device);
-  LEUKO_CUDA_DISPATCH(device, kOp, fold_batch_norm, filters.data<float>(), data_or_null(shift),
-                      data_or_null(gamma), data_or_null(beta), mean.data<float>(),
-                      var.data<float>(), eps, folded_weight.data<float>(),
-                      folded_bias.data<float>(), p);
+  LEUKO_CUDA_KERNELS(fold_batch_norm).on(device, kOp)(
+      filters.data<float>(), data_or_null(shift), data_or_null(gamma), data_or_null(beta),
+      mean.data<float>(), var.data<float>(), eps, folded_weight.data<float>(),
+      folded_bias.data<float>(), p);
   Tensor out = empty({p.batch, O, p.out_h, p.out_w}, DType::f32, device);
   if (!skip.defined()) {
-    LEUKO_CUDA_DISPATCH(device, kOp, conv2d_relu_forward, input.data<float>(),
-                        folded_weight.data<float>(), folded_bias.data<float>(), out.data<float>(),
-                        p);
+    LEUKO_CUDA_KERNELS(conv2d_relu_forward).on(device, kOp)(
+        input.data<float>(), folded_weight.data<float>(), folded_bias.data<float>(),
+        out.data<float>(), p);
   } else {  // the folded pre-activation, then out = relu(out + residual) in place
-    LEUKO_CUDA_DISPATCH(device, kOp, conv2d_forward, input.data<float>(),
-                        folded_weight.data<float>(), folded_bias.data<float>(), out.data<float>(),
-                        p);
-    LEUKO_CUDA_DISPATCH(device, kOp, add_relu_forward, out.data<float>(),
-                        skip.data<float>(), out.numel(), out.data<float>());
+    LEUKO_CUDA_KERNELS(conv2d_forward).on(device, kOp)(
+        input.data<float>(), folded_weight.data<float>(), folded_bias.data<float>(),
+        out.data<float>(), p);
+    LEUKO_CUDA_KERNELS(add_relu_forward).on(device, kOp)(
+        out.data<float>(), skip.data<float>(), out.numel(), out.data<float>());
   }
 
   const bool want_x = x.requires_grad(), want_weight = conv_weight.requires_grad();
@@ -211,31 +220,30 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
     const Tensor g = grad_out.contiguous();
     // The gradient of the folded pre-activation (and of the residual): dy where y > 0.
     Tensor grad_pre = empty_like(y);
-    LEUKO_CUDA_DISPATCH(device, kOp, relu_backward, y.data<float>(), g.data<float>(),
-                        grad_pre.data<float>(), y.numel());
+    LEUKO_CUDA_KERNELS(relu_backward).on(device, kOp)(
+        y.data<float>(), g.data<float>(), grad_pre.data<float>(), y.numel());
     Tensor grad_x, grad_weight, grad_shift, grad_gamma, grad_beta;
     if (want_x) {
       grad_x = empty_like(input);
-      gpu_conv2d_backward_input(device, kOp, grad_pre.data<float>(), folded_weight.data<float>(),
-                                nullptr, grad_x.data<float>(), p);
+      kConvBackwardInput.on(device, kOp)(grad_pre.data<float>(), folded_weight.data<float>(),
+                                         nullptr, grad_x.data<float>(), p);
     }
     if (want_weight || want_shift || want_gamma || want_beta) {
       Tensor grad_folded_weight = empty_like(filters);
       Tensor grad_folded_bias = empty({O}, DType::f32, device);
-      gpu_conv2d_backward_weight(device, kOp, grad_pre.data<float>(), input.data<float>(),
-                                 grad_folded_weight.data<float>(), p);
-      LEUKO_CUDA_DISPATCH(device, kOp, channel_sums, grad_pre.data<float>(),
-                          grad_folded_bias.data<float>(), p.batch, O, S);
+      kConvBackwardWeight.on(device, kOp)(grad_pre.data<float>(), input.data<float>(),
+                                          grad_folded_weight.data<float>(), p);
+      LEUKO_CUDA_KERNELS(channel_sums).on(device, kOp)(
+          grad_pre.data<float>(), grad_folded_bias.data<float>(), p.batch, O, S);
       if (want_weight) grad_weight = empty_like(filters);
       if (want_shift) grad_shift = empty({O}, DType::f32, device);
       if (want_gamma) grad_gamma = empty({O}, DType::f32, device);
       if (want_beta) grad_beta = empty({O}, DType::f32, device);
-      LEUKO_CUDA_DISPATCH(device, kOp, fold_batch_norm_backward,
-                          grad_folded_weight.data<float>(), grad_folded_bias.data<float>(),
-                          filters.data<float>(), data_or_null(shift), data_or_null(gamma),
-                          mean.data<float>(), var.data<float>(), eps, data_or_null(grad_weight),
-                          data_or_null(grad_shift), data_or_null(grad_gamma),
-                          data_or_null(grad_beta), p);
+      LEUKO_CUDA_KERNELS(fold_batch_norm_backward).on(device, kOp)(
+          grad_folded_weight.data<float>(), grad_folded_bias.data<float>(), filters.data<float>(),
+          data_or_null(shift), data_or_null(gamma), mean.data<float>(), var.data<float>(), eps,
+          data_or_null(grad_weight), data_or_null(grad_shift), data_or_null(grad_gamma),
+          data_or_null(grad_beta), p);
     }
     return {grad_x, grad_weight, grad_shift, grad_gamma, grad_beta,
             want_skip ? grad_pre : Tensor()};
@@ -250,8 +258,8 @@ Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Te
                             const Tensor& residual) {
   const bool batch_stats = training || !running_mean.defined();
   const ConvGeometry p = checked_geometry(x, conv_weight, conv_bias, bn_weight, bn_bias,
-                                        running_mean, running_var, stride, padding, batch_stats,
-                                        residual);
+                                          running_mean, running_var, stride, padding,
+                                          batch_stats, residual);
   if (x.device() == Device::cpu) {
     const Tensor z = conv2d(x, conv_weight, conv_bias, stride, padding);
     return batch_norm_relu(z, bn_weight, bn_bias, running_mean, running_var, training, momentum,

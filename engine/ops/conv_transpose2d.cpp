@@ -1,17 +1,56 @@
 // conv_transpose2d: argument checks, the output size, dispatch to the kernels (conv2d's,
 // with the roles of forward and input gradient swapped) and the autograd node.
+#include "kernels/cpu/conv_transpose2d.h"
+
 #include <string>
 
 #include "engine/autograd.h"
-#include "engine/cuda_options.h"
-#include "engine/dispatch.h"
+#include "engine/cuda_selected.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
-#include "kernels/cpu/conv_transpose2d.h"
 #include "kernels/cuda/bias_grad.h"
+#include "kernels/cuda/conv2d.h"
 
 namespace leuko {
 
-static std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
+namespace {
+
+// On a GPU the kernels are conv2d's launchers in swapped roles (on a real GPU cuDNN's or the
+// project's, engine/cuda_selected.h); these adapters give them the CPU kernels' signatures.
+// The forward is conv2d's input gradient with the bias, which has that signature already.
+template <auto conv2d_forward>  // the input gradient: conv2d's forward of grad_y
+void gpu_backward_input(const float* grad_y, const float* weight, float* grad_x,
+                        const ConvGeometry& g) {
+  conv2d_forward(grad_y, weight, nullptr, grad_x, g);
+}
+template <auto conv2d_backward_weight>  // conv2d's weight gradient, x in the output's role
+void gpu_backward_weight(const float* grad_y, const float* x, float* grad_weight,
+                         const ConvGeometry& g) {
+  conv2d_backward_weight(x, grad_y, grad_weight, g);
+}
+template <auto channel_sums>  // each output channel's sum over the batch and the positions
+void gpu_backward_bias(const float* grad_y, float* grad_bias, const ConvGeometry& g) {
+  channel_sums(grad_y, grad_bias, g.batch, g.channels, g.height * g.width);
+}
+
+constexpr DeviceKernels<decltype(&cpu::conv_transpose2d_forward)> kForward{
+    &cpu::conv_transpose2d_forward, LEUKO_REAL_CUDA(&cuda_selected::conv2d_backward_input),
+    &cuda_emu::conv2d_backward_input};
+constexpr DeviceKernels<decltype(&cpu::conv_transpose2d_backward_input)> kBackwardInput{
+    &cpu::conv_transpose2d_backward_input,
+    LEUKO_REAL_CUDA(&gpu_backward_input<&cuda_selected::conv2d_forward>),
+    &gpu_backward_input<&cuda_emu::conv2d_forward>};
+constexpr DeviceKernels<decltype(&cpu::conv_transpose2d_backward_weight)> kBackwardWeight{
+    &cpu::conv_transpose2d_backward_weight,
+    LEUKO_REAL_CUDA(&gpu_backward_weight<&cuda_selected::conv2d_backward_weight>),
+    &gpu_backward_weight<&cuda_emu::conv2d_backward_weight>};
+constexpr DeviceKernels<decltype(&cpu::conv_transpose2d_backward_bias)> kBackwardBias{
+    &cpu::conv_transpose2d_backward_bias, LEUKO_REAL_CUDA(&gpu_backward_bias<&cuda::channel_sums>),
+    &gpu_backward_bias<&cuda_emu::channel_sums>};
+
+std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
+
+}  // namespace
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                         Size2 padding, Size2 output_padding, Size2 dilation) {
@@ -74,54 +113,30 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor out = empty({g.batch, out_channels, g.height, g.width}, DType::f32, x.device());
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
-  if (x.device() == Device::cpu) {
-    cpu::conv_transpose2d_forward(input.data<float>(), filters.data<float>(), bias_data,
-                                  out.data<float>(), g);
-  } else {  // conv2d's input gradient of x, plus the bias
-    gpu_conv2d_backward_input(x.device(), op, input.data<float>(), filters.data<float>(),
-                              bias_data, out.data<float>(), g);
-  }
+  kForward.on(x.device(), op)(input.data<float>(), filters.data<float>(), bias_data,
+                             out.data<float>(), g);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
   return record(out, op, inputs,
-                [x, weight, bias, input, filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
+                [x, weight, bias, input,
+                 filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
                   const Tensor grad = grad_output.contiguous();
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {
                     grads[0] = empty(x.shape(), DType::f32, x.device());
-                    if (x.device() == Device::cpu) {
-                      cpu::conv_transpose2d_backward_input(grad.data<float>(),
-                                                           filters.data<float>(),
-                                                           grads[0].data<float>(), g);
-                    } else {  // conv2d's forward of grad_y
-                      gpu_conv2d_forward(x.device(), "conv_transpose2d", grad.data<float>(),
-                                         filters.data<float>(), nullptr, grads[0].data<float>(),
-                                         g);
-                    }
+                    kBackwardInput.on(x.device(), "conv_transpose2d")(
+                        grad.data<float>(), filters.data<float>(), grads[0].data<float>(), g);
                   }
                   if (weight.requires_grad()) {
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    if (x.device() == Device::cpu) {
-                      cpu::conv_transpose2d_backward_weight(grad.data<float>(),
-                                                            input.data<float>(),
-                                                            grads[1].data<float>(), g);
-                    } else {  // conv2d's weight gradient with x in the output's role
-                      gpu_conv2d_backward_weight(x.device(), "conv_transpose2d",
-                                                 input.data<float>(), grad.data<float>(),
-                                                 grads[1].data<float>(), g);
-                    }
+                    kBackwardWeight.on(x.device(), "conv_transpose2d")(
+                        grad.data<float>(), input.data<float>(), grads[1].data<float>(), g);
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    if (x.device() == Device::cpu) {
-                      cpu::conv_transpose2d_backward_bias(grad.data<float>(),
-                                                          grads[2].data<float>(), g);
-                    } else {
-                      LEUKO_CUDA_DISPATCH(x.device(), "conv_transpose2d", channel_sums,
-                                          grad.data<float>(), grads[2].data<float>(), g.batch,
-                                          g.channels, g.height * g.width);
-                    }
+                    kBackwardBias.on(x.device(), "conv_transpose2d")(
+                        grad.data<float>(), grads[2].data<float>(), g);
                   }
                   return grads;
                 });

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/cross_entropy.h"
 
@@ -16,6 +16,30 @@ namespace leuko {
 static constexpr const char* kOp = "cross_entropy";
 
 static Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
+
+// The GPU kernels write the loss and the weight total, and read the incoming gradient, in
+// device memory (no copy back to the host in a training step); on the CPU that memory is the
+// host's, and these adapters give the CPU kernels the same signatures.
+static void cpu_forward(const float* logits, const int64_t* labels, const float* class_weights,
+                        int64_t n, int64_t k, float* row_logsumexp, float* loss,
+                        float* weight_total) {
+  const cpu::CrossEntropyForward result =
+      cpu::cross_entropy_forward(logits, labels, class_weights, n, k, row_logsumexp);
+  *loss = result.loss;
+  *weight_total = result.weight_total;
+}
+static void cpu_backward(const float* logits, const int64_t* labels, const float* class_weights,
+                         const float* row_logsumexp, int64_t n, int64_t k,
+                         const float* weight_total, const float* grad_loss, float* grad_logits) {
+  cpu::cross_entropy_backward(logits, labels, class_weights, row_logsumexp, n, k, *weight_total,
+                              *grad_loss, grad_logits);
+}
+
+constexpr DeviceKernels<decltype(&cpu_forward)> kForward{
+    &cpu_forward, LEUKO_REAL_CUDA(&cuda::cross_entropy_forward), &cuda_emu::cross_entropy_forward};
+constexpr DeviceKernels<decltype(&cpu_backward)> kBackward{
+    &cpu_backward, LEUKO_REAL_CUDA(&cuda::cross_entropy_backward),
+    &cuda_emu::cross_entropy_backward};
 
 // Every label in [0, K); weights (if any) [K], finite and >= 0, with a positive total over
 // this batch's labels (otherwise the mean would divide by zero).
@@ -64,34 +88,21 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& c
 
   Tensor row_logsumexp = empty({n}, DType::f32, device);
   const float* w_data = w.defined() ? w.data<float>() : nullptr;
-  Tensor loss, weight_total;  // 0-d, on the logits' device
-  if (device == Device::cpu) {
-    const cpu::CrossEntropyForward result = cpu::cross_entropy_forward(
-        x.data<float>(), y.data<int64_t>(), w_data, n, k, row_logsumexp.data<float>());
-    loss = scalar(result.loss);
-    weight_total = scalar(result.weight_total);
-  } else {
-    loss = empty({}, DType::f32, device);
-    weight_total = empty({}, DType::f32, device);
-    LEUKO_CUDA_DISPATCH(device, kOp, cross_entropy_forward, x.data<float>(), y.data<int64_t>(),
-                        w_data, n, k, row_logsumexp.data<float>(), loss.data<float>(),
-                        weight_total.data<float>());
-  }
+  // 0-d, on the logits' device
+  Tensor loss = empty({}, DType::f32, device), weight_total = empty({}, DType::f32, device);
+  kForward.on(device, kOp)(x.data<float>(), y.data<int64_t>(), w_data, n, k,
+                           row_logsumexp.data<float>(), loss.data<float>(),
+                           weight_total.data<float>());
   return record(
       loss, kOp, {logits},
       [x, y, w, row_logsumexp, weight_total](const Tensor& grad_loss) -> std::vector<Tensor> {
         Tensor grad_logits = empty_like(x);
         const float* w_data = w.defined() ? w.data<float>() : nullptr;
-        if (x.device() == Device::cpu) {
-          cpu::cross_entropy_backward(
-              x.data<float>(), y.data<int64_t>(), w_data, row_logsumexp.data<float>(), x.size(0),
-              x.size(1), weight_total.item(), grad_loss.item(), grad_logits.data<float>());
-        } else {
-          LEUKO_CUDA_DISPATCH(x.device(), kOp, cross_entropy_backward, x.data<float>(),
-                              y.data<int64_t>(), w_data, row_logsumexp.data<float>(), x.size(0),
-                              x.size(1), weight_total.data<float>(), grad_loss.data<float>(),
-                              grad_logits.data<float>());
-        }
+        const Tensor g = grad_loss.contiguous();  // one float, where the device reads it
+        kBackward.on(x.device(), kOp)(x.data<float>(), y.data<int64_t>(), w_data,
+                                      row_logsumexp.data<float>(), x.size(0), x.size(1),
+                                      weight_total.data<float>(), g.data<float>(),
+                                      grad_logits.data<float>());
         return {grad_logits};
       });
 }

@@ -5,7 +5,7 @@
 #include "kernels/cpu/dropout.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "kernels/cuda/dropout.h"
@@ -23,21 +23,13 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   const uint64_t seed = generator.next_u64();
   const Tensor input = x.contiguous();
   Tensor out = empty(x.shape(), DType::f32, x.device());
-  if (x.device() == Device::cpu) {
-    cpu::dropout_forward(input.data<float>(), x.numel(), p, seed, out.data<float>());
-  } else {
-    LEUKO_CUDA_DISPATCH(x.device(), "dropout", dropout_forward, input.data<float>(), x.numel(), p,
-                        seed, out.data<float>());
-  }
+  LEUKO_DEVICE_KERNELS(dropout_forward).on(x.device(), "dropout")(
+      input.data<float>(), x.numel(), p, seed, out.data<float>());
   return record(out, "dropout", {x}, [p, seed](const Tensor& grad_out) -> std::vector<Tensor> {
     const Tensor g = grad_out.contiguous();
     Tensor grad_x = empty(g.shape(), DType::f32, g.device());
-    if (g.device() == Device::cpu) {
-      cpu::dropout_backward(g.data<float>(), g.numel(), p, seed, grad_x.data<float>());
-    } else {
-      LEUKO_CUDA_DISPATCH(g.device(), "dropout", dropout_backward, g.data<float>(), g.numel(), p,
-                          seed, grad_x.data<float>());
-    }
+    LEUKO_DEVICE_KERNELS(dropout_backward).on(g.device(), "dropout")(
+        g.data<float>(), g.numel(), p, seed, grad_x.data<float>());
     return {grad_x};
   });
 }

@@ -4,7 +4,7 @@
 #include "kernels/cpu/elementwise.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/elementwise.h"
 
@@ -20,41 +20,21 @@ static Shape broadcast_strides(const Tensor& t, const Shape& out) {
   return strides;
 }
 
-// The CUDA launcher names the operator by its symbol.
-static char symbol(cpu::BinaryOp op) {
-  switch (op) {
-    case cpu::BinaryOp::add:
-      return '+';
-    case cpu::BinaryOp::sub:
-      return '-';
-    case cpu::BinaryOp::mul:
-      return '*';
-    case cpu::BinaryOp::div:
-      return '/';
-  }
-  return '?';
-}
-
-static Tensor binary(cpu::BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+static Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   check_dtype(a, DType::f32, name, "first operand");
   check_dtype(b, DType::f32, name, "second operand");
   check_same_device(a, b, name);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = empty(shape, DType::f32, a.device());
   const Shape as = broadcast_strides(a, shape), bs = broadcast_strides(b, shape);
-  if (a.device() == Device::cpu) {
-    cpu::binary_forward(op, a.data<float>(), as.data(), b.data<float>(), bs.data(),
-                        out.data<float>(), shape.data(), static_cast<int>(shape.size()));
-  } else {
-    LEUKO_CUDA_DISPATCH(a.device(), name, binary_forward, symbol(op), a.data<float>(), as.data(),
-                        b.data<float>(), bs.data(), out.data<float>(), shape.data(),
-                        static_cast<int>(shape.size()));
-  }
+  LEUKO_DEVICE_KERNELS(binary_forward).on(a.device(), name)(
+      op, a.data<float>(), as.data(), b.data<float>(), bs.data(), out.data<float>(), shape.data(),
+      static_cast<int>(shape.size()));
   return out;
 }
 
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor out = binary(cpu::BinaryOp::add, "add", a, b);
+  Tensor out = binary(BinaryOp::add, "add", a, b);
   const Shape sa = a.shape(), sb = b.shape();
   return record(out, "add", {a, b}, [sa, sb](const Tensor& g) -> std::vector<Tensor> {
     return {sum_to(g, sa), sum_to(g, sb)};
@@ -62,7 +42,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor out = binary(cpu::BinaryOp::sub, "sub", a, b);
+  Tensor out = binary(BinaryOp::sub, "sub", a, b);
   const Shape sa = a.shape(), sb = b.shape();
   return record(out, "sub", {a, b}, [sa, sb](const Tensor& g) -> std::vector<Tensor> {
     return {sum_to(g, sa), sum_to(neg(g), sb)};
@@ -70,7 +50,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary(cpu::BinaryOp::mul, "mul", a, b);
+  Tensor out = binary(BinaryOp::mul, "mul", a, b);
   return record(out, "mul", {a, b}, [a, b](const Tensor& g) -> std::vector<Tensor> {
     return {a.requires_grad() ? sum_to(mul(g, b), a.shape()) : Tensor(),
             b.requires_grad() ? sum_to(mul(g, a), b.shape()) : Tensor()};
@@ -78,7 +58,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = binary(cpu::BinaryOp::div, "div", a, b);
+  Tensor out = binary(BinaryOp::div, "div", a, b);
   Tensor saved = out.detach();
   return record(out, "div", {a, b}, [a, b, saved](const Tensor& g) -> std::vector<Tensor> {
     Tensor grad_a = div(g, b);  // d(a/b)/da = 1/b;  d(a/b)/db = -(a/b)/b
@@ -91,12 +71,8 @@ static Tensor affine(const Tensor& x, float scale, float shift, const char* name
   check_dtype(x, DType::f32, name, "input");
   const Tensor input = x.contiguous();
   Tensor out = empty(x.shape(), DType::f32, x.device());
-  if (x.device() == Device::cpu) {
-    cpu::affine_forward(input.data<float>(), out.data<float>(), x.numel(), scale, shift);
-  } else {
-    LEUKO_CUDA_DISPATCH(x.device(), name, affine_forward, input.data<float>(), out.data<float>(),
-                        x.numel(), scale, shift);
-  }
+  LEUKO_DEVICE_KERNELS(affine_forward).on(x.device(), name)(
+      input.data<float>(), out.data<float>(), x.numel(), scale, shift);
   return out;
 }
 

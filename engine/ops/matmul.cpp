@@ -1,12 +1,49 @@
 // matmul: [M,K] x [K,N], or batched [B,M,K] x [B,K,N]; argument checks, dispatch to the
 // sgemm kernels, and the autograd node (dA = dC x B^T, dB = A^T x dC).
-#include "engine/autograd.h"
-#include "engine/cuda_options.h"
-#include "engine/dispatch.h"
-#include "engine/ops.h"
 #include "kernels/cpu/matmul.h"
 
+#include "engine/autograd.h"
+#include "engine/cuda_selected.h"
+#include "engine/device_kernels.h"
+#include "engine/ops.h"
+#include "kernels/cuda/gemm.h"
+
 namespace leuko {
+
+namespace {
+
+// On a GPU each product is one batched GEMM (on a real GPU cuBLAS's or the project's,
+// engine/cuda_selected.h) with the CPU kernels' signatures: out[i] = a[i] x b[i] and the two
+// gradients, a [batch, m, k], b [batch, k, n], out [batch, m, n], all contiguous.
+template <auto gemm>
+void gpu_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m, int64_t k,
+                 int64_t n) {
+  gemm(false, false, batch, m, n, k, 1.0f, a, k, m * k, b, n, k * n, 0.0f, out, n, m * n);
+}
+template <auto gemm>  // grad_a = grad_out [m, n] x b^T
+void gpu_backward_a(const float* grad_out, const float* b, float* grad_a, int64_t batch,
+                    int64_t m, int64_t k, int64_t n) {
+  gemm(false, true, batch, m, k, n, 1.0f, grad_out, n, m * n, b, n, k * n, 0.0f, grad_a, k,
+       m * k);
+}
+template <auto gemm>  // grad_b = a^T x grad_out [m, n]
+void gpu_backward_b(const float* a, const float* grad_out, float* grad_b, int64_t batch,
+                    int64_t m, int64_t k, int64_t n) {
+  gemm(true, false, batch, k, n, m, 1.0f, a, k, m * k, grad_out, n, m * n, 0.0f, grad_b, n,
+       k * n);
+}
+
+constexpr DeviceKernels<decltype(&cpu::matmul_forward)> kForward{
+    &cpu::matmul_forward, LEUKO_REAL_CUDA(&gpu_forward<&cuda_selected::gemm>),
+    &gpu_forward<&cuda_emu::gemm>};
+constexpr DeviceKernels<decltype(&cpu::matmul_backward_a)> kBackwardA{
+    &cpu::matmul_backward_a, LEUKO_REAL_CUDA(&gpu_backward_a<&cuda_selected::gemm>),
+    &gpu_backward_a<&cuda_emu::gemm>};
+constexpr DeviceKernels<decltype(&cpu::matmul_backward_b)> kBackwardB{
+    &cpu::matmul_backward_b, LEUKO_REAL_CUDA(&gpu_backward_b<&cuda_selected::gemm>),
+    &gpu_backward_b<&cuda_emu::gemm>};
+
+}  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_defined(a, "matmul", "first operand");
@@ -27,38 +64,21 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
   const Tensor left = a.detach().contiguous(), right = b.detach().contiguous();
   Tensor out = empty(batched ? Shape{batch, m, n} : Shape{m, n}, DType::f32, a.device());
-  if (a.device() == Device::cpu) {
-    cpu::matmul_forward(left.data<float>(), right.data<float>(), out.data<float>(), batch, m, k,
-                        n);
-  } else {
-    gpu_gemm(a.device(), "matmul", false, false, batch, m, n, k, 1.0f, left.data<float>(), k,
-             m * k, right.data<float>(), n, k * n, 0.0f, out.data<float>(), n, m * n);
-  }
+  kForward.on(a.device(), "matmul")(left.data<float>(), right.data<float>(), out.data<float>(),
+                                   batch, m, k, n);
   return record(out, "matmul", {a, b},
                 [a, b, left, right, batch, m, k, n](const Tensor& grad_output) -> std::vector<Tensor> {
                   const Tensor grad = grad_output.contiguous();
                   Tensor grad_a, grad_b;
                   if (a.requires_grad()) {
                     grad_a = empty(a.shape(), DType::f32, a.device());
-                    if (a.device() == Device::cpu) {
-                      cpu::matmul_backward_a(grad.data<float>(), right.data<float>(),
-                                             grad_a.data<float>(), batch, m, k, n);
-                    } else {  // dC [m, n] x B^T
-                      gpu_gemm(a.device(), "matmul", false, true, batch, m, k, n, 1.0f,
-                               grad.data<float>(), n, m * n, right.data<float>(), n, k * n, 0.0f,
-                               grad_a.data<float>(), k, m * k);
-                    }
+                    kBackwardA.on(a.device(), "matmul")(grad.data<float>(), right.data<float>(),
+                                                        grad_a.data<float>(), batch, m, k, n);
                   }
                   if (b.requires_grad()) {
                     grad_b = empty(b.shape(), DType::f32, b.device());
-                    if (a.device() == Device::cpu) {
-                      cpu::matmul_backward_b(left.data<float>(), grad.data<float>(),
-                                             grad_b.data<float>(), batch, m, k, n);
-                    } else {  // A^T x dC [m, n]
-                      gpu_gemm(a.device(), "matmul", true, false, batch, k, n, m, 1.0f,
-                               left.data<float>(), k, m * k, grad.data<float>(), n, m * n, 0.0f,
-                               grad_b.data<float>(), n, k * n);
-                    }
+                    kBackwardB.on(a.device(), "matmul")(left.data<float>(), grad.data<float>(),
+                                                        grad_b.data<float>(), batch, m, k, n);
                   }
                   return {grad_a, grad_b};
                 });

@@ -4,13 +4,29 @@
 #include "kernels/cpu/mse.h"
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cuda/mse.h"
 
 namespace leuko {
 
 static Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
+
+// The GPU kernels read and write the scalars (the loss, its incoming gradient) in device
+// memory, so that a training step never waits for a copy back; on the CPU that memory is the
+// host's, and these adapters give the CPU kernels the same signatures.
+static void cpu_forward(const float* prediction, const float* target, int64_t n, float* loss) {
+  *loss = cpu::mse_forward(prediction, target, n);
+}
+static void cpu_backward(const float* prediction, const float* target, int64_t n,
+                         const float* grad_loss, float* grad_prediction, float* grad_target) {
+  cpu::mse_backward(prediction, target, n, *grad_loss, grad_prediction, grad_target);
+}
+
+constexpr DeviceKernels<decltype(&cpu_forward)> kForward{
+    &cpu_forward, LEUKO_REAL_CUDA(&cuda::mse_forward), &cuda_emu::mse_forward};
+constexpr DeviceKernels<decltype(&cpu_backward)> kBackward{
+    &cpu_backward, LEUKO_REAL_CUDA(&cuda::mse_backward), &cuda_emu::mse_backward};
 
 Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
   check_dtype(prediction, DType::f32, "mse_loss", "prediction");
@@ -22,14 +38,9 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
               to_string(prediction.shape()), "), the mean is undefined");
   check_same_device(prediction, target, "mse_loss");
   const Tensor p = dense(prediction), t = dense(target);
-  Tensor loss;
-  if (p.device() == Device::cpu) {
-    loss = scalar(cpu::mse_forward(p.data<float>(), t.data<float>(), p.numel()));
-  } else {  // the GPU writes the loss into device memory: no copy back to the host
-    loss = empty({}, DType::f32, p.device());
-    LEUKO_CUDA_DISPATCH(p.device(), "mse_loss", mse_forward, p.data<float>(), t.data<float>(),
-                        p.numel(), loss.data<float>());
-  }
+  Tensor loss = empty({}, DType::f32, p.device());
+  kForward.on(p.device(), "mse_loss")(p.data<float>(), t.data<float>(), p.numel(),
+                                      loss.data<float>());
   const bool need_p = prediction.requires_grad(), need_t = target.requires_grad();
   return record(
       loss, "mse_loss", {prediction, target},
@@ -38,12 +49,9 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
         Tensor grad_t = need_t ? empty_like(t) : Tensor();
         float* gp = grad_p.defined() ? grad_p.data<float>() : nullptr;
         float* gt = grad_t.defined() ? grad_t.data<float>() : nullptr;
-        if (p.device() == Device::cpu) {
-          cpu::mse_backward(p.data<float>(), t.data<float>(), p.numel(), grad_loss.item(), gp, gt);
-        } else {
-          LEUKO_CUDA_DISPATCH(p.device(), "mse_loss", mse_backward, p.data<float>(),
-                              t.data<float>(), p.numel(), grad_loss.data<float>(), gp, gt);
-        }
+        const Tensor g = grad_loss.contiguous();  // one float, where the device reads it
+        kBackward.on(p.device(), "mse_loss")(p.data<float>(), t.data<float>(), p.numel(),
+                                             g.data<float>(), gp, gt);
         return {grad_p, grad_t};
       });
 }

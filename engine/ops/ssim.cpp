@@ -3,12 +3,32 @@
 #include <cmath>
 
 #include "engine/autograd.h"
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/ops.h"
 #include "kernels/cpu/ssim.h"
 #include "kernels/cuda/ssim.h"
 
 namespace leuko {
+
+// The GPU kernels write the result and read its incoming gradient in device memory (no copy
+// back to the host in a training step); on the CPU that memory is the host's, and these
+// adapters give the CPU kernels the same signatures.
+static void cpu_forward(const float* x, const float* y, int64_t planes, int64_t height,
+                        int64_t width, float data_range, bool as_loss, float* out) {
+  const double mean = cpu::ssim_forward(x, y, planes, height, width, data_range);
+  *out = static_cast<float>(as_loss ? 1.0 - mean : mean);
+}
+static void cpu_backward(const float* x, const float* y, int64_t planes, int64_t height,
+                         int64_t width, float data_range, const float* grad_out, float grad_sign,
+                         float* grad_x, float* grad_y) {
+  cpu::ssim_backward(x, y, planes, height, width, data_range, grad_sign * *grad_out, grad_x,
+                     grad_y);
+}
+
+constexpr DeviceKernels<decltype(&cpu_forward)> kForward{
+    &cpu_forward, LEUKO_REAL_CUDA(&cuda::ssim_forward), &cuda_emu::ssim_forward};
+constexpr DeviceKernels<decltype(&cpu_backward)> kBackward{
+    &cpu_backward, LEUKO_REAL_CUDA(&cuda::ssim_backward), &cuda_emu::ssim_backward};
 
 // `as_loss` selects 1 - SSIM. It is formed in double inside the op rather than by a later
 // `1 - ssim` in float, because with data_range 255 the loss is ~1e-3 and float would round
@@ -31,16 +51,9 @@ static Tensor ssim_op(const Tensor& x, const Tensor& y, float data_range, bool a
   const Tensor yc = y.detach().contiguous();
   const int64_t planes = x.size(0) * x.size(1);
   const Device device = x.device();
-  Tensor out;
-  if (device == Device::cpu) {
-    const double mean = cpu::ssim_forward(xc.data<float>(), yc.data<float>(), planes, height,
-                                          width, data_range);
-    out = scalar(static_cast<float>(as_loss ? 1.0 - mean : mean));
-  } else {
-    out = empty({}, DType::f32, device);
-    LEUKO_CUDA_DISPATCH(device, name, ssim_forward, xc.data<float>(), yc.data<float>(), planes,
-                        height, width, data_range, as_loss, out.data<float>());
-  }
+  Tensor out = empty({}, DType::f32, device);
+  kForward.on(device, name)(xc.data<float>(), yc.data<float>(), planes, height, width, data_range,
+                            as_loss, out.data<float>());
 
   const bool need_x = x.requires_grad(), need_y = y.requires_grad();
   const float sign = as_loss ? -1.0f : 1.0f;
@@ -51,16 +64,9 @@ static Tensor ssim_op(const Tensor& x, const Tensor& y, float data_range, bool a
                   Tensor grad_y = need_y ? empty(yc.shape(), DType::f32, device) : Tensor();
                   float* gx = need_x ? grad_x.data<float>() : nullptr;
                   float* gy = need_y ? grad_y.data<float>() : nullptr;
-                  if (device == Device::cpu) {
-                    cpu::ssim_backward(xc.data<float>(), yc.data<float>(), planes, height,
-                                       width, data_range, sign * grad_out.item(), gx, gy);
-                  } else {
-                    // The kernel reads grad_out on the device: no copy to the host.
-                    const Tensor g = grad_out.contiguous();
-                    LEUKO_CUDA_DISPATCH(device, name, ssim_backward, xc.data<float>(),
-                                        yc.data<float>(), planes, height, width, data_range,
-                                        g.data<float>(), sign, gx, gy);
-                  }
+                  const Tensor g = grad_out.contiguous();  // one float on the device
+                  kBackward.on(device, name)(xc.data<float>(), yc.data<float>(), planes, height,
+                                             width, data_range, g.data<float>(), sign, gx, gy);
                   return {grad_x, grad_y};
                 });
 }

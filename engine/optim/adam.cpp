@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "kernels/cpu/adam.h"
 #include "kernels/cuda/adam.h"
 
@@ -59,12 +59,8 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
       static_cast<float>(std::sqrt(1.0 - std::pow(beta2_, step)))};
   float* exp_avg = state["exp_avg"].data<float>();
   float* exp_avg_sq = state["exp_avg_sq"].data<float>();
-  if (param.device() == Device::cpu) {
-    cpu::adam_step(param.data<float>(), grad.data<float>(), exp_avg, exp_avg_sq, param.numel(), h);
-  } else {
-    LEUKO_CUDA_DISPATCH(param.device(), name().c_str(), adam_step, param.data<float>(),
-                        grad.data<float>(), exp_avg, exp_avg_sq, param.numel(), h);
-  }
+  LEUKO_DEVICE_KERNELS(adam_step).on(param.device(), name().c_str())(
+      param.data<float>(), grad.data<float>(), exp_avg, exp_avg_sq, param.numel(), h);
 }
 
 }  // namespace leuko::optim

@@ -3,12 +3,41 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/error.h"
 #include "kernels/cpu/clip_grad.h"
 #include "kernels/cuda/clip_grad.h"
 
 namespace leuko::optim {
+
+// The CPU kernels work on one buffer, the GPU's norms on all the gradients at once (a single
+// wait for the device); these adapters give the CPU the GPU's signatures, buffer by buffer
+// in order. A NaN anywhere makes the largest magnitude NaN.
+static void cpu_max_abs(const float* const* buffers, const int64_t* sizes, int64_t count,
+                        float* largest) {
+  float result = 0.0f;
+  for (int64_t k = 0; k < count && !std::isnan(result); ++k) {
+    const float buffer_largest = cpu::max_abs(buffers[k], sizes[k]);
+    result = std::isnan(buffer_largest) ? buffer_largest : std::max(result, buffer_largest);
+  }
+  *largest = result;
+}
+static void cpu_sum_abs_pow(const float* const* buffers, const int64_t* sizes, int64_t count,
+                            double p, double* total) {
+  double sum = 0.0;
+  for (int64_t k = 0; k < count; ++k) sum += cpu::sum_abs_pow(buffers[k], sizes[k], p);
+  *total = sum;
+}
+
+constexpr DeviceKernels<decltype(&cpu_max_abs)> kMaxAbs{
+    &cpu_max_abs, LEUKO_REAL_CUDA(&cuda::clip_grad_max_abs), &cuda_emu::clip_grad_max_abs};
+constexpr DeviceKernels<decltype(&cpu_sum_abs_pow)> kSumAbsPow{
+    &cpu_sum_abs_pow, LEUKO_REAL_CUDA(&cuda::clip_grad_sum_abs_pow),
+    &cuda_emu::clip_grad_sum_abs_pow};
+constexpr DeviceKernels<decltype(&cpu::scale_inplace)> kScale{
+    &cpu::scale_inplace, LEUKO_REAL_CUDA(&cuda::clip_grad_scale), &cuda_emu::clip_grad_scale};
+constexpr DeviceKernels<decltype(&cpu::clamp_inplace)> kClamp{
+    &cpu::clamp_inplace, LEUKO_REAL_CUDA(&cuda::clip_grad_clamp), &cuda_emu::clip_grad_clamp};
 
 // The parameters' gradients, each made contiguous in place so it can be edited directly; all
 // on one device, so that the norm is one reduction there.
@@ -39,37 +68,20 @@ float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double
   if (grads.empty()) return 0.0f;
 
   const Device device = grads.front().device();
+  std::vector<const float*> buffers;
+  std::vector<int64_t> sizes;
+  for (const Tensor& g : grads) {
+    buffers.push_back(g.data<float>());
+    sizes.push_back(g.numel());
+  }
+  const int64_t count = static_cast<int64_t>(grads.size());
   double total_norm = 0.0;
-  if (device == Device::cpu) {
-    if (norm_type == kInfinityNorm) {
-      for (const Tensor& g : grads) {
-        const double largest = cpu::max_abs(g.data<float>(), g.numel());
-        total_norm = std::isnan(largest) ? largest : std::max(total_norm, largest);
-        if (std::isnan(total_norm)) break;
-      }
-    } else {
-      for (const Tensor& g : grads) {
-        total_norm += cpu::sum_abs_pow(g.data<float>(), g.numel(), norm_type);
-      }
-    }
+  if (norm_type == kInfinityNorm) {
+    float largest = 0.0f;
+    kMaxAbs.on(device, op)(buffers.data(), sizes.data(), count, &largest);
+    total_norm = largest;
   } else {
-    // One two-stage reduction over all the gradients: a single wait for the device.
-    std::vector<const float*> buffers;
-    std::vector<int64_t> sizes;
-    for (const Tensor& g : grads) {
-      buffers.push_back(g.data<float>());
-      sizes.push_back(g.numel());
-    }
-    const int64_t count = static_cast<int64_t>(grads.size());
-    if (norm_type == kInfinityNorm) {
-      float largest = 0.0f;
-      LEUKO_CUDA_DISPATCH(device, op, clip_grad_max_abs, buffers.data(), sizes.data(), count,
-                          &largest);
-      total_norm = largest;
-    } else {
-      LEUKO_CUDA_DISPATCH(device, op, clip_grad_sum_abs_pow, buffers.data(), sizes.data(), count,
-                          norm_type, &total_norm);
-    }
+    kSumAbsPow.on(device, op)(buffers.data(), sizes.data(), count, norm_type, &total_norm);
   }
   if (norm_type != kInfinityNorm) total_norm = std::pow(total_norm, 1.0 / norm_type);
   LEUKO_CHECK(!error_if_nonfinite || std::isfinite(total_norm), op, ": the total ", norm_type,
@@ -79,11 +91,7 @@ float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double
   // returns its first argument when it is NaN).
   const float factor = static_cast<float>(std::min(max_norm / (total_norm + 1e-6), 1.0));
   for (const Tensor& g : grads) {
-    if (device == Device::cpu) {
-      cpu::scale_inplace(g.data<float>(), g.numel(), factor);
-    } else {
-      LEUKO_CUDA_DISPATCH(device, op, clip_grad_scale, g.data<float>(), g.numel(), factor);
-    }
+    kScale.on(device, op)(g.data<float>(), g.numel(), factor);
   }
   return static_cast<float>(total_norm);
 }
@@ -93,11 +101,7 @@ void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
   LEUKO_CHECK(clip_value >= 0.0, op, ": clip_value must be >= 0, got ", clip_value);
   const float limit = static_cast<float>(clip_value);
   for (const Tensor& g : gradients(params, op)) {
-    if (g.device() == Device::cpu) {
-      cpu::clamp_inplace(g.data<float>(), g.numel(), limit);
-    } else {
-      LEUKO_CUDA_DISPATCH(g.device(), op, clip_grad_clamp, g.data<float>(), g.numel(), limit);
-    }
+    kClamp.on(g.device(), op)(g.data<float>(), g.numel(), limit);
   }
 }
 

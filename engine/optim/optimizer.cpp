@@ -5,7 +5,6 @@
 #include <cmath>
 #include <set>
 
-#include "engine/dispatch.h"
 #include "engine/error.h"
 
 namespace leuko::optim {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "kernels/cpu/rmsprop.h"
 #include "kernels/cuda/rmsprop.h"
 
@@ -45,13 +45,8 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state)
   float* grad_avg = options_.centered ? state["grad_avg"].data<float>() : nullptr;
   float* buffer = options_.momentum > 0.0 ? state["momentum_buffer"].data<float>() : nullptr;
   float* square_avg = state["square_avg"].data<float>();
-  if (param.device() == Device::cpu) {
-    cpu::rmsprop_step(param.data<float>(), grad.data<float>(), square_avg, grad_avg, buffer,
-                      param.numel(), h);
-  } else {
-    LEUKO_CUDA_DISPATCH(param.device(), "RMSprop", rmsprop_step, param.data<float>(),
-                        grad.data<float>(), square_avg, grad_avg, buffer, param.numel(), h);
-  }
+  LEUKO_DEVICE_KERNELS(rmsprop_step).on(param.device(), "RMSprop")(
+      param.data<float>(), grad.data<float>(), square_avg, grad_avg, buffer, param.numel(), h);
 }
 
 }  // namespace leuko::optim

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/dispatch.h"
+#include "engine/device_kernels.h"
 #include "engine/error.h"
 #include "kernels/cpu/sgd.h"
 #include "kernels/cuda/sgd.h"
@@ -46,12 +46,8 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
                                   static_cast<float>(options_.momentum),
                                   static_cast<float>(1.0 - options_.dampening),
                                   static_cast<float>(options_.weight_decay), options_.nesterov};
-  if (param.device() == Device::cpu) {
-    cpu::sgd_step(param.data<float>(), grad.data<float>(), buffer, param.numel(), h, first_step);
-  } else {
-    LEUKO_CUDA_DISPATCH(param.device(), "SGD", sgd_step, param.data<float>(), grad.data<float>(),
-                        buffer, param.numel(), h, first_step);
-  }
+  LEUKO_DEVICE_KERNELS(sgd_step).on(param.device(), "SGD")(
+      param.data<float>(), grad.data<float>(), buffer, param.numel(), h, first_step);
 }
 
 }  // namespace leuko::optim

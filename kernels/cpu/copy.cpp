@@ -1,21 +1,21 @@
 #include "kernels/cpu/copy.h"
 
 #include <cstring>
+#include <vector>
 
 namespace leuko::cpu {
 
 // Walks the view with an odometer over all but the last dimension; the innermost
 // dimension is a tight loop (a memcpy when it is unit-strided).
 template <bool Gather>
-static void walk(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
-                 size_t esize, char* view, char* packed) {
-  const size_t dims = shape.size();
+static void walk(const int64_t* shape, const int64_t* strides, size_t dims, size_t esize,
+                 char* view, char* packed) {
   if (dims == 0) {
     Gather ? std::memcpy(packed, view, esize) : std::memcpy(view, packed, esize);
     return;
   }
-  for (int64_t d : shape) {
-    if (d == 0) return;
+  for (size_t d = 0; d < dims; ++d) {
+    if (shape[d] == 0) return;
   }
   const int64_t inner = shape[dims - 1];
   const int64_t inner_stride = strides[dims - 1];
@@ -46,14 +46,16 @@ static void walk(const std::vector<int64_t>& shape, const std::vector<int64_t>& 
   }
 }
 
-void strided_copy(const char* src, const std::vector<int64_t>& shape,
-                  const std::vector<int64_t>& strides, size_t element_size, char* packed) {
-  walk<true>(shape, strides, element_size, const_cast<char*>(src), packed);
+void strided_gather(const void* view, const int64_t* shape, const int64_t* strides, int dims,
+                    int element_size, void* packed) {
+  walk<true>(shape, strides, dims, element_size, static_cast<char*>(const_cast<void*>(view)),
+             static_cast<char*>(packed));
 }
 
-void strided_scatter(const char* packed, const std::vector<int64_t>& shape,
-                     const std::vector<int64_t>& strides, size_t element_size, char* dst) {
-  walk<false>(shape, strides, element_size, dst, const_cast<char*>(packed));
+void strided_scatter(const void* packed, const int64_t* shape, const int64_t* strides, int dims,
+                     int element_size, void* view) {
+  walk<false>(shape, strides, dims, element_size, static_cast<char*>(view),
+              static_cast<char*>(const_cast<void*>(packed)));
 }
 
 }  // namespace leuko::cpu

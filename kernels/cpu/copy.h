@@ -2,18 +2,17 @@
 // Element-size generic: it moves bytes, so it serves float32 and int64 alike.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace leuko::cpu {
 
-// packed[i] = src[view index of i], for every element of `shape` in row-major order.
-void strided_copy(const char* src, const std::vector<int64_t>& shape,
-                  const std::vector<int64_t>& strides, size_t element_size, char* packed);
+// packed[i] = view[view index of i], for every element of shape[0..dims) in row-major order;
+// shape and strides (in elements) have `dims` entries.
+void strided_gather(const void* view, const int64_t* shape, const int64_t* strides, int dims,
+                    int element_size, void* packed);
 
-// dst[view index of i] = packed[i].
-void strided_scatter(const char* packed, const std::vector<int64_t>& shape,
-                     const std::vector<int64_t>& strides, size_t element_size, char* dst);
+// view[view index of i] = packed[i].
+void strided_scatter(const void* packed, const int64_t* shape, const int64_t* strides, int dims,
+                     int element_size, void* view);
 
 }  // namespace leuko::cpu

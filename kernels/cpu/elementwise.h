@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-namespace leuko::cpu {
+#include "kernels/op_params.h"
 
-enum class BinaryOp { add, sub, mul, div };
+namespace leuko::cpu {
 
 // out[i] = a[i] (op) b[i] over `shape` (row-major, out contiguous).
 void binary_forward(BinaryOp op, const float* a, const int64_t* a_strides, const float* b,

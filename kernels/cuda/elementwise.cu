@@ -92,18 +92,18 @@ void launch_binary(const float* a, const float* b, float* out, const BroadcastGe
 
 }  // namespace
 
-void binary_forward(char op, const float* a, const int64_t* a_strides, const float* b,
+void binary_forward(BinaryOp op, const float* a, const int64_t* a_strides, const float* b,
                     const int64_t* b_strides, float* out, const int64_t* shape, int ndim) {
   const BroadcastGeometry g = merged_geometry(shape, a_strides, b_strides, ndim);
   if (g.numel == 0) return;
   switch (op) {
-    case '+':
+    case BinaryOp::add:
       return launch_binary<'+'>(a, b, out, g);
-    case '-':
+    case BinaryOp::sub:
       return launch_binary<'-'>(a, b, out, g);
-    case '*':
+    case BinaryOp::mul:
       return launch_binary<'*'>(a, b, out, g);
-    case '/':
+    case BinaryOp::div:
       return launch_binary<'/'>(a, b, out, g);
   }
   throw std::runtime_error("binary_forward: unknown operator");
