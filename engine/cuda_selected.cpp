@@ -7,7 +7,7 @@
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cudnn_conv.h"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/matmul.h"
 
 namespace leuko::cuda_selected {
 

@@ -2,7 +2,7 @@
 // vendor library can also run: the convolutions (cuDNN) and the GEMMs (cuBLAS). Each runs the
 // library, or the project's own kernel where engine/cuda_options.h selects it (and, for a
 // convolution, where cuDNN cannot describe the grid). They have the signatures of the
-// project's kernels (kernels/cuda/conv2d.h, gemm.h), so an op lists them in place of cuda::...:
+// project's kernels (kernels/cuda/conv2d.h, matmul.h), so an op lists them in place of cuda::...:
 //
 //   DeviceKernels<...>{&cpu::conv2d_forward, LEUKO_REAL_CUDA(&cuda_selected::conv2d_forward),
 //                      &cuda_emu::conv2d_forward}

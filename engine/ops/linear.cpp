@@ -8,7 +8,7 @@
 #include "engine/ops.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cuda/bias_grad.h"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/matmul.h"
 
 namespace leuko {
 

@@ -6,7 +6,7 @@
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
 #include "engine/ops.h"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/matmul.h"
 
 namespace leuko {
 

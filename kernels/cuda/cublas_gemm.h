@@ -1,4 +1,4 @@
-// cuBLAS's sgemm behind the same interface as the project's GEMM (kernels/cuda/gemm.h), for
+// cuBLAS's sgemm behind the same interface as the project's GEMM (kernels/cuda/matmul.h), for
 // the real GPU backend only: these exist in leuko::cuda (the nvcc build), not in the
 // emulated backend. The engine uses them on Device::cuda unless the project's kernels are
 // selected (engine/cuda_options.h).

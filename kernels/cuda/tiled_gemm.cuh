@@ -1,5 +1,5 @@
-// The project's tiled GEMM, the one loop behind the dense GEMM (gemm.cu) and the
-// implicit-GEMM convolutions (conv2d.cu): for every z = blockIdx.z,
+// The project's tiled GEMM, the one loop behind the dense GEMM (matmul.cu) and the
+// implicit-GEMM convolutions (conv2d.cu, conv_batch_norm_relu.cu): for every z = blockIdx.z,
 //     C[z][row, col] = sum_k A[z][row, k] * B[z][k, col]
 // where A, B and what happens to each finished C element come from a "problem" type, so
 // the same loop reads a transposed matrix, a strided batch, or an image seen as its im2col

@@ -1,11 +1,11 @@
-// The project's GEMM on the device: a dense, optionally transposed and batched, row-major
-// problem fed to the tiled GEMM loop (tiled_gemm.cuh: 64x64 tiles per 16x16-thread block,
-// K in shared-memory slices of 16, 4x4 register blocks). The epilogue scales by alpha, adds
+// matmul and linear on the device: the project's GEMM, a dense, optionally transposed and
+// batched, row-major problem fed to the tiled GEMM loop (tiled_gemm.cuh: 64x64 tiles per
+// 16x16-thread block, K in shared-memory slices of 16, 4x4 register blocks). The epilogue scales by alpha, adds
 // a per-column bias (linear) and beta * C. Cost: 2 m n k flops per matrix of the batch.
 #include <stdexcept>
 
 #include "kernels/cuda/common.cuh"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/matmul.h"
 #include "kernels/cuda/tiled_gemm.cuh"
 
 namespace leuko::LEUKO_CUDA_NS {
