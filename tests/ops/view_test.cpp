@@ -106,6 +106,20 @@ TEST_CASE("cuda-emu matches the CPU: every view op, forward and backward") {
   }
 }
 
+TEST_CASE("views of a GPU tensor stay on its device and share its storage") {
+  const Device device = leuko::testing::gpu_test_device();
+  const Tensor x = arange_tensor({2, 3, 4}).to(device);
+  const Tensor t = transpose(x, 0, 2), s = slice(x, 1, 1, 3);
+  CHECK(t.device() == device);
+  CHECK(t.impl()->storage == x.impl()->storage);
+  CHECK(s.impl()->storage == x.impl()->storage);
+  CHECK(contiguous(t).device() == device);
+  CHECK(contiguous(t).to_vector() == transpose(arange_tensor({2, 3, 4}), 0, 2).to_vector());
+  s.fill_(-1.0f);  // writes through the view, on the device
+  CHECK(slice(x, 1, 1, 3).to_vector() == std::vector<float>(16, -1.0f));
+  CHECK(slice(x, 1, 0, 1).to_vector() == slice(arange_tensor({2, 3, 4}), 1, 0, 1).to_vector());
+}
+
 TEST_CASE("bad input is a clear error") {
   const Tensor x = zeros({2, 3, 4});
   CHECK_THROWS_WITH_AS(reshape(x, {5, -1}),
