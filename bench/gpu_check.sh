@@ -64,7 +64,9 @@ arch=${LEUKO_GPU_ARCH:-90}
 echo "gpu_check: GPU ${gpu:-none}; sm_$arch; $(nproc) cores; commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 # ---- 0. Libraries -------------------------------------------------------------------------
-cmake_args=(-DLEUKO_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_BUILD_TYPE=Release)
+# No `leuko data fetch` (libcurl, libtiff): the check downloads nothing.
+cmake_args=(-DLEUKO_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_BUILD_TYPE=Release
+            -DLEUKO_FETCH=OFF)
 prefix=$build/prefix
 if compgen -G "$root/gpu-kit/debs/*.deb" >/dev/null; then
   rm -rf "$prefix" && mkdir -p "$prefix"
