@@ -14,7 +14,11 @@ int main(int argc, char** argv) {
   nlohmann::json shapes = nlohmann::json::array();
   for (const bench::ConvLayer& layer : bench::conv_layers()) {
     const int64_t m = layer.out_channels, k = layer.column_rows(), n = layer.positions();
-    shapes.push_back({{"layer", layer.name}, {"m", m}, {"n", n}, {"k", k}, {"images", layer.batch},
+    shapes.push_back({{"layer", layer.name},
+                      {"m", m},
+                      {"n", n},
+                      {"k", k},
+                      {"images", layer.batch},
                       {"gflops", bench::conv_sgemm_ceiling(m, n, k, layer.batch)}});
   }
   nlohmann::json result{{"threads", omp_get_max_threads()},

@@ -30,8 +30,8 @@ inline double sgemm_gflops(int64_t m, int64_t n, int64_t k, int64_t count = 1) {
   const double seconds = median_seconds([&] {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < count; ++i) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k,
-                  b.data(), n, 0.0f, c.data() + omp_get_thread_num() * m * n, n);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(),
+                  n, 0.0f, c.data() + omp_get_thread_num() * m * n, n);
     }
   });
   return 2.0 * m * n * k * count / seconds / 1e9;
@@ -42,8 +42,8 @@ inline double threaded_sgemm_gflops(int64_t m, int64_t n, int64_t k) {
   openblas_set_num_threads(omp_get_max_threads());
   std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n);
   const double seconds = median_seconds([&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k,
-                b.data(), n, 0.0f, c.data(), n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(), n,
+                0.0f, c.data(), n);
   });
   openblas_set_num_threads(1);
   return 2.0 * m * n * k / seconds / 1e9;
@@ -61,14 +61,16 @@ inline double conv_sgemm_ceiling(int64_t m, int64_t n, int64_t k, int64_t count)
 inline double copy_gbps(int64_t bytes) {
   const int64_t count = bytes / 4;
   std::unique_ptr<float[]> src(new float[count]), dst(new float[count]);
-  const double seconds = median_seconds([&] {
+  const double seconds = median_seconds(
+      [&] {
 #pragma omp parallel
-    {
-      const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-      const int64_t begin = count * t / threads, end = count * (t + 1) / threads;
-      std::memcpy(dst.get() + begin, src.get() + begin, (end - begin) * sizeof(float));
-    }
-  }, 5, 2);
+        {
+          const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+          const int64_t begin = count * t / threads, end = count * (t + 1) / threads;
+          std::memcpy(dst.get() + begin, src.get() + begin, (end - begin) * sizeof(float));
+        }
+      },
+      5, 2);
   return 2.0 * bytes / seconds / 1e9;
 }
 

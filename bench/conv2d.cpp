@@ -24,9 +24,10 @@ int main(int argc, char** argv) {
     if (std::string(layer.name).rfind(prefix, 0) != 0) continue;
     const int64_t positions = layer.positions(), k = layer.column_rows();
     const int64_t out = layer.out_size();
-    Tensor x = randn({layer.batch, layer.in_channels, layer.size, layer.size}).set_requires_grad(true);
-    Tensor weight =
-        randn({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel}).set_requires_grad(true);
+    Tensor x =
+        randn({layer.batch, layer.in_channels, layer.size, layer.size}).set_requires_grad(true);
+    Tensor weight = randn({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel})
+                        .set_requires_grad(true);
     Tensor bias = randn({layer.out_channels}).set_requires_grad(true);
     const Tensor grad = randn({layer.batch, layer.out_channels, out, out});
     const double pass_flops = layer.pass_flops();

@@ -52,15 +52,20 @@ int main(int argc, char** argv) {
   int images = 200, steps = 6;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--data") data_arg = argv[i + 1];
-    else if (flag == "--images") images = std::stoi(argv[i + 1]);
-    else if (flag == "--steps") steps = std::stoi(argv[i + 1]);
-    else if (flag == "--json") json_path = argv[i + 1];
+    if (flag == "--data")
+      data_arg = argv[i + 1];
+    else if (flag == "--images")
+      images = std::stoi(argv[i + 1]);
+    else if (flag == "--steps")
+      steps = std::stoi(argv[i + 1]);
+    else if (flag == "--json")
+      json_path = argv[i + 1];
   }
   const std::filesystem::path root = data::resolve_data_root(data_arg);
   if (root.empty()) {
-    bench::emit({{"benchmark", "data_pipeline"}, {"not_run", "no data root (--data or LEUKO_DATA)"}},
-                json_path);
+    bench::emit(
+        {{"benchmark", "data_pipeline"}, {"not_run", "no data root (--data or LEUKO_DATA)"}},
+        json_path);
     return 0;
   }
   const data::Dataset train = data::scan_image_folder(root / "pbc" / "train");
@@ -70,7 +75,8 @@ int main(int argc, char** argv) {
   const auto decode_start = clock_type::now();
   int64_t checksum = 0;
   for (int i = 0; i < count; ++i) {
-    const data::Image image = data::resize(data::read_image(train.samples[i * (train.size() / count)].image), 256, 256);
+    const data::Image image =
+        data::resize(data::read_image(train.samples[i * (train.size() / count)].image), 256, 256);
     checksum += image.pixels[0];
   }
   const double decode_s = seconds_since(decode_start);
@@ -96,8 +102,13 @@ int main(int argc, char** argv) {
                {"decode_resize_images", count},
                {"decode_resize_images_per_s_one_thread", count / decode_s},
                {"checksum", checksum},
-               {"loader", {{"dataset", "WBC-10 of pbc/train"}, {"images", wbc10.size()},
-                           {"batch", 16}, {"size", 256}, {"workers", 1}, {"steps", steps}}},
+               {"loader",
+                {{"dataset", "WBC-10 of pbc/train"},
+                 {"images", wbc10.size()},
+                 {"batch", 16},
+                 {"size", 256},
+                 {"workers", 1},
+                 {"steps", steps}}},
                {"first_epoch_stall_fraction", first_wait / first_total},
                {"later_epoch_stall_fraction", later_wait / later_total},
                {"later_epoch_step_s", later_total / steps},

@@ -22,11 +22,16 @@ struct ConvLayer {
 
 inline const std::vector<ConvLayer>& conv_layers() {
   static const std::vector<ConvLayer> layers{
-      {"wbc.conv1", 16, 3, 64, 256},   {"wbc.conv2", 16, 64, 64, 128},
-      {"wbc.res1", 16, 64, 64, 64},    {"wbc.conv3", 16, 64, 32, 64},
-      {"wbc.conv4", 16, 32, 16, 32},   {"wbc.res3", 16, 16, 16, 16},
-      {"wbc.head", 16, 16, 8, 16},     {"ae.enc1", 8, 3, 32, 512},
-      {"ae.enc2", 8, 32, 64, 256},     {"ae.enc3", 8, 64, 128, 128},
+      {"wbc.conv1", 16, 3, 64, 256},
+      {"wbc.conv2", 16, 64, 64, 128},
+      {"wbc.res1", 16, 64, 64, 64},
+      {"wbc.conv3", 16, 64, 32, 64},
+      {"wbc.conv4", 16, 32, 16, 32},
+      {"wbc.res3", 16, 16, 16, 16},
+      {"wbc.head", 16, 16, 8, 16},
+      {"ae.enc1", 8, 3, 32, 512},
+      {"ae.enc2", 8, 32, 64, 256},
+      {"ae.enc3", 8, 64, 128, 128},
       {"r18.conv1", 32, 3, 64, 224, 7, 2, 3},
       {"r18.layer1", 32, 64, 64, 56},
       {"r18.layer2.down", 32, 64, 128, 56, 3, 2, 1},

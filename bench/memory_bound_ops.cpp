@@ -1,7 +1,7 @@
 // Throughput of the memory-bound ops at the WBC net's activation sizes: batch norm
-// (training), fused batch norm + ReLU, ReLU, 2x2 max pooling and the residual add, forward and backward, in GB/s
-// and as a fraction of the copy bandwidth measured in the same run. Bytes counted are the
-// least each pass must move (every input read once, every output written once), so a
+// (training), fused batch norm + ReLU, ReLU, 2x2 max pooling and the residual add, forward and
+// backward, in GB/s and as a fraction of the copy bandwidth measured in the same run. Bytes counted
+// are the least each pass must move (every input read once, every output written once), so a
 // fraction near 1 means the op is as fast as a copy of the same data.
 //
 //   bench_memory_bound_ops [--json PATH]
@@ -52,21 +52,24 @@ int main(int argc, char** argv) {
                    {"backward_fraction_of_copy", backward_bytes / m.backward_s / 1e9 / bandwidth}});
   };
   // wbc.conv1's and wbc.conv2's outputs (before pooling), then res1's.
-  for (const Shape& shape : {Shape{16, 64, 256, 256}, Shape{16, 64, 128, 128}, Shape{16, 64, 64, 64}}) {
+  for (const Shape& shape :
+       {Shape{16, 64, 256, 256}, Shape{16, 64, 128, 128}, Shape{16, 64, 64, 64}}) {
     const int64_t c = shape[1];
     const double bytes = 4.0 * shape_numel(shape);
     const Tensor x = randn(shape).set_requires_grad(true), y = randn(shape).set_requires_grad(true);
     const Tensor grad = randn(shape);
-    const Tensor weight = ones({c}).set_requires_grad(true), bias = zeros({c}).set_requires_grad(true);
+    const Tensor weight = ones({c}).set_requires_grad(true),
+                 bias = zeros({c}).set_requires_grad(true);
     const Tensor running_mean = zeros({c}), running_var = ones({c});
     report("batch_norm", shape,
            time_op([&] { return batch_norm(x, weight, bias, running_mean, running_var, true); },
                    grad, {x, weight, bias}),
            2 * bytes, 3 * bytes);
-    report("batch_norm_relu", shape,
-           time_op([&] { return batch_norm_relu(x, weight, bias, running_mean, running_var, true); },
-                   grad, {x, weight, bias}),
-           2 * bytes, 3 * bytes);
+    report(
+        "batch_norm_relu", shape,
+        time_op([&] { return batch_norm_relu(x, weight, bias, running_mean, running_var, true); },
+                grad, {x, weight, bias}),
+        2 * bytes, 3 * bytes);
     report("relu", shape, time_op([&] { return relu(x); }, grad, {x}), 2 * bytes, 3 * bytes);
     report("add", shape, time_op([&] { return x + y; }, grad, {x, y}), 3 * bytes, 3 * bytes);
     const Tensor pooled_grad = randn({shape[0], c, shape[2] / 2, shape[3] / 2});

@@ -39,7 +39,8 @@ Timing time_calls(Work&& work, int repeats = 5, int warmups = 1) {
   for (int i = 0; i < repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
     work();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   const double cpu_s = (process_cpu_seconds() - cpu_start) / repeats;
   std::sort(times.begin(), times.end());

@@ -29,19 +29,24 @@ namespace {
 
 struct Setup {
   std::shared_ptr<nn::Module> net;
-  Shape image;  // C, H, W
+  Shape image;          // C, H, W
   int64_t classes = 0;  // 0: an autoencoder, trained on reconstruction (MSE)
   int64_t default_batch = 0;
 };
 
 Setup make(const std::string& model) {
   if (model == "wbc_net") return {std::make_shared<models::WbcNet>(5), {3, 256, 256}, 5, 16};
-  if (model == "autoencoder") return {std::make_shared<models::PrccAutoencoder>(), {3, 512, 512}, 0, 8};
+  if (model == "autoencoder")
+    return {std::make_shared<models::PrccAutoencoder>(), {3, 512, 512}, 0, 8};
   if (model == "resnet18") {
-    return {std::make_shared<models::ResNet>(models::ResNet::Depth::resnet18, 1000), {3, 224, 224}, 1000, 32};
+    return {std::make_shared<models::ResNet>(models::ResNet::Depth::resnet18, 1000),
+            {3, 224, 224},
+            1000,
+            32};
   }
   if (model == "kandel_cnn") return {std::make_shared<models::KandelCnn>(4), {3, 320, 240}, 4, 32};
-  std::fprintf(stderr, "unknown model '%s': expected wbc_net, autoencoder, resnet18 or kandel_cnn\n",
+  std::fprintf(stderr,
+               "unknown model '%s': expected wbc_net, autoencoder, resnet18 or kandel_cnn\n",
                model.c_str());
   std::exit(2);
 }
@@ -61,10 +66,14 @@ int main(int argc, char** argv) {
   Device device = Device::cpu;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--batch") batch = std::atoll(argv[i + 1]);
-    else if (flag == "--steps") steps = std::atoll(argv[i + 1]);
-    else if (flag == "--json") json_path = argv[i + 1];
-    else if (flag == "--device") device = parse_device(argv[i + 1]);
+    if (flag == "--batch")
+      batch = std::atoll(argv[i + 1]);
+    else if (flag == "--steps")
+      steps = std::atoll(argv[i + 1]);
+    else if (flag == "--json")
+      json_path = argv[i + 1];
+    else if (flag == "--device")
+      device = parse_device(argv[i + 1]);
   }
 
   manual_seed(0);

@@ -77,7 +77,8 @@ std::string first_non_finite_gradient(const std::vector<std::pair<std::string, T
   Tensor device_total;
   for (const auto& [name, tensor] : named) {
     const Tensor g = tensor.grad();
-    if (!g.defined() || g.dtype() != DType::f32 || g.numel() == 0 || g.device() == Device::cpu) continue;
+    if (!g.defined() || g.dtype() != DType::f32 || g.numel() == 0 || g.device() == Device::cpu)
+      continue;
     const Tensor part = sum(mul(g, 0.0f));
     device_total = device_total.defined() ? add(device_total, part) : part;
   }
@@ -118,8 +119,7 @@ Tensor record(Tensor output, const char* op_name, std::vector<Tensor> inputs,
   for (const Tensor& input : inputs) any = any || (input.defined() && input.requires_grad());
   if (!any) return output;
   output.impl()->requires_grad = true;
-  output.impl()->grad_fn =
-      std::make_shared<Node>(op_name, std::move(inputs), std::move(backward));
+  output.impl()->grad_fn = std::make_shared<Node>(op_name, std::move(inputs), std::move(backward));
   return output;
 }
 
@@ -151,12 +151,15 @@ static void accumulate_into_leaf(const Tensor& leaf, const Tensor& grad) {
 }
 
 void run_backward(const Tensor& root, const Tensor& gradient) {
-  LEUKO_CHECK(root.requires_grad(), "backward(): the tensor does not require grad and has no "
+  LEUKO_CHECK(root.requires_grad(),
+              "backward(): the tensor does not require grad and has no "
               "history (was it computed under no_grad, or from frozen inputs only?)");
   Tensor seed = gradient;
   if (!seed.defined()) {
-    LEUKO_CHECK(root.numel() == 1, "backward(): implicit gradient only for one-element outputs; "
-                "this tensor has shape ", to_string(root.shape()), ", pass a gradient of that shape");
+    LEUKO_CHECK(root.numel() == 1,
+                "backward(): implicit gradient only for one-element outputs; "
+                "this tensor has shape ",
+                to_string(root.shape()), ", pass a gradient of that shape");
     seed = ones(root.shape(), root.device());
   }
   LEUKO_CHECK(seed.shape() == root.shape(), "backward(): gradient shape ", to_string(seed.shape()),
@@ -178,8 +181,9 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
     if (detect_anomaly_enabled())
       for (size_t i = 0; i < grads.size(); ++i)
         if (!all_finite(grads[i]))
-          throw Error(cat("detect-anomaly: the backward of '", node->name(), "' returned a gradient for its input ",
-                          i, " that is not finite ", all_finite(grad_output)
+          throw Error(cat("detect-anomaly: the backward of '", node->name(),
+                          "' returned a gradient for its input ", i, " that is not finite ",
+                          all_finite(grad_output)
                               ? "(the gradient it was given is finite)"
                               : "(the gradient it was given is already not finite)"));
     for (size_t i = 0; i < grads.size(); ++i) {

@@ -45,8 +45,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t batch, int64_t m, int64_t 
              beta, c, ldc, stride_c);
 }
 
-void linear_forward(const float* x, const float* weight, const float* bias, float* y,
-                    int64_t rows, int64_t in, int64_t out) {
+void linear_forward(const float* x, const float* weight, const float* bias, float* y, int64_t rows,
+                    int64_t in, int64_t out) {
   if (use_cublas()) return cuda::cublas_linear_forward(x, weight, bias, y, rows, in, out);
   cuda::linear_forward(x, weight, bias, y, rows, in, out);
 }

@@ -28,7 +28,7 @@ void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_wei
 void gemm(bool transpose_a, bool transpose_b, int64_t batch, int64_t m, int64_t n, int64_t k,
           float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
           int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c);
-void linear_forward(const float* x, const float* weight, const float* bias, float* y,
-                    int64_t rows, int64_t in, int64_t out);
+void linear_forward(const float* x, const float* weight, const float* bias, float* y, int64_t rows,
+                    int64_t in, int64_t out);
 
 }  // namespace leuko::cuda_selected

@@ -54,13 +54,13 @@ struct DeviceKernels {
 #endif
 
 // The kernel `fn` of the same name and signature in kernels/cpu and kernels/cuda.
-#define LEUKO_DEVICE_KERNELS(fn)                                            \
-  ::leuko::DeviceKernels<decltype(&::leuko::cpu::fn)> {                     \
+#define LEUKO_DEVICE_KERNELS(fn)                                                   \
+  ::leuko::DeviceKernels<decltype(&::leuko::cpu::fn)> {                            \
     &::leuko::cpu::fn, LEUKO_REAL_CUDA(&::leuko::cuda::fn), &::leuko::cuda_emu::fn \
   }
 
 // A CUDA kernel with no CPU counterpart (the op runs other ops on the CPU).
-#define LEUKO_CUDA_KERNELS(fn)                                                \
-  ::leuko::DeviceKernels<decltype(&::leuko::cuda_emu::fn)> {                  \
-    nullptr, LEUKO_REAL_CUDA(&::leuko::cuda::fn), &::leuko::cuda_emu::fn      \
+#define LEUKO_CUDA_KERNELS(fn)                                           \
+  ::leuko::DeviceKernels<decltype(&::leuko::cuda_emu::fn)> {             \
+    nullptr, LEUKO_REAL_CUDA(&::leuko::cuda::fn), &::leuko::cuda_emu::fn \
   }

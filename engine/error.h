@@ -25,7 +25,7 @@ std::string cat(Parts&&... parts) {
 }  // namespace leuko
 
 // LEUKO_CHECK(cond, "op: ", "what was expected, got ", value) throws leuko::Error.
-#define LEUKO_CHECK(cond, ...)                         \
-  do {                                                 \
+#define LEUKO_CHECK(cond, ...)                                    \
+  do {                                                            \
     if (!(cond)) throw ::leuko::Error(::leuko::cat(__VA_ARGS__)); \
   } while (0)

@@ -21,7 +21,9 @@ constexpr size_t kLargeBlock = size_t{64} << 10;  // from here on: from the aren
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kPage = 4096;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // "out of host memory: 12884901888 bytes (12.0 GiB) asked for, 1.2 GiB in use by tensors;
 // ...": what a user can act on (the step's memory grows with the batch and the image size).
@@ -31,8 +33,8 @@ size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) /
     std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / double(1 << 30));
     return std::string(text);
   };
-  throw Error(cat("out of host memory: ", asked, " bytes (", gib(asked), ") asked for, ", gib(in_use),
-                  " in use by tensors; try a smaller --batch or input size"));
+  throw Error(cat("out of host memory: ", asked, " bytes (", gib(asked), ") asked for, ",
+                  gib(in_use), " in use by tensors; try a smaller --batch or input size"));
 }
 
 // The arena: one reservation of address space (no memory behind it until a page is first
@@ -43,7 +45,7 @@ size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) /
 struct Arena {
   char* base = nullptr;
   size_t capacity = 0;
-  size_t touched = 0;  // [0, touched) has been handed out at least once: resident
+  size_t touched = 0;                // [0, touched) has been handed out at least once: resident
   std::map<size_t, size_t> free_at;  // offset -> size of every free range
 
   // Address space for twice the machine's memory (a reservation costs nothing: the kernel

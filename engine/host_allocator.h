@@ -27,11 +27,11 @@ void* host_allocate(size_t bytes);
 void host_release(void* data, size_t bytes);
 
 struct HostAllocatorStats {
-  size_t bytes_in_use = 0;       // handed out and not yet released
-  size_t bytes_cached = 0;       // free within the arena's resident part, kept for reuse
-  size_t peak_bytes_in_use = 0;  // since the start or the last reset
-  size_t fresh_allocations = 0;  // requests that needed pages never written before (or malloc)
-  size_t cached_allocations = 0; // requests served from pages written before
+  size_t bytes_in_use = 0;        // handed out and not yet released
+  size_t bytes_cached = 0;        // free within the arena's resident part, kept for reuse
+  size_t peak_bytes_in_use = 0;   // since the start or the last reset
+  size_t fresh_allocations = 0;   // requests that needed pages never written before (or malloc)
+  size_t cached_allocations = 0;  // requests served from pages written before
 };
 HostAllocatorStats host_allocator_stats();
 void host_allocator_reset_peak();

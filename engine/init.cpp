@@ -17,10 +17,14 @@ std::pair<int64_t, int64_t> fan_in_and_fan_out(const Shape& shape) {
 float calculate_gain(Nonlinearity nonlinearity, float param) {
   switch (nonlinearity) {
     case Nonlinearity::linear:
-    case Nonlinearity::sigmoid: return 1.0f;
-    case Nonlinearity::tanh: return 5.0f / 3.0f;
-    case Nonlinearity::relu: return std::sqrt(2.0f);
-    case Nonlinearity::leaky_relu: return std::sqrt(2.0f / (1.0f + param * param));
+    case Nonlinearity::sigmoid:
+      return 1.0f;
+    case Nonlinearity::tanh:
+      return 5.0f / 3.0f;
+    case Nonlinearity::relu:
+      return std::sqrt(2.0f);
+    case Nonlinearity::leaky_relu:
+      return std::sqrt(2.0f / (1.0f + param * param));
   }
   return 1.0f;
 }

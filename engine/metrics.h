@@ -34,7 +34,7 @@ class ConfusionMatrix {
 };
 
 struct ClassificationReport {
-  double accuracy = 0.0;  // correct / total (0 for an empty matrix)
+  double accuracy = 0.0;                      // correct / total (0 for an empty matrix)
   std::vector<double> precision, recall, f1;  // per class
   std::vector<int64_t> support;               // true samples per class
   double macro_precision = 0.0, macro_recall = 0.0, macro_f1 = 0.0;

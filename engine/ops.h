@@ -112,7 +112,7 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target);
 
 // ---- ssim: 1 - mean SSIM over channels and valid window positions (pytorch_msssim's 'valid'
 // Gaussian filtering: 11x11, sigma 1.5, K1 0.01, K2 0.03); x and y [N,C,H,W], H,W >= 11 -------
-Tensor ssim(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // mean SSIM
+Tensor ssim(const Tensor& x, const Tensor& y, float data_range = 1.0f);       // mean SSIM
 Tensor ssim_loss(const Tensor& x, const Tensor& y, float data_range = 1.0f);  // 1 - ssim
 
 // ---- fused ops (CPU speed and memory): one pass and one saved tensor fewer per layer --------
@@ -125,8 +125,7 @@ Tensor add_relu(const Tensor& a, const Tensor& b);
 // then relu(batch_norm(x, ...)).
 Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
-                       float momentum = 0.1f, float eps = 1e-5f,
-                       const Tensor& residual = Tensor());
+                       float momentum = 0.1f, float eps = 1e-5f, const Tensor& residual = Tensor());
 
 // conv_batch_norm_relu(x, ...) == relu(batch_norm(conv2d(x, conv_weight, conv_bias, stride,
 // padding), bn_weight, bn_bias, running_mean, running_var, training, momentum, eps)
@@ -136,7 +135,7 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
 Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
                             const Tensor& bn_weight, const Tensor& bn_bias,
                             const Tensor& running_mean, const Tensor& running_var, Size2 stride,
-                            Size2 padding, bool training, float momentum = 0.1f,
-                            float eps = 1e-5f, const Tensor& residual = Tensor());
+                            Size2 padding, bool training, float momentum = 0.1f, float eps = 1e-5f,
+                            const Tensor& residual = Tensor());
 
 }  // namespace leuko

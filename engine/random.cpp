@@ -63,7 +63,9 @@ Tensor uniform(const Shape& shape, float low, float high, Generator& generator) 
   return t;
 }
 
-Tensor rand(const Shape& shape, Generator& generator) { return uniform(shape, 0.0f, 1.0f, generator); }
+Tensor rand(const Shape& shape, Generator& generator) {
+  return uniform(shape, 0.0f, 1.0f, generator);
+}
 
 Tensor randn(const Shape& shape, Generator& generator) {
   Tensor t = empty(shape);

@@ -13,9 +13,12 @@ namespace leuko {
 
 const char* to_string(Device device) {
   switch (device) {
-    case Device::cpu: return "cpu";
-    case Device::cuda: return "cuda";
-    case Device::cuda_emu: return "cuda-emu";
+    case Device::cpu:
+      return "cpu";
+    case Device::cuda:
+      return "cuda";
+    case Device::cuda_emu:
+      return "cuda-emu";
   }
   return "?";
 }
@@ -26,7 +29,6 @@ Device parse_device(const std::string& name) {
   if (name == "cuda-emu") return Device::cuda_emu;
   throw Error(cat("unknown device '", name, "': expected cpu, cuda or cuda-emu"));
 }
-
 
 // The two CUDA backends share one interface (kernels/cuda/runtime.h, stream.h): the real
 // one when built with nvcc, and the emulated one, always.
@@ -43,11 +45,11 @@ struct DeviceRuntime {
   void (*wait_for_upload)(void*);
 };
 
-#define LEUKO_DEVICE_RUNTIME(ns)                                                               \
-  DeviceRuntime {                                                                              \
-    ns::device_malloc, ns::device_free, ns::copy_to_host, ns::copy_from_host,                  \
-        ns::copy_on_device, ns::synchronize, ns::pinned_host_malloc, ns::pinned_host_free,     \
-        ns::upload_async, ns::wait_for_upload                                                  \
+#define LEUKO_DEVICE_RUNTIME(ns)                                                                  \
+  DeviceRuntime {                                                                                 \
+    ns::device_malloc, ns::device_free, ns::copy_to_host, ns::copy_from_host, ns::copy_on_device, \
+        ns::synchronize, ns::pinned_host_malloc, ns::pinned_host_free, ns::upload_async,          \
+        ns::wait_for_upload                                                                       \
   }
 
 static const DeviceRuntime* runtime_for(Device device) {
@@ -62,7 +64,8 @@ static const DeviceRuntime* runtime_for(Device device) {
 bool device_available(Device device) {
   switch (device) {
     case Device::cpu:
-    case Device::cuda_emu: return true;
+    case Device::cuda_emu:
+      return true;
     case Device::cuda:
 #if LEUKO_WITH_CUDA
       return cuda::device_count() > 0;
@@ -85,9 +88,8 @@ std::string device_description(Device device) {
 }
 
 static const DeviceRuntime& require_runtime(Device device) {
-  LEUKO_CHECK(device_available(device), "device ", to_string(device),
-              " is not available (", device_description(device),
-              "): no CUDA device; use --device cpu or cuda-emu");
+  LEUKO_CHECK(device_available(device), "device ", to_string(device), " is not available (",
+              device_description(device), "): no CUDA device; use --device cpu or cuda-emu");
   return *runtime_for(device);
 }
 
@@ -145,7 +147,9 @@ PendingUpload::PendingUpload(Device device, void* device_data, std::shared_ptr<S
 }
 
 PendingUpload::PendingUpload(PendingUpload&& other) noexcept
-    : device_(other.device_), host_(std::move(other.host_)), upload_(std::exchange(other.upload_, nullptr)) {}
+    : device_(other.device_),
+      host_(std::move(other.host_)),
+      upload_(std::exchange(other.upload_, nullptr)) {}
 
 PendingUpload::~PendingUpload() { finish(); }
 

@@ -56,8 +56,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 class PendingUpload {
  public:
   // Starts the copy. `host` (which holds `host_data`) is kept alive until finish().
-  PendingUpload(Device device, void* device_data, std::shared_ptr<Storage> host, const void* host_data,
-                size_t bytes);
+  PendingUpload(Device device, void* device_data, std::shared_ptr<Storage> host,
+                const void* host_data, size_t bytes);
   PendingUpload(PendingUpload&& other) noexcept;
   PendingUpload& operator=(PendingUpload&&) = delete;
   PendingUpload(const PendingUpload&) = delete;

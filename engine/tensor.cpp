@@ -18,9 +18,12 @@ namespace leuko {
 size_t element_size(DType dtype) { return dtype == DType::i64 ? 8 : 4; }
 const char* to_string(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "float32";
-    case DType::i64: return "int64";
-    case DType::i32: return "int32";
+    case DType::f32:
+      return "float32";
+    case DType::i64:
+      return "int64";
+    case DType::i32:
+      return "int32";
   }
   return "?";
 }
@@ -81,10 +84,10 @@ template <typename T>
 T* Tensor::data() const {
   const TensorImpl& impl = checked(impl_);
   constexpr DType wanted = std::is_same_v<T, float>     ? DType::f32
-                          : std::is_same_v<T, int32_t> ? DType::i32
-                                                       : DType::i64;
-  LEUKO_CHECK(impl.dtype == wanted, "data<", to_string(wanted), ">() on a ",
-              to_string(impl.dtype), " tensor");
+                           : std::is_same_v<T, int32_t> ? DType::i32
+                                                        : DType::i64;
+  LEUKO_CHECK(impl.dtype == wanted, "data<", to_string(wanted), ">() on a ", to_string(impl.dtype),
+              " tensor");
   return static_cast<T*>(impl.storage->data) + impl.offset;
 }
 template float* Tensor::data<float>() const;
@@ -106,8 +109,8 @@ std::vector<int64_t> Tensor::to_vector_i64() const {
 }
 
 float Tensor::item() const {
-  LEUKO_CHECK(numel() == 1, "item(): tensor has ", numel(), " elements (shape ",
-              to_string(shape()), "), expected exactly one");
+  LEUKO_CHECK(numel() == 1, "item(): tensor has ", numel(), " elements (shape ", to_string(shape()),
+              "), expected exactly one");
   if (dtype() == DType::i64) return static_cast<float>(to_vector_i64()[0]);
   return to_vector()[0];
 }
@@ -115,8 +118,8 @@ float Tensor::item() const {
 bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
 
 Tensor& Tensor::set_requires_grad(bool on) {
-  LEUKO_CHECK(is_leaf(), "set_requires_grad() on a tensor computed by '",
-              grad_fn()->name(), "': only leaves (parameters, inputs) can be marked; use detach()");
+  LEUKO_CHECK(is_leaf(), "set_requires_grad() on a tensor computed by '", grad_fn()->name(),
+              "': only leaves (parameters, inputs) can be marked; use detach()");
   LEUKO_CHECK(!on || dtype() == DType::f32, "only float32 tensors can require grad");
   impl_->requires_grad = on;
   return *this;
@@ -176,9 +179,10 @@ static Tensor gather(const Tensor& view) {
   Tensor packed = empty(view.shape(), view.dtype(), view.device());
   const size_t esize = element_size(view.dtype());
   const char* source = static_cast<const char*>(view.impl()->storage->data) + view.offset() * esize;
-  LEUKO_DEVICE_KERNELS(strided_gather).on(view.device(), "copy")(
-      source, view.shape().data(), view.strides().data(), static_cast<int>(view.dim()),
-      static_cast<int>(esize), packed.impl()->storage->data);
+  LEUKO_DEVICE_KERNELS(strided_gather)
+      .on(view.device(), "copy")(source, view.shape().data(), view.strides().data(),
+                                 static_cast<int>(view.dim()), static_cast<int>(esize),
+                                 packed.impl()->storage->data);
   return packed;
 }
 
@@ -190,14 +194,15 @@ void Tensor::copy_(const Tensor& other) const {
   // Bring `other` into packed row-major order on this tensor's device, then place it.
   Tensor packed = other.is_contiguous() ? other : gather(other);
   if (packed.device() != device()) packed = packed.to(device());
-  const char* source = static_cast<const char*>(packed.impl()->storage->data) + packed.offset() * esize;
+  const char* source =
+      static_cast<const char*>(packed.impl()->storage->data) + packed.offset() * esize;
   char* target = static_cast<char*>(impl_->storage->data) + offset() * esize;
   if (is_contiguous()) {
     copy_bytes(target, device(), source, device(), numel() * esize);
   } else {
-    LEUKO_DEVICE_KERNELS(strided_scatter).on(device(), "copy_")(
-        source, shape().data(), strides().data(), static_cast<int>(dim()),
-        static_cast<int>(esize), target);
+    LEUKO_DEVICE_KERNELS(strided_scatter)
+        .on(device(), "copy_")(source, shape().data(), strides().data(), static_cast<int>(dim()),
+                               static_cast<int>(esize), target);
   }
 }
 
@@ -211,8 +216,8 @@ void Tensor::fill_(float value) const {
 }
 
 // Pretty printing: like PyTorch, at most 6 entries per dimension (first and last 3).
-static void print_dim(std::ostream& out, const Tensor& t, const std::vector<float>& v,
-                      size_t dim, int64_t base, int indent) {
+static void print_dim(std::ostream& out, const Tensor& t, const std::vector<float>& v, size_t dim,
+                      int64_t base, int indent) {
   const Shape& shape = t.shape();
   const Shape strides = contiguous_strides(shape);
   const int64_t n = shape[dim];
@@ -276,7 +281,8 @@ static Tensor contiguous_tensor(std::shared_ptr<Storage> storage, const Shape& s
 
 Tensor empty(const Shape& shape, DType dtype, Device device) {
   check_shape(shape);
-  return contiguous_tensor(allocate(shape_numel(shape) * element_size(dtype), device), shape, dtype);
+  return contiguous_tensor(allocate(shape_numel(shape) * element_size(dtype), device), shape,
+                           dtype);
 }
 
 Tensor empty_pinned(const Shape& shape, DType dtype) {
@@ -304,8 +310,8 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype(), t.device
 template <typename T>
 static Tensor from_values(const std::vector<T>& values, const Shape& shape, DType dtype,
                           Device device) {
-  LEUKO_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape), "from_vector: ",
-              values.size(), " values do not fill shape ", to_string(shape));
+  LEUKO_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
+              "from_vector: ", values.size(), " values do not fill shape ", to_string(shape));
   Tensor t = empty(shape, dtype, Device::cpu);
   std::copy(values.begin(), values.end(), t.data<T>());
   return t.to(device);

@@ -50,8 +50,8 @@ class Tensor {
   // Raw element access (at the view's offset). Checks the dtype.
   template <typename T>
   T* data() const;
-  float item() const;                         // one-element f32 or i64 tensor, as float
-  std::vector<float> to_vector() const;       // f32 elements in logical (row-major) order
+  float item() const;                    // one-element f32 or i64 tensor, as float
+  std::vector<float> to_vector() const;  // f32 elements in logical (row-major) order
   std::vector<int64_t> to_vector_i64() const;
 
   // Autograd.
@@ -104,7 +104,8 @@ Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Devic
 Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
 Tensor ones(const Shape& shape, Device device = Device::cpu);
 Tensor full(const Shape& shape, float value, Device device = Device::cpu);
-Tensor from_vector(const std::vector<float>& values, const Shape& shape, Device device = Device::cpu);
+Tensor from_vector(const std::vector<float>& values, const Shape& shape,
+                   Device device = Device::cpu);
 Tensor from_vector_i64(const std::vector<int64_t>& values, const Shape& shape,
                        Device device = Device::cpu);
 Tensor scalar(float value, Device device = Device::cpu);

@@ -20,9 +20,11 @@ CombinedWbc::CombinedWbc(std::shared_ptr<PrccAutoencoder> prcc,
   cam16_ = register_module("cam16", std::move(cam16));
   prcc_->freeze(freeze_mode);
   cam16_->freeze(freeze_mode);
-  adapter_ = register_module("adapter", std::make_shared<nn::Sequential>(std::vector<std::shared_ptr<nn::Module>>{
-      std::make_shared<ConvReluBnPool>(128, 256), std::make_shared<ConvReluBnPool>(256, 128),
-      std::make_shared<ConvReluBnPool>(128, 64), std::make_shared<ConvReluBnPool>(64, 32)}));
+  adapter_ = register_module(
+      "adapter",
+      std::make_shared<nn::Sequential>(std::vector<std::shared_ptr<nn::Module>>{
+          std::make_shared<ConvReluBnPool>(128, 256), std::make_shared<ConvReluBnPool>(256, 128),
+          std::make_shared<ConvReluBnPool>(128, 64), std::make_shared<ConvReluBnPool>(64, 32)}));
   adapter_fc_ = register_module("adapter_fc", std::make_shared<nn::Linear>(512, num_classes));
   wbc_ = register_module("wbc", std::make_shared<WbcNet>(num_classes));
   combiner_ = register_module("combiner", std::make_shared<nn::Linear>(num_classes, num_classes));

@@ -37,8 +37,9 @@ KandelCnn::KandelCnn(int64_t num_classes, float dropout, uint64_t dropout_seed)
   const std::array<int64_t, 6> channels{3, 32, 64, 128, 256, 512};
   const std::array<int64_t, 5> pools{2, 3, 3, 3, 2};
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    blocks_[i] = register_module("block" + std::to_string(i + 1),
-                                 std::make_shared<KandelBlock>(channels[i], channels[i + 1], pools[i]));
+    blocks_[i] =
+        register_module("block" + std::to_string(i + 1),
+                        std::make_shared<KandelBlock>(channels[i], channels[i + 1], pools[i]));
   }
   fc1_ = register_module("fc1", keras_init(std::make_shared<nn::Linear>(2048, 512)));
   fc2_ = register_module("fc2", keras_init(std::make_shared<nn::Linear>(512, 512)));

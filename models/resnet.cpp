@@ -9,7 +9,7 @@ namespace leuko::models {
 // torchvision initializes every conv with Kaiming-normal (fan_out, ReLU gain); BN starts
 // at gamma 1, beta 0 (the BatchNorm2d default).
 static std::shared_ptr<nn::Conv2d> conv(int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                                         int64_t padding) {
+                                        int64_t padding) {
   auto c = std::make_shared<nn::Conv2d>(in, out, kernel, stride, padding, 1, /*bias=*/false);
   init::kaiming_normal_(c->weight, 0.0f, init::FanMode::fan_out, init::Nonlinearity::relu);
   return c;
@@ -54,8 +54,8 @@ Tensor Bottleneck::forward(const Tensor& x) {
 }
 
 template <typename Block>
-static std::shared_ptr<nn::Sequential> make_layer(int64_t& in_channels, int64_t width,
-                                                  int blocks, int64_t stride) {
+static std::shared_ptr<nn::Sequential> make_layer(int64_t& in_channels, int64_t width, int blocks,
+                                                  int64_t stride) {
   auto layer = std::make_shared<nn::Sequential>();
   for (int i = 0; i < blocks; ++i) {
     layer->push_back(std::make_shared<Block>(in_channels, width, i == 0 ? stride : 1));
@@ -73,12 +73,14 @@ ResNet::ResNet(Depth depth, int64_t num_classes) {
   for (int i = 0; i < 4; ++i) {
     const int64_t width = 64 << i;
     const int64_t stride = i == 0 ? 1 : 2;
-    layers_[i] = depth == Depth::resnet18 ? make_layer<BasicBlock>(channels, width, blocks[i], stride)
-                                          : make_layer<Bottleneck>(channels, width, blocks[i], stride);
+    layers_[i] = depth == Depth::resnet18
+                     ? make_layer<BasicBlock>(channels, width, blocks[i], stride)
+                     : make_layer<Bottleneck>(channels, width, blocks[i], stride);
     register_module("layer" + std::to_string(i + 1), layers_[i]);
   }
   feature_count_ = channels;
-  if (num_classes > 0) fc_ = register_module("fc", std::make_shared<nn::Linear>(channels, num_classes));
+  if (num_classes > 0)
+    fc_ = register_module("fc", std::make_shared<nn::Linear>(channels, num_classes));
 }
 
 Tensor ResNet::features(const Tensor& x) {
@@ -94,7 +96,7 @@ Tensor ResNet::forward(const Tensor& x) {
 
 void ResNet::freeze_through(const std::string& last, FreezeMode mode) {
   const std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> order{
-      {"conv1", conv1_}, {"bn1", bn1_},         {"layer1", layers_[0]},
+      {"conv1", conv1_},      {"bn1", bn1_},          {"layer1", layers_[0]},
       {"layer2", layers_[1]}, {"layer3", layers_[2]}, {"layer4", layers_[3]}};
   bool found = false;
   for (const auto& [name, child] : order) found = found || name == last;

@@ -16,7 +16,8 @@ Tensor StudyBClassifier::forward(const Tensor& x) {
   return (*head3_)(relu((*head2_)(relu((*head1_)((*encoder_)(x))))));
 }
 
-StudyBAutoencoder::StudyBAutoencoder(int side, int64_t width) : map_side_(side / 16), width_(width) {
+StudyBAutoencoder::StudyBAutoencoder(int side, int64_t width)
+    : map_side_(side / 16), width_(width) {
   LEUKO_CHECK(side % 16 == 0 && side >= 16, "study_b_autoencoder: side ", side,
               " must be a positive multiple of 16 (the decoder doubles a side/16 map four times)");
   LEUKO_CHECK(width >= 8, "study_b_autoencoder: decoder width ", width,
@@ -28,13 +29,15 @@ StudyBAutoencoder::StudyBAutoencoder(int side, int64_t width) : map_side_(side /
   int64_t channels = width;
   for (int k = 0; k < 4; ++k) {
     const int64_t out = k == 3 ? 3 : channels / 2;
-    up_[k] = register_module(cat("up", k + 1), std::make_shared<nn::ConvTranspose2d>(channels, out, 2, 2));
+    up_[k] = register_module(cat("up", k + 1),
+                             std::make_shared<nn::ConvTranspose2d>(channels, out, 2, 2));
     channels = out;
   }
 }
 
 Tensor StudyBAutoencoder::forward(const Tensor& x) {
-  Tensor h = relu((*bn_)((*fc_)((*encoder_)(x)))).reshape({x.size(0), width_, map_side_, map_side_});
+  Tensor h =
+      relu((*bn_)((*fc_)((*encoder_)(x)))).reshape({x.size(0), width_, map_side_, map_side_});
   for (int k = 0; k < 3; ++k) h = relu((*up_[k])(h));
   return sigmoid((*up_[3])(h));
 }

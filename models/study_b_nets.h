@@ -5,7 +5,8 @@
 //
 //   encoder      ResNet-18 (BasicBlock [2,2,2,2]) whose fc is Linear 512 -> 1000: the latent
 //                (no activation after it); 11,689,512 parameters
-//   classifier   encoder -> Linear 1000 -> 256 -> ReLU -> Linear 256 -> 32 -> ReLU -> Linear 32 -> C
+//   classifier   encoder -> Linear 1000 -> 256 -> ReLU -> Linear 256 -> 32 -> ReLU -> Linear 32 ->
+//   C
 //                11,954,157 parameters for C = 5 (the study's count), 11,954,058 for C = 2
 //   autoencoder  encoder -> Linear 1000 -> width x side/16 x side/16 -> BN1d -> ReLU -> reshape
 //                -> 4 x ConvTranspose 2x2/2 (each doubles the side and halves the channels,

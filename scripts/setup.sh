@@ -3,6 +3,7 @@
 # apt only for what is missing, so a second run costs a second.
 #   scripts/setup.sh         build and test dependencies
 #   scripts/setup.sh --dev   also PyTorch, torchvision and PIL (golden data, benchmarks vs PyTorch)
+#                            and clang-format (scripts/check_format.sh)
 #   scripts/setup.sh --fuzz  also Clang, its libFuzzer runtime and llvm-symbolizer (scripts/fuzz.sh)
 set -euo pipefail
 
@@ -11,7 +12,7 @@ packages=(g++ cmake ninja-build ccache pkg-config
           libboost-context-dev libbenchmark-dev
           libcurl4-openssl-dev libtiff-dev)
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-torch python3-torchvision python3-pil python3-numpy)
+  packages+=(python3-torch python3-torchvision python3-pil python3-numpy clang-format)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-dev llvm)

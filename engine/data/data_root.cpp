@@ -32,7 +32,8 @@ WbcSubsetCounts wbc_subset_counts(const fs::path& root) {
   table.fractions = {0.01, 0.1, 0.5, 1.0};
   for (double p : table.fractions) {
     table.counts.push_back(stratified_counts(train.class_counts(), p));
-    table.totals.push_back(std::accumulate(table.counts.back().begin(), table.counts.back().end(), int64_t{0}));
+    table.totals.push_back(
+        std::accumulate(table.counts.back().begin(), table.counts.back().end(), int64_t{0}));
   }
   return table;
 }

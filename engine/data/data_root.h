@@ -18,9 +18,9 @@ std::filesystem::path resolve_data_root(const std::string& cli_value = "");
 // for p = 1%, 10%, 50%, 100% (only files are counted, nothing is decoded).
 struct WbcSubsetCounts {
   std::vector<std::string> classes;
-  std::vector<double> fractions;            // 0.01, 0.1, 0.5, 1.0
+  std::vector<double> fractions;             // 0.01, 0.1, 0.5, 1.0
   std::vector<std::vector<int64_t>> counts;  // [fraction][class]
-  std::vector<int64_t> totals;              // per fraction
+  std::vector<int64_t> totals;               // per fraction
 };
 WbcSubsetCounts wbc_subset_counts(const std::filesystem::path& root);
 

@@ -21,9 +21,10 @@ std::optional<DeviceBatches::InFlight> DeviceBatches::start_upload(std::optional
     const Tensor source = tensor->contiguous();
     const Tensor target = empty(source.shape(), source.dtype(), device_);
     const size_t bytes = static_cast<size_t>(source.numel()) * element_size(source.dtype());
-    const char* source_data =
-        static_cast<const char*>(source.impl()->storage->data) + source.offset() * element_size(source.dtype());
-    flight.uploads.emplace_back(device_, target.impl()->storage->data, source.impl()->storage, source_data, bytes);
+    const char* source_data = static_cast<const char*>(source.impl()->storage->data) +
+                              source.offset() * element_size(source.dtype());
+    flight.uploads.emplace_back(device_, target.impl()->storage->data, source.impl()->storage,
+                                source_data, bytes);
     *tensor = target;
   }
   return flight;

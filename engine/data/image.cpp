@@ -38,7 +38,8 @@ std::vector<uint8_t> read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   LEUKO_CHECK(in.good(), "image ", path.string(), ": cannot open the file (expected a readable ",
               "JPEG, PNG or BMP file)");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   return bytes;
 }
 
@@ -59,7 +60,7 @@ uint32_t little_endian(const std::vector<uint8_t>& b, size_t at, int bytes) {
 // BMP files without complaint (missing pixels come out grey or black). Knowing the
 // format and size first gives each of those cases its own clear message.
 struct Header {
-  const char* format = nullptr;  // nullptr: not a JPEG, PNG or BMP signature
+  const char* format = nullptr;     // nullptr: not a JPEG, PNG or BMP signature
   int64_t width = -1, height = -1;  // -1: not found in the header
   bool truncated = false;
   bool oversized_huffman_table = false;  // JPEG: see huffman_tables_fit
@@ -97,13 +98,15 @@ Header read_header(const std::vector<uint8_t>& b) {
       bits = little_endian(b, 24, 2);
     } else if (b.size() >= 34) {
       h.width = static_cast<int32_t>(little_endian(b, 18, 4));
-      h.height = std::abs(static_cast<int64_t>(static_cast<int32_t>(little_endian(b, 22, 4))));  // < 0: top-down
+      h.height = std::abs(
+          static_cast<int64_t>(static_cast<int32_t>(little_endian(b, 22, 4))));  // < 0: top-down
       bits = little_endian(b, 28, 2);
       compression = little_endian(b, 30, 4);
     }
     // Uncompressed rows are padded to 4 bytes; RLE-compressed sizes cannot be known here.
     const bool uncompressed = compression == 0 || compression == 3;
-    if (uncompressed && h.width > 0 && h.height > 0 && h.width <= kMaxImageSide && h.height <= kMaxImageSide) {
+    if (uncompressed && h.width > 0 && h.height > 0 && h.width <= kMaxImageSide &&
+        h.height <= kMaxImageSide) {
       const int64_t row_bytes = (h.width * bits + 31) / 32 * 4;
       h.truncated = static_cast<int64_t>(b.size()) < pixel_offset + row_bytes * h.height;
     }
@@ -113,9 +116,13 @@ Header read_header(const std::vector<uint8_t>& b) {
     size_t at = 2;
     while (at + 4 <= b.size() && b[at] == 0xFF) {
       const uint8_t marker = b[at + 1];
-      if (marker == 0xFF) { ++at; continue; }  // fill byte
+      if (marker == 0xFF) {
+        ++at;
+        continue;
+      }  // fill byte
       const size_t length = big_endian(b, at + 2, 2);
-      const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      const bool frame =
+          marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
       if (frame && at + 9 <= b.size()) {
         h.height = big_endian(b, at + 5, 2);
         h.width = big_endian(b, at + 7, 2);
@@ -135,7 +142,8 @@ Header read_header(const std::vector<uint8_t>& b) {
     // A complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it).
     bool has_end = false;
     const size_t search_from = b.size() > 64 ? b.size() - 64 : 0;
-    for (size_t i = b.size(); i-- > search_from + 1 && !has_end;) has_end = b[i - 1] == 0xFF && b[i] == 0xD9;
+    for (size_t i = b.size(); i-- > search_from + 1 && !has_end;)
+      has_end = b[i - 1] == 0xFF && b[i] == 0xD9;
     h.truncated = !has_end;
   }
   return h;
@@ -160,16 +168,18 @@ bool is_image_file(const fs::path& path) {
 }
 
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name, int channels) {
-  LEUKO_CHECK(channels == 1 || channels == 3, "decode_image: channels must be 1 or 3, got ", channels);
-  LEUKO_CHECK(!bytes.empty(), "image ", name, ": the file is empty (expected a JPEG, PNG or BMP image)");
+  LEUKO_CHECK(channels == 1 || channels == 3, "decode_image: channels must be 1 or 3, got ",
+              channels);
+  LEUKO_CHECK(!bytes.empty(), "image ", name,
+              ": the file is empty (expected a JPEG, PNG or BMP image)");
   LEUKO_CHECK(bytes.size() < (size_t{1} << 31), "image ", name, ": the file is ", bytes.size(),
               " bytes (expected an image file under 2 GiB)");
   const Header header = read_header(bytes);
   LEUKO_CHECK(header.format != nullptr, "image ", name,
               ": not a readable JPEG, PNG or BMP image (unknown file signature)");
   if (header.width >= 0 && header.height >= 0) {
-    LEUKO_CHECK(header.width > 0 && header.height > 0, "image ", name, ": the image is ", header.width,
-                "x", header.height, " pixels (expected at least 1x1)");
+    LEUKO_CHECK(header.width > 0 && header.height > 0, "image ", name, ": the image is ",
+                header.width, "x", header.height, " pixels (expected at least 1x1)");
     LEUKO_CHECK(header.width <= kMaxImageSide && header.height <= kMaxImageSide, "image ", name,
                 ": the image is ", header.width, "x", header.height, " pixels (expected at most ",
                 kMaxImageSide, " per side)");
@@ -182,11 +192,13 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name, i
   int width = 0, height = 0, file_channels = 0;
   // The size as stb itself reads it (what it would allocate for), bounded before decoding.
   if (stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels))
-    LEUKO_CHECK(int64_t{width} * height <= kMaxImagePixels, "image ", name, ": the image is ", width,
-                "x", height, " pixels (expected at most 8192x8192 = ", kMaxImagePixels, " pixels)");
+    LEUKO_CHECK(int64_t{width} * height <= kMaxImagePixels, "image ", name, ": the image is ",
+                width, "x", height, " pixels (expected at most 8192x8192 = ", kMaxImagePixels,
+                " pixels)");
   // stb converts grey, grey+alpha and RGBA to the channel count asked for (alpha dropped,
   // grey replicated; RGB to grey by luminance for masks).
-  uint8_t* decoded = stbi_load_from_memory(bytes.data(), length, &width, &height, &file_channels, channels);
+  uint8_t* decoded =
+      stbi_load_from_memory(bytes.data(), length, &width, &height, &file_channels, channels);
   LEUKO_CHECK(decoded != nullptr, "image ", name, ": corrupt or truncated image data (",
               stbi_failure_reason(), "; expected a valid JPEG, PNG or BMP image)");
   Image image;
@@ -238,7 +250,8 @@ void write_image(const Image& image, const fs::path& path, int jpeg_quality) {
   {
     std::ofstream out(temp, std::ios::binary);
     LEUKO_CHECK(out.good(), "write_image ", path.string(), ": cannot create the file");
-    out.write(reinterpret_cast<const char*>(encoded.data()), static_cast<std::streamsize>(encoded.size()));
+    out.write(reinterpret_cast<const char*>(encoded.data()),
+              static_cast<std::streamsize>(encoded.size()));
     LEUKO_CHECK(out.good(), "write_image ", path.string(), ": write failed");
   }
   fs::rename(temp, path);
@@ -266,8 +279,8 @@ Image from_tensor(const Tensor& chw) {
   check_dtype(chw, DType::f32, "from_tensor", "image");
   const Tensor t = chw.contiguous();
   const int channels = static_cast<int>(t.size(0));
-  LEUKO_CHECK(channels == 1 || channels == 3, "from_tensor: expected 1 or 3 channels [C, H, W], got ",
-              to_string(t.shape()));
+  LEUKO_CHECK(channels == 1 || channels == 3,
+              "from_tensor: expected 1 or 3 channels [C, H, W], got ", to_string(t.shape()));
   Image image(static_cast<int>(t.size(1)), static_cast<int>(t.size(2)), channels);
   const float* src = t.data<float>();
   const size_t plane = static_cast<size_t>(image.height) * image.width;

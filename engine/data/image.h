@@ -16,16 +16,20 @@ namespace leuko::data {
 struct Image {
   int height = 0;
   int width = 0;
-  int channels = 0;  // 3 (RGB) or 1 (grey mask)
+  int channels = 0;             // 3 (RGB) or 1 (grey mask)
   std::vector<uint8_t> pixels;  // height * width * channels
 
   Image() = default;
   Image(int height_, int width_, int channels_)
-      : height(height_), width(width_), channels(channels_),
+      : height(height_),
+        width(width_),
+        channels(channels_),
         pixels(static_cast<size_t>(height_) * width_ * channels_, 0) {}
 
   uint8_t* row(int y) { return pixels.data() + static_cast<size_t>(y) * width * channels; }
-  const uint8_t* row(int y) const { return pixels.data() + static_cast<size_t>(y) * width * channels; }
+  const uint8_t* row(int y) const {
+    return pixels.data() + static_cast<size_t>(y) * width * channels;
+  }
   uint8_t& at(int y, int x, int c) { return row(y)[x * channels + c]; }
   uint8_t at(int y, int x, int c) const { return row(y)[x * channels + c]; }
   size_t bytes() const { return pixels.size(); }

@@ -72,10 +72,14 @@ void attach_masks(std::vector<Sample*>& samples, const std::vector<fs::path>& ma
 
 const char* to_string(Augment augment) {
   switch (augment) {
-    case Augment::none: return "none";
-    case Augment::flips: return "flips";
-    case Augment::rotation: return "rotation";
-    case Augment::rotation_flips: return "rotation_flips";
+    case Augment::none:
+      return "none";
+    case Augment::flips:
+      return "flips";
+    case Augment::rotation:
+      return "rotation";
+    case Augment::rotation_flips:
+      return "rotation_flips";
   }
   return "?";
 }
@@ -104,8 +108,10 @@ Dataset scan_image_folder(const fs::path& dir, const fs::path& mask_dir) {
   for (size_t label = 0; label < dataset.classes.size(); ++label) {
     const fs::path class_dir = dir / dataset.classes[label];
     const std::vector<fs::path> files = list_images(class_dir, "class folder");
-    LEUKO_CHECK(!files.empty(), "class folder ", class_dir.string(), ": no images (", kExpectedImages, ")");
-    for (const fs::path& file : files) dataset.samples.push_back({file, {}, static_cast<int64_t>(label)});
+    LEUKO_CHECK(!files.empty(), "class folder ", class_dir.string(), ": no images (",
+                kExpectedImages, ")");
+    for (const fs::path& file : files)
+      dataset.samples.push_back({file, {}, static_cast<int64_t>(label)});
   }
   if (mask_dir.empty()) return dataset;
 
@@ -161,7 +167,8 @@ Dataset with_masked_copies(const Dataset& dataset) {
 Dataset four_copy_augmentation(const Dataset& dataset) {
   Dataset out;
   out.classes = dataset.classes;
-  for (Augment augment : {Augment::none, Augment::flips, Augment::rotation, Augment::rotation_flips}) {
+  for (Augment augment :
+       {Augment::none, Augment::flips, Augment::rotation, Augment::rotation_flips}) {
     for (Sample s : dataset.samples) {
       s.augment = augment;
       out.samples.push_back(s);
@@ -192,7 +199,8 @@ Image augment_image(const Image& image, Augment augment, double max_degrees, Gen
       return random_rotation(image, generator, max_degrees);
     case Augment::rotation_flips:
       return random_flip_horizontal(
-          random_flip_vertical(random_rotation(image, generator, max_degrees), generator), generator);
+          random_flip_vertical(random_rotation(image, generator, max_degrees), generator),
+          generator);
   }
   return image;
 }

@@ -20,9 +20,9 @@ namespace leuko::data {
 
 // The random transform a sample gets each time it is read (study A's four copies).
 enum class Augment : uint8_t {
-  none,          // as decoded
-  flips,         // horizontal flip p=0.5, then vertical flip p=0.5
-  rotation,      // rotation uniform in [-a, a] degrees (nearest, zero fill)
+  none,           // as decoded
+  flips,          // horizontal flip p=0.5, then vertical flip p=0.5
+  rotation,       // rotation uniform in [-a, a] degrees (nearest, zero fill)
   rotation_flips  // rotation, then vertical flip p=0.5, then horizontal flip p=0.5
 };
 const char* to_string(Augment augment);

@@ -34,14 +34,17 @@ Tensor allocate_batch_images(const Shape& shape, bool pinned) {
 Loader::Loader(Dataset dataset, LoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
   LEUKO_CHECK(dataset_.size() > 0, "loader: the dataset is empty (expected at least one sample)");
-  LEUKO_CHECK(options_.batch_size > 0, "loader: batch_size must be positive, got ", options_.batch_size);
+  LEUKO_CHECK(options_.batch_size > 0, "loader: batch_size must be positive, got ",
+              options_.batch_size);
   LEUKO_CHECK(options_.workers >= 0, "loader: workers must be >= 0, got ", options_.workers);
   LEUKO_CHECK(options_.prefetch_batches > 0, "loader: prefetch_batches must be positive, got ",
               options_.prefetch_batches);
-  LEUKO_CHECK((options_.height > 0) == (options_.width > 0), "loader: resize needs both height and ",
-              "width (or neither), got ", options_.height, "x", options_.width);
+  LEUKO_CHECK((options_.height > 0) == (options_.width > 0),
+              "loader: resize needs both height and ", "width (or neither), got ", options_.height,
+              "x", options_.width);
   LEUKO_CHECK((options_.crop_height > 0) == (options_.crop_width > 0), "loader: crop needs both ",
-              "height and width (or neither), got ", options_.crop_height, "x", options_.crop_width);
+              "height and width (or neither), got ", options_.crop_height, "x",
+              options_.crop_width);
   LEUKO_CHECK(!options_.random_crop || options_.crop_height > 0,
               "loader: random_crop needs a crop size (crop_height and crop_width)");
   if (options_.mask_targets)
@@ -83,9 +86,10 @@ void Loader::check_cache_fits() {
   const int channels = options_.mask_targets ? 4 : 3;  // RGB, and a grey mask
   const int64_t needed = static_cast<int64_t>(cache_.size()) * height * width * channels;
   const int64_t limit = options_.cache_limit_mb * (int64_t{1} << 20);
-  LEUKO_CHECK(needed <= limit, "loader: the image cache does not fit: ", cache_.size(), " images of ",
-              height, "x", width, " need ", (needed + (1 << 20) - 1) >> 20, " MiB but cache_limit_mb is ",
-              options_.cache_limit_mb, " (raise cache_limit_mb, use a smaller size, or set cache = false)");
+  LEUKO_CHECK(needed <= limit, "loader: the image cache does not fit: ", cache_.size(),
+              " images of ", height, "x", width, " need ", (needed + (1 << 20) - 1) >> 20,
+              " MiB but cache_limit_mb is ", options_.cache_limit_mb,
+              " (raise cache_limit_mb, use a smaller size, or set cache = false)");
 }
 
 int64_t Loader::batches_per_epoch() const {
@@ -121,10 +125,10 @@ std::shared_ptr<const Loader::Prepared> Loader::prepared(int64_t index) {
   p.image = load_sample(sample);
   if (options_.mask_targets) {
     p.mask = read_mask(sample.mask);
-    LEUKO_CHECK(p.mask.height == p.image.height && p.mask.width == p.image.width, "loader: the mask ",
-                sample.mask.string(), " is ", p.mask.width, "x", p.mask.height, " pixels but its image ",
-                sample.image.string(), " is ", p.image.width, "x", p.image.height,
-                " pixels (expected the same size)");
+    LEUKO_CHECK(p.mask.height == p.image.height && p.mask.width == p.image.width,
+                "loader: the mask ", sample.mask.string(), " is ", p.mask.width, "x", p.mask.height,
+                " pixels but its image ", sample.image.string(), " is ", p.image.width, "x",
+                p.image.height, " pixels (expected the same size)");
   }
   if (options_.height > 0) {
     p.image = resize(p.image, options_.height, options_.width);
@@ -150,7 +154,8 @@ std::shared_ptr<const Loader::Prepared> Loader::prepared(int64_t index) {
 
 Loader::Prepared Loader::randomized(const Prepared& prepared, int64_t index) const {
   const Augment augment = dataset_.samples[index].augment;
-  Generator generator(mix(mix(options_.seed, static_cast<uint64_t>(epoch_)), static_cast<uint64_t>(index)));
+  Generator generator(
+      mix(mix(options_.seed, static_cast<uint64_t>(epoch_)), static_cast<uint64_t>(index)));
   Prepared out = prepared;  // the cached pixels stay as they are
   if (options_.random_crop) {
     const CropWindow window = random_window(out.image.height, out.image.width, options_.crop_height,
@@ -163,7 +168,8 @@ Loader::Prepared Loader::randomized(const Prepared& prepared, int64_t index) con
     // the same angle (rotation is nearest neighbour with zero fill: background for a mask).
     Generator replay = generator;
     out.image = augment_image(out.image, augment, options_.rotation_degrees, generator);
-    if (options_.mask_targets) out.mask = augment_image(out.mask, augment, options_.rotation_degrees, replay);
+    if (options_.mask_targets)
+      out.mask = augment_image(out.mask, augment, options_.rotation_degrees, replay);
   }
   return out;
 }
@@ -189,11 +195,13 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
           std::cerr << "loader: skipping " << e.what() << "\n";
           const int64_t label = dataset_.samples[index].label;
           const int64_t total = label < 0 ? 0 : sources_per_label_[label];
-          LEUKO_CHECK(label < 0 || ++bad_per_label_[label] < total, "loader: every image of class '",
+          LEUKO_CHECK(label < 0 || ++bad_per_label_[label] < total,
+                      "loader: every image of class '",
                       static_cast<size_t>(label) < dataset_.classes.size() ? dataset_.classes[label]
                                                                            : std::to_string(label),
-                      "' is unreadable (", total, " of ", total, " skipped, the last: ",
-                      dataset_.samples[index].image.string(), "); a class cannot be left empty");
+                      "' is unreadable (", total, " of ", total,
+                      " skipped, the last: ", dataset_.samples[index].image.string(),
+                      "); a class cannot be left empty");
         }
         continue;
       }
@@ -210,7 +218,8 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
   const int64_t n = static_cast<int64_t>(samples.size());
   Batch batch;
   batch.images = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
-  if (options_.mask_targets) batch.masks = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
+  if (options_.mask_targets)
+    batch.masks = allocate_batch_images({n, 3, height, width}, options_.pin_memory);
   std::vector<int64_t> labels;
   float* out = batch.images.data<float>();
   const size_t image_floats = static_cast<size_t>(3) * height * width;
@@ -218,10 +227,13 @@ std::optional<Batch> Loader::build_batch(int64_t batch_index) {
     const Image& image = samples[i]->image;
     LEUKO_CHECK(image.height == height && image.width == width, "loader: image ",
                 dataset_.samples[indices[i]].image.string(), " is ", image.width, "x", image.height,
-                " but its batch needs ", width, "x", height, " (expected equal sizes: set a resize)");
+                " but its batch needs ", width, "x", height,
+                " (expected equal sizes: set a resize)");
     to_tensor_into(image, out + i * image_floats);
-    if (options_.normalization) normalize_into(out + i * image_floats, height, width, *options_.normalization);
-    if (options_.mask_targets) mask_to_target_into(samples[i]->mask, batch.masks.data<float>() + i * image_floats);
+    if (options_.normalization)
+      normalize_into(out + i * image_floats, height, width, *options_.normalization);
+    if (options_.mask_targets)
+      mask_to_target_into(samples[i]->mask, batch.masks.data<float>() + i * image_floats);
     labels.push_back(dataset_.samples[indices[i]].label);
   }
   batch.labels = from_vector_i64(labels, {n});

@@ -41,9 +41,9 @@ struct LoaderOptions {
   int height = 0, width = 0;            // resize to this size (0: keep the decoded size)
   int crop_height = 0, crop_width = 0;  // then crop (0: no crop)
   bool random_crop = false;  // the crop window drawn at random per sample and epoch, else centred
-  double rotation_degrees = 15.0;       // amplitude of Augment::rotation / rotation_flips
-  bool shuffle = true;                  // a new order every epoch
-  bool drop_last = false;               // drop a last, smaller batch
+  double rotation_degrees = 15.0;  // amplitude of Augment::rotation / rotation_flips
+  bool shuffle = true;             // a new order every epoch
+  bool drop_last = false;          // drop a last, smaller batch
   uint64_t seed = 0;
   int workers = 2;           // threads building batches; 0 builds them in the caller's thread
   int prefetch_batches = 4;  // batches built ahead of the one being consumed
@@ -53,7 +53,7 @@ struct LoaderOptions {
   // false: a corrupt image stops the run with its error. true: it is left out and counted,
   // but a class whose every image is bad stops the run (it would train on nothing).
   bool skip_bad_images = false;
-  bool pin_memory = false;  // batches in page-locked memory (set when they go to a GPU)
+  bool pin_memory = false;    // batches in page-locked memory (set when they go to a GPU)
   bool mask_targets = false;  // each batch also carries its samples' masks (every sample needs one)
 };
 

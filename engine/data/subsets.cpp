@@ -48,19 +48,22 @@ Dataset stratified_fraction(const Dataset& dataset, double p, uint64_t seed) {
       std::vector<int64_t> group;
       for (size_t i = 0; i < dataset.samples.size(); ++i) {
         const Sample& s = dataset.samples[i];
-        LEUKO_CHECK(s.label >= 0 && s.label < classes, "stratified_fraction: sample ", s.image.string(),
-                    " has label ", s.label, " (expected 0..", classes - 1, ")");
-        if (s.label == label && s.mask.empty() != with_mask) group.push_back(static_cast<int64_t>(i));
+        LEUKO_CHECK(s.label >= 0 && s.label < classes, "stratified_fraction: sample ",
+                    s.image.string(), " has label ", s.label, " (expected 0..", classes - 1, ")");
+        if (s.label == label && s.mask.empty() != with_mask)
+          group.push_back(static_cast<int64_t>(i));
       }
       // One generator per (seed, class, group): a class's draw does not depend on the others.
-      Generator generator(seed * 1000003ULL + static_cast<uint64_t>(label) * 2 + (with_mask ? 1 : 0));
+      Generator generator(seed * 1000003ULL + static_cast<uint64_t>(label) * 2 +
+                          (with_mask ? 1 : 0));
       const std::vector<int64_t> order = permutation(static_cast<int64_t>(group.size()), generator);
       int64_t take = floor_fraction(p, static_cast<int64_t>(group.size()));
       if (!with_mask) {
         // The class total must be floor(p * N_c) even though each group is floored alone.
         int64_t masked = 0;
         for (const Sample& s : dataset.samples) masked += (s.label == label && !s.mask.empty());
-        take = floor_fraction(p, static_cast<int64_t>(group.size()) + masked) - floor_fraction(p, masked);
+        take = floor_fraction(p, static_cast<int64_t>(group.size()) + masked) -
+               floor_fraction(p, masked);
       }
       for (int64_t k = 0; k < take; ++k) keep[group[order[k]]] = 1;
     }
@@ -92,14 +95,14 @@ std::vector<int64_t> split_sizes(int64_t n, const std::vector<double>& fractions
 }
 
 std::vector<Dataset> random_split_by_size(const Dataset& dataset, const std::vector<int64_t>& sizes,
-                                         uint64_t seed) {
+                                          uint64_t seed) {
   int64_t total = 0;
   for (int64_t s : sizes) {
     LEUKO_CHECK(s >= 0, "random_split: sizes must be non-negative, got ", s);
     total += s;
   }
-  LEUKO_CHECK(total == dataset.size(), "random_split: sizes sum to ", total, " but the dataset has ",
-              dataset.size(), " samples (expected equal)");
+  LEUKO_CHECK(total == dataset.size(), "random_split: sizes sum to ", total,
+              " but the dataset has ", dataset.size(), " samples (expected equal)");
   Generator generator(seed);
   const std::vector<int64_t> order = permutation(dataset.size(), generator);
   std::vector<Dataset> parts;
@@ -113,12 +116,14 @@ std::vector<Dataset> random_split_by_size(const Dataset& dataset, const std::vec
   return parts;
 }
 
-std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<double>& fractions, uint64_t seed) {
+std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<double>& fractions,
+                                  uint64_t seed) {
   return random_split_by_size(dataset, split_sizes(dataset.size(), fractions), seed);
 }
 
 std::vector<float> balanced_class_weights(const std::vector<int64_t>& labels, int64_t num_classes) {
-  LEUKO_CHECK(num_classes > 0, "balanced_class_weights: need at least one class, got ", num_classes);
+  LEUKO_CHECK(num_classes > 0, "balanced_class_weights: need at least one class, got ",
+              num_classes);
   std::vector<int64_t> counts(num_classes, 0);
   for (int64_t y : labels) {
     LEUKO_CHECK(y >= 0 && y < num_classes, "balanced_class_weights: label ", y, " outside 0..",

@@ -24,11 +24,12 @@ std::vector<int64_t> stratified_counts(const std::vector<int64_t>& class_counts,
 // Shuffles with `seed` and cuts consecutive parts of the given sizes (they must sum to
 // the dataset's size).
 std::vector<Dataset> random_split_by_size(const Dataset& dataset, const std::vector<int64_t>& sizes,
-                                         uint64_t seed);
+                                          uint64_t seed);
 // Sizes from fractions summing to 1, as torch.utils.data.random_split: floor(f * n) each,
 // then the remainder handed out one by one from the first part (1728 x {0.7, 0.3} -> 1210, 518).
 std::vector<int64_t> split_sizes(int64_t n, const std::vector<double>& fractions);
-std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<double>& fractions, uint64_t seed);
+std::vector<Dataset> random_split(const Dataset& dataset, const std::vector<double>& fractions,
+                                  uint64_t seed);
 
 // sklearn's compute_class_weight("balanced"): w_c = n / (k * n_c) for k classes. Every
 // class must occur (a weight for an absent class would be infinite).

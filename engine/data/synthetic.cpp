@@ -42,7 +42,7 @@ Color jitter(const Color& base, double amount, Generator& g) {
 
 // What distinguishes the classes (see synthetic.h).
 struct CellPlan {
-  double radius;                 // of the cell, in pixels
+  double radius;  // of the cell, in pixels
   Color cytoplasm;
   std::vector<Ellipse> nucleus;  // union of lobes
   std::vector<Ellipse> bites;    // cut out of the nucleus (the monocyte's kidney notch)
@@ -53,19 +53,24 @@ struct CellPlan {
 
 CellPlan plan_cell(int64_t label, double size, double cx, double cy, Generator& g) {
   CellPlan plan;
-  const double radius_range[5][2] = {{0.28, 0.34}, {0.30, 0.36}, {0.24, 0.30}, {0.33, 0.39}, {0.30, 0.36}};
-  const Color cytoplasm[5] = {{200, 170, 210}, {232, 182, 165}, {172, 190, 228}, {192, 192, 214}, {226, 200, 214}};
+  const double radius_range[5][2] = {
+      {0.28, 0.34}, {0.30, 0.36}, {0.24, 0.30}, {0.33, 0.39}, {0.30, 0.36}};
+  const Color cytoplasm[5] = {
+      {200, 170, 210}, {232, 182, 165}, {172, 190, 228}, {192, 192, 214}, {226, 200, 214}};
   const double r = size * between(g, radius_range[label][0], radius_range[label][1]);
   plan.radius = r;
   plan.cytoplasm = jitter(cytoplasm[label], 18.0, g);
   const double turn = between(g, 0.0, 2.0 * M_PI);
   const double c = std::cos(turn), s = std::sin(turn);
   // Places a point given in the cell's own frame (x along `turn`).
-  auto at = [&](double u, double v) { return std::array<double, 2>{cx + c * u - s * v, cy + s * u + c * v}; };
+  auto at = [&](double u, double v) {
+    return std::array<double, 2>{cx + c * u - s * v, cy + s * u + c * v};
+  };
   auto scatter_granules = [&](int count, double granule_radius, double spread) {
     for (int i = 0; i < count; ++i) {
       const double a = between(g, 0.0, 2.0 * M_PI), d = spread * r * std::sqrt(g.uniform());
-      plan.granules.push_back({cx + d * std::cos(a), cy + d * std::sin(a), granule_radius, granule_radius, 0.0});
+      plan.granules.push_back(
+          {cx + d * std::cos(a), cy + d * std::sin(a), granule_radius, granule_radius, 0.0});
     }
   };
   switch (label) {
@@ -136,7 +141,8 @@ SyntheticCell synthetic_cell(int64_t label, int size, Generator& g) {
   const int reds = static_cast<int>(g.next_u64() % 4);
   for (int i = 0; i < reds; ++i) {
     const double rr = n * between(g, 0.14, 0.2);
-    red_cells.push_back({between(g, 0, n), between(g, 0, n), rr, rr * between(g, 0.85, 1.0), between(g, 0, M_PI)});
+    red_cells.push_back(
+        {between(g, 0, n), between(g, 0, n), rr, rr * between(g, 0.85, 1.0), between(g, 0, M_PI)});
   }
   const double cx = n / 2 + between(g, -0.08, 0.08) * n, cy = n / 2 + between(g, -0.08, 0.08) * n;
   const CellPlan plan = plan_cell(label, n, cx, cy, g);
@@ -159,12 +165,15 @@ SyntheticCell synthetic_cell(int64_t label, int size, Generator& g) {
       const double in_cell = coverage(cell.distance(px, py));
       color = mix_color(color, plan.cytoplasm, in_cell);
       double in_nucleus = 0.0;
-      for (const Ellipse& lobe : plan.nucleus) in_nucleus = std::max(in_nucleus, coverage(lobe.distance(px, py)));
-      for (const Ellipse& bite : plan.bites) in_nucleus = std::min(in_nucleus, 1.0 - coverage(bite.distance(px, py)));
+      for (const Ellipse& lobe : plan.nucleus)
+        in_nucleus = std::max(in_nucleus, coverage(lobe.distance(px, py)));
+      for (const Ellipse& bite : plan.bites)
+        in_nucleus = std::min(in_nucleus, 1.0 - coverage(bite.distance(px, py)));
       in_nucleus *= in_cell;
       color = mix_color(color, nucleus_color, in_nucleus);
       double in_granule = 0.0;
-      for (const Ellipse& granule : plan.granules) in_granule = std::max(in_granule, coverage(granule.distance(px, py)));
+      for (const Ellipse& granule : plan.granules)
+        in_granule = std::max(in_granule, coverage(granule.distance(px, py)));
       if (!plan.granules_over_nucleus) in_granule *= 1.0 - in_nucleus;
       color = mix_color(color, plan.granule_color, 0.8 * in_granule * in_cell);
       for (int ch = 0; ch < 3; ++ch) {
@@ -195,13 +204,15 @@ Batch synthetic_batch(int64_t n, int size, Generator& generator) {
 
 void write_synthetic_folder(const fs::path& root, const SyntheticFolderOptions& options) {
   LEUKO_CHECK(options.mask_fraction >= 0.0 && options.mask_fraction <= 1.0,
-              "write_synthetic_folder: mask_fraction must be in [0, 1], got ", options.mask_fraction);
+              "write_synthetic_folder: mask_fraction must be in [0, 1], got ",
+              options.mask_fraction);
   const std::vector<std::string>& classes = synthetic_class_names();
   fs::path partial = root;
   partial += ".partial";
   fs::remove_all(partial);  // what a killed earlier attempt left
-  for (const auto& [split, per_class] : {std::pair<std::string, int64_t>{"train", options.train_per_class},
-                                         std::pair<std::string, int64_t>{"test", options.test_per_class}}) {
+  for (const auto& [split, per_class] :
+       {std::pair<std::string, int64_t>{"train", options.train_per_class},
+        std::pair<std::string, int64_t>{"test", options.test_per_class}}) {
     for (size_t label = 0; label < classes.size(); ++label) {
       const fs::path image_dir = partial / split / classes[label];
       const fs::path mask_dir = partial / "masks" / split / classes[label];

@@ -48,6 +48,7 @@ struct SyntheticFolderOptions {
 // written into <root>.partial, which is renamed to <root> when complete (replacing an
 // older <root>): a process killed while generating leaves no <root>, so a rerun generates
 // the whole set again instead of training on part of it.
-void write_synthetic_folder(const std::filesystem::path& root, const SyntheticFolderOptions& options);
+void write_synthetic_folder(const std::filesystem::path& root,
+                            const SyntheticFolderOptions& options);
 
 }  // namespace leuko::data

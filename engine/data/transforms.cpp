@@ -16,9 +16,9 @@ namespace {
 constexpr int kPrecisionBits = 22;
 
 struct AxisWeights {
-  int taps = 0;                 // weights per output pixel (the widest window)
-  std::vector<int> first;       // first input index, per output pixel
-  std::vector<int> count;       // used taps, per output pixel
+  int taps = 0;                  // weights per output pixel (the widest window)
+  std::vector<int> first;        // first input index, per output pixel
+  std::vector<int> count;        // used taps, per output pixel
   std::vector<int32_t> weights;  // out_size * taps, zero padded
 };
 
@@ -122,7 +122,8 @@ Image resample_columns(const Image& in, int height) {
 }  // namespace
 
 Image resize(const Image& image, int height, int width) {
-  LEUKO_CHECK(height > 0 && width > 0, "resize: target size must be positive, got ", height, "x", width);
+  LEUKO_CHECK(height > 0 && width > 0, "resize: target size must be positive, got ", height, "x",
+              width);
   LEUKO_CHECK(image.height > 0 && image.width > 0, "resize: empty input image (", image.height, "x",
               image.width, ")");
   // Same order as PIL (rows first): the intermediate image is rounded to bytes between the
@@ -146,18 +147,21 @@ Image resize_nearest(const Image& image, int height, int width) {
   Image out(height, width, image.channels);
   const int channels = image.channels;
   for (int y = 0; y < height; ++y) {
-    const uint8_t* src = image.row(std::min(static_cast<int>((y + 0.5) * scale_y), image.height - 1));
+    const uint8_t* src =
+        image.row(std::min(static_cast<int>((y + 0.5) * scale_y), image.height - 1));
     uint8_t* dst = out.row(y);
-    for (int x = 0; x < width; ++x) std::copy_n(src + source_x[x] * channels, channels, dst + x * channels);
+    for (int x = 0; x < width; ++x)
+      std::copy_n(src + source_x[x] * channels, channels, dst + x * channels);
   }
   return out;
 }
 
 Image crop(const Image& image, const CropWindow& window) {
-  LEUKO_CHECK(window.height > 0 && window.width > 0 && window.top >= 0 && window.left >= 0 &&
-                  window.top + window.height <= image.height && window.left + window.width <= image.width,
-              "crop: the ", window.height, "x", window.width, " window at (", window.top, ", ",
-              window.left, ") must fit inside the image, which is ", image.height, "x", image.width);
+  LEUKO_CHECK(
+      window.height > 0 && window.width > 0 && window.top >= 0 && window.left >= 0 &&
+          window.top + window.height <= image.height && window.left + window.width <= image.width,
+      "crop: the ", window.height, "x", window.width, " window at (", window.top, ", ", window.left,
+      ") must fit inside the image, which is ", image.height, "x", image.width);
   Image out(window.height, window.width, image.channels);
   const size_t row_bytes = static_cast<size_t>(window.width) * image.channels;
   for (int y = 0; y < window.height; ++y) {
@@ -179,7 +183,8 @@ Image center_crop(const Image& image, int height, int width) {
   return crop(image, center_window(image.height, image.width, height, width));
 }
 
-CropWindow random_window(int image_height, int image_width, int height, int width, Generator& generator) {
+CropWindow random_window(int image_height, int image_width, int height, int width,
+                         Generator& generator) {
   LEUKO_CHECK(height > 0 && width > 0 && height <= image_height && width <= image_width,
               "random crop: crop ", height, "x", width, " must fit inside the image, which is ",
               image_height, "x", image_width);
@@ -209,7 +214,8 @@ Image flip_horizontal(const Image& image) {
 Image flip_vertical(const Image& image) {
   Image out(image.height, image.width, image.channels);
   const size_t row_bytes = static_cast<size_t>(image.width) * image.channels;
-  for (int y = 0; y < image.height; ++y) std::copy_n(image.row(image.height - 1 - y), row_bytes, out.row(y));
+  for (int y = 0; y < image.height; ++y)
+    std::copy_n(image.row(image.height - 1 - y), row_bytes, out.row(y));
   return out;
 }
 
@@ -276,7 +282,8 @@ void mask_to_target_into(const Image& mask, float* out, int channels) {
 void normalize_into(float* chw, int height, int width, const ChannelStats& stats) {
   const size_t plane = static_cast<size_t>(height) * width;
   for (int c = 0; c < 3; ++c) {
-    LEUKO_CHECK(stats.std[c] > 0.0f, "normalize: std[", c, "] must be positive, got ", stats.std[c]);
+    LEUKO_CHECK(stats.std[c] > 0.0f, "normalize: std[", c, "] must be positive, got ",
+                stats.std[c]);
     const float mean = stats.mean[c], inv_std = 1.0f / stats.std[c];
     float* p = chw + c * plane;
     for (size_t i = 0; i < plane; ++i) p[i] = (p[i] - mean) * inv_std;
@@ -288,18 +295,21 @@ void normalize_(const Tensor& chw, const ChannelStats& stats) {
   check_dtype(chw, DType::f32, "normalize", "image");
   LEUKO_CHECK(chw.size(0) == 3 && chw.is_contiguous(),
               "normalize: expected a contiguous [3, H, W] image, got ", to_string(chw.shape()));
-  normalize_into(chw.data<float>(), static_cast<int>(chw.size(1)), static_cast<int>(chw.size(2)), stats);
+  normalize_into(chw.data<float>(), static_cast<int>(chw.size(1)), static_cast<int>(chw.size(2)),
+                 stats);
 }
 
 Tensor denormalize(const Tensor& chw, const ChannelStats& stats) {
   check_dim(chw, 3, "denormalize", "image");
-  LEUKO_CHECK(chw.size(0) == 3, "denormalize: expected a [3, H, W] image, got ", to_string(chw.shape()));
+  LEUKO_CHECK(chw.size(0) == 3, "denormalize: expected a [3, H, W] image, got ",
+              to_string(chw.shape()));
   check_dtype(chw, DType::f32, "denormalize", "image");
   Tensor out = chw.to(Device::cpu).clone();  // a contiguous copy: the input stays as it is
   const int64_t plane = out.size(1) * out.size(2);
   float* p = out.data<float>();
   for (int c = 0; c < 3; ++c)
-    for (int64_t i = 0; i < plane; ++i) p[c * plane + i] = p[c * plane + i] * stats.std[c] + stats.mean[c];
+    for (int64_t i = 0; i < plane; ++i)
+      p[c * plane + i] = p[c * plane + i] * stats.std[c] + stats.mean[c];
   return out;
 }
 

@@ -35,7 +35,8 @@ Image center_crop(const Image& image, int height, int width);
 // A window placed uniformly at random inside an image_height x image_width image
 // (torchvision's RandomCrop). Drawing the window apart from cutting it lets an image and
 // its mask be cut at the same place.
-CropWindow random_window(int image_height, int image_width, int height, int width, Generator& generator);
+CropWindow random_window(int image_height, int image_width, int height, int width,
+                         Generator& generator);
 
 Image flip_horizontal(const Image& image);  // mirror left-right
 Image flip_vertical(const Image& image);    // mirror top-bottom

@@ -17,8 +17,8 @@ struct Checkpoint {
   std::map<std::string, Tensor> optimizer;
   std::map<std::string, Tensor> schedule;
   std::map<std::string, std::string> generators;  // name -> Generator::state()
-  int64_t epoch = 0;                               // epochs completed
-  std::map<std::string, std::string> info;         // free-form (run config, git commit, ...)
+  int64_t epoch = 0;                              // epochs completed
+  std::map<std::string, std::string> info;        // free-form (run config, git commit, ...)
 };
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);

@@ -55,8 +55,8 @@ static json parse_header(const std::string& text, const std::string& path) {
 // The tensors' byte ranges must tile the data section: starting at 0, each one where the
 // previous ends, the last at the end of the file. A gap, an overlap or bytes left over mean
 // a corrupt (e.g. a header length a few bytes off, which shifts every tensor) or crafted file.
-static void check_ranges_tile(std::vector<std::pair<uint64_t, uint64_t>> ranges,
-                              uint64_t data_size, const std::string& path) {
+static void check_ranges_tile(std::vector<std::pair<uint64_t, uint64_t>> ranges, uint64_t data_size,
+                              const std::string& path) {
   std::sort(ranges.begin(), ranges.end());
   uint64_t covered = 0;
   for (const auto& [begin, end] : ranges) {
@@ -67,7 +67,8 @@ static void check_ranges_tile(std::vector<std::pair<uint64_t, uint64_t>> ranges,
     covered = end;
   }
   LEUKO_CHECK(covered == data_size, path, ": the last ", data_size - covered, " bytes of the ",
-              data_size, "-byte data section belong to no tensor (corrupt header length or offsets?)");
+              data_size,
+              "-byte data section belong to no tensor (corrupt header length or offsets?)");
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
@@ -91,7 +92,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
   LEUKO_CHECK(header_size >= 2 && header_size <= kMaxHeader && header_size <= bytes.size() - 8,
               path, ": truncated or not a safetensors file (header of ", header_size,
               " bytes announced, file has ", bytes.size(), ")");
-  LEUKO_CHECK(bytes[8] == '{', path, ": not a safetensors file (the header does not start with '{')");
+  LEUKO_CHECK(bytes[8] == '{', path,
+              ": not a safetensors file (the header does not start with '{')");
   const json header = parse_header(bytes.substr(8, header_size), path);
   LEUKO_CHECK(header.is_object(), path, ": safetensors header is not a JSON object");
   const char* data = bytes.data() + 8 + header_size;
@@ -102,20 +104,22 @@ SafetensorsFile load_safetensors(const std::string& path) {
   for (const auto& [key, entry] : header.items()) {
     try {
       if (key == "__metadata__") {
-        for (const auto& [name, value] : entry.items()) file.metadata[name] = value.get<std::string>();
+        for (const auto& [name, value] : entry.items())
+          file.metadata[name] = value.get<std::string>();
         continue;
       }
       const DType dtype = parse_dtype(entry.at("dtype").get<std::string>(), path, key);
       const Shape shape = entry.at("shape").get<Shape>();
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      LEUKO_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= data_size,
-                  path, ": tensor '", key, "' data lies outside the file (truncated?)");
+      LEUKO_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= data_size, path,
+                  ": tensor '", key, "' data lies outside the file (truncated?)");
       // numel * element size, refusing negative sides and products that overflow (which
       // could otherwise wrap around to the size of the byte range).
       uint64_t expected = element_size(dtype);
       for (int64_t side : shape)
-        LEUKO_CHECK(side >= 0 && !__builtin_mul_overflow(expected, static_cast<uint64_t>(side), &expected),
-                    path, ": tensor '", key, "' has an impossible shape ", to_string(shape));
+        LEUKO_CHECK(
+            side >= 0 && !__builtin_mul_overflow(expected, static_cast<uint64_t>(side), &expected),
+            path, ": tensor '", key, "' has an impossible shape ", to_string(shape));
       LEUKO_CHECK(offsets[1] - offsets[0] == expected, path, ": tensor '", key, "' of shape ",
                   to_string(shape), " needs ", expected, " bytes, the file gives ",
                   offsets[1] - offsets[0]);
@@ -171,7 +175,8 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   const bool dir_synced = dir >= 0 && ::fsync(dir) == 0;
   const int dir_error = errno;
   if (dir >= 0) ::close(dir);
-  LEUKO_CHECK(dir_synced, path, ": cannot sync its folder ", folder, " (", std::strerror(dir_error), ")");
+  LEUKO_CHECK(dir_synced, path, ": cannot sync its folder ", folder, " (", std::strerror(dir_error),
+              ")");
 }
 
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
@@ -184,10 +189,11 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
     LEUKO_CHECK(tensor.defined(), "save_safetensors: tensor '", key, "' is undefined");
     const Tensor host = tensor.contiguous().to(Device::cpu);
     const uint64_t size = host.numel() * element_size(host.dtype());
-    const char* dtype = host.dtype() == DType::f32 ? "F32" : host.dtype() == DType::i64 ? "I64" : "I32";
-    header[key] = {{"dtype", dtype},
-                   {"shape", host.shape()},
-                   {"data_offsets", {data_size, data_size + size}}};
+    const char* dtype = host.dtype() == DType::f32   ? "F32"
+                        : host.dtype() == DType::i64 ? "I64"
+                                                     : "I32";
+    header[key] = {
+        {"dtype", dtype}, {"shape", host.shape()}, {"data_offsets", {data_size, data_size + size}}};
     data_size += size;
     hosts.push_back(host);
   }
@@ -203,8 +209,9 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
   char* out = bytes.data() + 8 + header_size;
   for (const Tensor& host : hosts) {
     const size_t size = host.numel() * element_size(host.dtype());
-    std::memcpy(out, static_cast<const char*>(host.impl()->storage->data) +
-                         host.offset() * element_size(host.dtype()),
+    std::memcpy(out,
+                static_cast<const char*>(host.impl()->storage->data) +
+                    host.offset() * element_size(host.dtype()),
                 size);
     out += size;
   }

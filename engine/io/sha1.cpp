@@ -9,7 +9,8 @@ void Sha1::update(const void* data, size_t size) {
 Sha1::Digest Sha1::finish() {
   blocks_.finish([this](const uint8_t* block) { compress(block); });
   Digest digest;
-  for (int i = 0; i < 20; ++i) digest[i] = static_cast<uint8_t>(state_[i / 4] >> (24 - 8 * (i % 4)));
+  for (int i = 0; i < 20; ++i)
+    digest[i] = static_cast<uint8_t>(state_[i / 4] >> (24 - 8 * (i % 4)));
   return digest;
 }
 

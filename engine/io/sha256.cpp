@@ -24,7 +24,8 @@ void Sha256::update(const void* data, size_t size) {
 Sha256::Digest Sha256::finish() {
   blocks_.finish([this](const uint8_t* block) { compress(block); });
   Digest digest;
-  for (int i = 0; i < 32; ++i) digest[i] = static_cast<uint8_t>(state_[i / 4] >> (24 - 8 * (i % 4)));
+  for (int i = 0; i < 32; ++i)
+    digest[i] = static_cast<uint8_t>(state_[i / 4] >> (24 - 8 * (i % 4)));
   return digest;
 }
 

@@ -6,9 +6,9 @@ namespace leuko::nn {
 
 ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, Size2 kernel, Size2 stride,
                        Size2 padding, bool conv_bias) {
-  conv_ = register_module("conv", std::make_shared<Conv2d>(in_channels, out_channels, kernel,
-                                                           stride, padding, /*dilation=*/1,
-                                                           conv_bias));
+  conv_ =
+      register_module("conv", std::make_shared<Conv2d>(in_channels, out_channels, kernel, stride,
+                                                       padding, /*dilation=*/1, conv_bias));
   bn_ = register_module("bn", std::make_shared<BatchNorm2d>(out_channels));
 }
 

@@ -6,10 +6,15 @@
 namespace leuko::nn {
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Size2 kernel,
-                                 Size2 stride, Size2 padding, Size2 output_padding,
-                                 Size2 dilation, bool bias)
-    : in_channels_(in_channels), out_channels_(out_channels), kernel_(kernel), stride_(stride),
-      padding_(padding), output_padding_(output_padding), dilation_(dilation) {
+                                 Size2 stride, Size2 padding, Size2 output_padding, Size2 dilation,
+                                 bool bias)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_(kernel),
+      stride_(stride),
+      padding_(padding),
+      output_padding_(output_padding),
+      dilation_(dilation) {
   LEUKO_CHECK(in_channels > 0 && out_channels > 0 && kernel.h > 0 && kernel.w > 0,
               "ConvTranspose2d: channels and kernel size must be positive, got in ", in_channels,
               ", out ", out_channels, ", kernel ", kernel.h, "x", kernel.w);

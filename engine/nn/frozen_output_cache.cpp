@@ -34,9 +34,9 @@ FrozenOutputCache::FrozenOutputCache(std::function<Tensor(const Tensor&)> comput
 FrozenOutputCache::~FrozenOutputCache() {
   if (fd_ >= 0) ::close(fd_);
   if (hits_ > 0)
-    std::printf("%s: %lld outputs computed once and reused %lld times (%s cached)\n", options_.name.c_str(),
-                static_cast<long long>(stored()), static_cast<long long>(hits_),
-                gigabytes(stored_bytes()).c_str());
+    std::printf("%s: %lld outputs computed once and reused %lld times (%s cached)\n",
+                options_.name.c_str(), static_cast<long long>(stored()),
+                static_cast<long long>(hits_), gigabytes(stored_bytes()).c_str());
 }
 
 // Two 64-bit multiply-rotate hashes over the float bits, with different constants: a
@@ -71,14 +71,16 @@ bool FrozenOutputCache::can_store() {
     }
     struct statvfs disk {};
     if (::statvfs(dir.c_str(), &disk) == 0 &&
-        static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) < record_bytes_ + kKeepFree)
+        static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) <
+            record_bytes_ + kKeepFree)
       reason = cat("the disk under ", dir.string(), " has less than 1 GiB left");
   }
   if (reason.empty()) return true;
   full_ = true;
-  std::printf("%s cache: stopped storing at %lld outputs (%s): %s; the others are recomputed each time\n",
-              options_.name.c_str(), static_cast<long long>(stored()), gigabytes(stored_bytes()).c_str(),
-              reason.c_str());
+  std::printf(
+      "%s cache: stopped storing at %lld outputs (%s): %s; the others are recomputed each time\n",
+      options_.name.c_str(), static_cast<long long>(stored()), gigabytes(stored_bytes()).c_str(),
+      reason.c_str());
   return false;
 }
 
@@ -104,14 +106,17 @@ Tensor FrozenOutputCache::operator()(const Tensor& inputs) {
       output_shape_ = Shape(on_host.shape().begin() + 1, on_host.shape().end());
       record_bytes_ = shape_numel(output_shape_) * static_cast<int64_t>(sizeof(float));
     }
-    LEUKO_CHECK(Shape(on_host.shape().begin() + 1, on_host.shape().end()) == output_shape_, options_.name,
-                " cache: outputs of shape ", to_string(on_host.shape()), " after ", to_string(output_shape_));
+    LEUKO_CHECK(Shape(on_host.shape().begin() + 1, on_host.shape().end()) == output_shape_,
+                options_.name, " cache: outputs of shape ", to_string(on_host.shape()), " after ",
+                to_string(output_shape_));
     const char* bytes = reinterpret_cast<const char*>(on_host.data<float>());
     for (int64_t i : missing) {
       ++misses_;
-      if (slots_.contains(keys[i]) || !can_store()) continue;  // a duplicate in the batch is stored once
+      if (slots_.contains(keys[i]) || !can_store())
+        continue;  // a duplicate in the batch is stored once
       const int64_t slot = stored();
-      if (::pwrite(fd_, bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) == record_bytes_) {
+      if (::pwrite(fd_, bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) ==
+          record_bytes_) {
         slots_[keys[i]] = slot;
       } else {
         full_ = true;  // e.g. the disk filled up under us: recompute from now on
@@ -129,8 +134,10 @@ Tensor FrozenOutputCache::operator()(const Tensor& inputs) {
   char* out_bytes = reinterpret_cast<char*>(out.data<float>());
   for (int64_t i = 0; i < n; ++i) {
     const int64_t slot = slots_.at(keys[i]);
-    LEUKO_CHECK(::pread(fd_, out_bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) == record_bytes_,
-                options_.name, " cache: reading back output ", slot, " failed: ", std::strerror(errno));
+    LEUKO_CHECK(::pread(fd_, out_bytes + i * record_bytes_, record_bytes_, slot * record_bytes_) ==
+                    record_bytes_,
+                options_.name, " cache: reading back output ", slot,
+                " failed: ", std::strerror(errno));
     ++hits_;
   }
   return out.to(inputs.device());

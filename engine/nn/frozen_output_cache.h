@@ -29,9 +29,9 @@
 namespace leuko::nn {
 
 struct FrozenOutputCacheOptions {
-  int64_t budget_bytes = 0;        // at most this much stored (0: nothing: always recompute)
-  std::filesystem::path directory; // for the file (empty: the system's temporary directory)
-  std::string name = "frozen part"; // for the messages
+  int64_t budget_bytes = 0;          // at most this much stored (0: nothing: always recompute)
+  std::filesystem::path directory;   // for the file (empty: the system's temporary directory)
+  std::string name = "frozen part";  // for the messages
 };
 
 class FrozenOutputCache {
@@ -56,7 +56,9 @@ class FrozenOutputCache {
     bool operator==(const Key& other) const { return a == other.a && b == other.b; }
   };
   struct KeyHash {
-    size_t operator()(const Key& k) const { return static_cast<size_t>(k.a ^ (k.b * 0x9E3779B97F4A7C15ULL)); }
+    size_t operator()(const Key& k) const {
+      return static_cast<size_t>(k.a ^ (k.b * 0x9E3779B97F4A7C15ULL));
+    }
   };
   static Key key_of(const float* values, int64_t count);
   bool can_store();  // within the budget and the disk's free space (opens the file at first)
@@ -64,10 +66,10 @@ class FrozenOutputCache {
   std::function<Tensor(const Tensor&)> compute_;
   FrozenOutputCacheOptions options_;
   std::unordered_map<Key, int64_t, KeyHash> slots_;  // key -> record number in the file
-  Shape output_shape_;       // of one image's output (known after the first computation)
+  Shape output_shape_;  // of one image's output (known after the first computation)
   int64_t record_bytes_ = 0;
   int fd_ = -1;
-  bool full_ = false;        // storing has stopped (budget or disk); said once
+  bool full_ = false;  // storing has stopped (budget or disk); said once
   int64_t hits_ = 0, misses_ = 0;
 };
 

@@ -109,7 +109,8 @@ Module::LoadReport Module::load_state_dict(const std::map<std::string, Tensor>& 
     // One line: the first name of each kind and the counts (a foreign file has dozens).
     std::string message = "load_state_dict (strict):";
     if (!report.missing.empty())
-      message += cat(" ", report.missing.size(), " missing key(s), the first '", report.missing.front(), "'");
+      message += cat(" ", report.missing.size(), " missing key(s), the first '",
+                     report.missing.front(), "'");
     if (!report.unexpected.empty())
       message += cat(report.missing.empty() ? " " : "; ", report.unexpected.size(),
                      " unexpected key(s), the first '", report.unexpected.front(), "'");

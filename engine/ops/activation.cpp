@@ -82,14 +82,13 @@ Tensor elu(const Tensor& x, float alpha) {
   Tensor y = empty(x.shape(), DType::f32, x.device());
   forward(input.data<float>(), y.data<float>(), y.numel(), alpha);
   const Tensor saved = y.detach();  // only the output: the input can be freed
-  return record(y, "elu", {x},
-                [saved, alpha, backward](const Tensor& grad_y) -> std::vector<Tensor> {
-                  const Tensor g = dense(grad_y);
-                  Tensor grad_x = empty_like(saved);
-                  backward(saved.data<float>(), g.data<float>(), grad_x.data<float>(), g.numel(),
-                           alpha);
-                  return {grad_x};
-                });
+  return record(
+      y, "elu", {x}, [saved, alpha, backward](const Tensor& grad_y) -> std::vector<Tensor> {
+        const Tensor g = dense(grad_y);
+        Tensor grad_x = empty_like(saved);
+        backward(saved.data<float>(), g.data<float>(), grad_x.data<float>(), g.numel(), alpha);
+        return {grad_x};
+      });
 }
 
 }  // namespace leuko

@@ -12,8 +12,8 @@
 namespace leuko {
 
 // weight, bias and the running buffers, when given, are f32 vectors of the channel count.
-static void check_channel_vector(const char* op, const Tensor& t, int64_t channels,
-                                 const Tensor& x, const char* what) {
+static void check_channel_vector(const char* op, const Tensor& t, int64_t channels, const Tensor& x,
+                                 const char* what) {
   if (!t.defined()) return;
   check_dtype(t, DType::f32, op, what);
   check_same_device(t, x, op);
@@ -36,8 +36,8 @@ void check_batch_norm_arguments(const char* op, const Tensor& x, const Tensor& w
   LEUKO_CHECK(running_mean.defined() == running_var.defined(), op,
               ": running_mean and running_var must be given together");
   LEUKO_CHECK(
-      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
-      op, ": running buffers must be contiguous (they are updated in place)");
+      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()), op,
+      ": running buffers must be contiguous (they are updated in place)");
   const bool batch_stats = training || !running_mean.defined();
   const int64_t values_per_channel = x.size(0) * (x.dim() == 4 ? x.size(2) * x.size(3) : 1);
   LEUKO_CHECK(!batch_stats || values_per_channel > 1, op,
@@ -65,19 +65,22 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
   Tensor inv_std = empty({C}, DType::f32, x.device());
   if (batch_stats) {
     Tensor variance = empty({C}, DType::f32, x.device());
-    LEUKO_DEVICE_KERNELS(batch_norm_forward_batch_stats).on(x.device(), "batch_norm")(
-        input.data<float>(), N, C, S, data_or_null(w), data_or_null(b), eps, out.data<float>(),
-        mean.data<float>(), variance.data<float>(), inv_std.data<float>());
+    LEUKO_DEVICE_KERNELS(batch_norm_forward_batch_stats)
+        .on(x.device(), "batch_norm")(input.data<float>(), N, C, S, data_or_null(w),
+                                      data_or_null(b), eps, out.data<float>(), mean.data<float>(),
+                                      variance.data<float>(), inv_std.data<float>());
     if (running_mean.defined()) {
-      LEUKO_DEVICE_KERNELS(batch_norm_update_running).on(x.device(), "batch_norm")(
-          mean.data<float>(), variance.data<float>(), C, N * S, momentum,
-          running_mean.data<float>(), running_var.data<float>());
+      LEUKO_DEVICE_KERNELS(batch_norm_update_running)
+          .on(x.device(), "batch_norm")(mean.data<float>(), variance.data<float>(), C, N * S,
+                                        momentum, running_mean.data<float>(),
+                                        running_var.data<float>());
     }
   } else {
     mean.copy_(running_mean);  // a copy: a later training step may move the buffers in place
-    LEUKO_DEVICE_KERNELS(batch_norm_forward_fixed_stats).on(x.device(), "batch_norm")(
-        input.data<float>(), N, C, S, mean.data<float>(), running_var.data<float>(),
-        data_or_null(w), data_or_null(b), eps, out.data<float>(), inv_std.data<float>());
+    LEUKO_DEVICE_KERNELS(batch_norm_forward_fixed_stats)
+        .on(x.device(), "batch_norm")(input.data<float>(), N, C, S, mean.data<float>(),
+                                      running_var.data<float>(), data_or_null(w), data_or_null(b),
+                                      eps, out.data<float>(), inv_std.data<float>());
   }
 
   // Which gradients are wanted is known now: the closure keeps flags, not the inputs.
@@ -89,10 +92,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
     Tensor grad_x = want_x ? empty_like(input) : Tensor();
     Tensor grad_weight = want_weight ? empty({C}, DType::f32, input.device()) : Tensor();
     Tensor grad_bias = want_bias ? empty({C}, DType::f32, input.device()) : Tensor();
-    LEUKO_DEVICE_KERNELS(batch_norm_backward).on(input.device(), "batch_norm")(
-        g.data<float>(), input.data<float>(), N, C, S, mean.data<float>(), inv_std.data<float>(),
-        data_or_null(w), batch_stats, data_or_null(grad_x), data_or_null(grad_weight),
-        data_or_null(grad_bias));
+    LEUKO_DEVICE_KERNELS(batch_norm_backward)
+        .on(input.device(), "batch_norm")(g.data<float>(), input.data<float>(), N, C, S,
+                                          mean.data<float>(), inv_std.data<float>(),
+                                          data_or_null(w), batch_stats, data_or_null(grad_x),
+                                          data_or_null(grad_weight), data_or_null(grad_bias));
     return {grad_x, grad_weight, grad_bias};
   };
   return record(out, "batch_norm", {x, weight, bias}, backward);

@@ -67,14 +67,14 @@ static void forward_cpu(const Tensor& residual, const Tensor& running_mean,
   }
 }
 
-static void backward_cpu(const Tensor& grad_y, const Saved& saved, Geometry g,
-                         const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
+static void backward_cpu(const Tensor& grad_y, const Saved& saved, Geometry g, const Tensor& grad_x,
+                         const Tensor& grad_weight, const Tensor& grad_bias,
                          const Tensor& grad_residual) {
   cpu::batch_norm_relu_backward(
       grad_y.data<float>(), saved.input.data<float>(), data_or_null(saved.output), g.N, g.C, g.S,
       saved.mean.data<float>(), saved.inv_std.data<float>(), data_or_null(saved.weight),
-      data_or_null(saved.bias), saved.batch_stats, data_or_null(grad_x),
-      data_or_null(grad_weight), data_or_null(grad_bias), data_or_null(grad_residual));
+      data_or_null(saved.bias), saved.batch_stats, data_or_null(grad_x), data_or_null(grad_weight),
+      data_or_null(grad_bias), data_or_null(grad_residual));
 }
 
 // ---- CUDA devices ---------------------------------------------------------------------------
@@ -87,55 +87,64 @@ static void forward_gpu(const Tensor& residual, const Tensor& running_mean,
     // batch_norm's training kernel gathers mean, variance and inv_std per channel; the
     // normalized values it also writes land in `out` and are overwritten by the fused pass.
     Tensor variance = empty({g.C}, DType::f32, device);
-    LEUKO_CUDA_KERNELS(batch_norm_forward_batch_stats).on(device, "batch_norm_relu")(
-        saved.input.data<float>(), g.N, g.C, g.S, nullptr, nullptr, eps, out.data<float>(),
-        saved.mean.data<float>(), variance.data<float>(), saved.inv_std.data<float>());
+    LEUKO_CUDA_KERNELS(batch_norm_forward_batch_stats)
+        .on(device, "batch_norm_relu")(saved.input.data<float>(), g.N, g.C, g.S, nullptr, nullptr,
+                                       eps, out.data<float>(), saved.mean.data<float>(),
+                                       variance.data<float>(), saved.inv_std.data<float>());
     if (running_mean.defined()) {
-      LEUKO_CUDA_KERNELS(batch_norm_update_running).on(device, "batch_norm_relu")(
-          saved.mean.data<float>(), variance.data<float>(), g.C, g.N * g.S, momentum,
-          running_mean.data<float>(), running_var.data<float>());
+      LEUKO_CUDA_KERNELS(batch_norm_update_running)
+          .on(device, "batch_norm_relu")(saved.mean.data<float>(), variance.data<float>(), g.C,
+                                         g.N * g.S, momentum, running_mean.data<float>(),
+                                         running_var.data<float>());
     }
   } else {
     // inv_std = 1 / sqrt(running_var + eps), on the device: batch_norm's eval kernel run over
     // the C running means as a one-row input [1, C, 1] computes it, for C values of work (the
     // normalized means it writes, all 0, are not needed).
     Tensor unused = empty({g.C}, DType::f32, device);
-    LEUKO_CUDA_KERNELS(batch_norm_forward_fixed_stats).on(device, "batch_norm_relu")(
-        saved.mean.data<float>(), 1, g.C, 1, saved.mean.data<float>(), running_var.data<float>(),
-        nullptr, nullptr, eps, unused.data<float>(), saved.inv_std.data<float>());
+    LEUKO_CUDA_KERNELS(batch_norm_forward_fixed_stats)
+        .on(device, "batch_norm_relu")(saved.mean.data<float>(), 1, g.C, 1,
+                                       saved.mean.data<float>(), running_var.data<float>(), nullptr,
+                                       nullptr, eps, unused.data<float>(),
+                                       saved.inv_std.data<float>());
   }
-  LEUKO_CUDA_KERNELS(bn_relu_forward).on(device, "batch_norm_relu")(
-      saved.input.data<float>(), g.N, g.C, g.S, saved.mean.data<float>(),
-      saved.inv_std.data<float>(), data_or_null(saved.weight), data_or_null(saved.bias),
-      data_or_null(residual), out.data<float>());
+  LEUKO_CUDA_KERNELS(bn_relu_forward)
+      .on(device, "batch_norm_relu")(saved.input.data<float>(), g.N, g.C, g.S,
+                                     saved.mean.data<float>(), saved.inv_std.data<float>(),
+                                     data_or_null(saved.weight), data_or_null(saved.bias),
+                                     data_or_null(residual), out.data<float>());
 }
 
-static void backward_gpu(const Tensor& grad_y, const Saved& saved, Geometry g,
-                         const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
+static void backward_gpu(const Tensor& grad_y, const Saved& saved, Geometry g, const Tensor& grad_x,
+                         const Tensor& grad_weight, const Tensor& grad_bias,
                          const Tensor& grad_residual) {
   const Device device = grad_y.device();
   if (saved.batch_stats) {
     // bn_relu_backward folds the gradients of the batch mean and inv_std into grad_x, and
     // always writes the per-channel sums: scratch ones where they are not wanted.
-    const Tensor sum_weight = grad_weight.defined() ? grad_weight : empty({g.C}, DType::f32, device);
+    const Tensor sum_weight =
+        grad_weight.defined() ? grad_weight : empty({g.C}, DType::f32, device);
     const Tensor sum_bias = grad_bias.defined() ? grad_bias : empty({g.C}, DType::f32, device);
-    LEUKO_CUDA_KERNELS(bn_relu_backward).on(device, "batch_norm_relu")(
-        grad_y.data<float>(), saved.input.data<float>(), saved.output.data<float>(), g.N, g.C, g.S,
-        saved.mean.data<float>(), saved.inv_std.data<float>(), data_or_null(saved.weight),
-        data_or_null(grad_x), sum_weight.data<float>(), sum_bias.data<float>(),
-        data_or_null(grad_residual));
+    LEUKO_CUDA_KERNELS(bn_relu_backward)
+        .on(device, "batch_norm_relu")(
+            grad_y.data<float>(), saved.input.data<float>(), saved.output.data<float>(), g.N, g.C,
+            g.S, saved.mean.data<float>(), saved.inv_std.data<float>(), data_or_null(saved.weight),
+            data_or_null(grad_x), sum_weight.data<float>(), sum_bias.data<float>(),
+            data_or_null(grad_residual));
     return;
   }
   // Fixed (running) statistics are constants, so bn_relu_backward's folded terms do not
   // apply: mask the gradient with the ReLU (the residual add's backward does exactly that,
   // and its result is the residual's gradient), then batch_norm's fixed-statistics backward.
   Tensor masked = grad_residual.defined() ? grad_residual : empty_like(grad_y);
-  LEUKO_CUDA_KERNELS(add_relu_backward).on(device, "batch_norm_relu")(
-      grad_y.data<float>(), saved.output.data<float>(), grad_y.numel(), masked.data<float>());
-  LEUKO_CUDA_KERNELS(batch_norm_backward).on(device, "batch_norm_relu")(
-      masked.data<float>(), saved.input.data<float>(), g.N, g.C, g.S, saved.mean.data<float>(),
-      saved.inv_std.data<float>(), data_or_null(saved.weight), false, data_or_null(grad_x),
-      data_or_null(grad_weight), data_or_null(grad_bias));
+  LEUKO_CUDA_KERNELS(add_relu_backward)
+      .on(device, "batch_norm_relu")(grad_y.data<float>(), saved.output.data<float>(),
+                                     grad_y.numel(), masked.data<float>());
+  LEUKO_CUDA_KERNELS(batch_norm_backward)
+      .on(device, "batch_norm_relu")(masked.data<float>(), saved.input.data<float>(), g.N, g.C, g.S,
+                                     saved.mean.data<float>(), saved.inv_std.data<float>(),
+                                     data_or_null(saved.weight), false, data_or_null(grad_x),
+                                     data_or_null(grad_weight), data_or_null(grad_bias));
 }
 
 // ---- the op ---------------------------------------------------------------------------------
@@ -154,8 +163,10 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
   if (residual.defined()) {
     check_dtype(residual, DType::f32, "batch_norm_relu", "residual");
     check_same_device(residual, x, "batch_norm_relu");
-    LEUKO_CHECK(residual.shape() == x.shape(), "batch_norm_relu: residual must have the input's "
-                "shape ", to_string(x.shape()), ", got ", to_string(residual.shape()));
+    LEUKO_CHECK(residual.shape() == x.shape(),
+                "batch_norm_relu: residual must have the input's "
+                "shape ",
+                to_string(x.shape()), ", got ", to_string(residual.shape()));
   }
   const Geometry g{x.size(0), x.size(1), x.dim() == 4 ? x.size(2) * x.size(3) : 1};
   const bool on_cpu = x.device() == Device::cpu;

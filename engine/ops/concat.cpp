@@ -47,8 +47,9 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   }
   Tensor out = empty(out_shape, DType::f32, first.device());
   const int64_t count = static_cast<int64_t>(xs.size());
-  LEUKO_DEVICE_KERNELS(concat_forward).on(first.device(), "concat")(
-      pointers.data(), row_sizes.data(), count, outer, out.data<float>());
+  LEUKO_DEVICE_KERNELS(concat_forward)
+      .on(first.device(), "concat")(pointers.data(), row_sizes.data(), count, outer,
+                                    out.data<float>());
 
   std::vector<Shape> shapes;
   std::vector<bool> wanted;
@@ -67,8 +68,9 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                     pointers[i] = grads[i].data<float>();
                   }
                   const int64_t count = static_cast<int64_t>(shapes.size());
-                  LEUKO_DEVICE_KERNELS(concat_backward).on(g.device(), "concat")(
-                      g.data<float>(), row_sizes.data(), count, outer, pointers.data());
+                  LEUKO_DEVICE_KERNELS(concat_backward)
+                      .on(g.device(), "concat")(g.data<float>(), row_sizes.data(), count, outer,
+                                                pointers.data());
                   return grads;
                 });
 }

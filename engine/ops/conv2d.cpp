@@ -96,33 +96,32 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   Tensor out = empty({g.batch, out_channels, g.out_h, g.out_w}, DType::f32, x.device());
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
   kForward.on(x.device(), "conv2d")(input.data<float>(), filters.data<float>(), bias_data,
-                                   out.data<float>(), g);
+                                    out.data<float>(), g);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record(out, "conv2d", inputs,
-                [x, weight, bias, input,
-                 filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
-                  const Tensor grad = grad_output.contiguous();
-                  std::vector<Tensor> grads(bias.defined() ? 3 : 2);
-                  if (x.requires_grad()) {
-                    grads[0] = empty(x.shape(), DType::f32, x.device());
-                    kBackwardInput.on(x.device(), "conv2d")(
-                        grad.data<float>(), filters.data<float>(), grads[0].data<float>(), g);
-                  }
-                  if (weight.requires_grad()) {
-                    grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    kBackwardWeight.on(x.device(), "conv2d")(
-                        grad.data<float>(), input.data<float>(), grads[1].data<float>(), g);
-                  }
-                  if (bias.defined() && bias.requires_grad()) {
-                    grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    kBackwardBias.on(x.device(), "conv2d")(grad.data<float>(),
-                                                           grads[2].data<float>(), g.batch,
-                                                           g.out_channels, g.positions());
-                  }
-                  return grads;
-                });
+  return record(
+      out, "conv2d", inputs,
+      [x, weight, bias, input, filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
+        const Tensor grad = grad_output.contiguous();
+        std::vector<Tensor> grads(bias.defined() ? 3 : 2);
+        if (x.requires_grad()) {
+          grads[0] = empty(x.shape(), DType::f32, x.device());
+          kBackwardInput.on(x.device(), "conv2d")(grad.data<float>(), filters.data<float>(),
+                                                  grads[0].data<float>(), g);
+        }
+        if (weight.requires_grad()) {
+          grads[1] = empty(weight.shape(), DType::f32, weight.device());
+          kBackwardWeight.on(x.device(), "conv2d")(grad.data<float>(), input.data<float>(),
+                                                   grads[1].data<float>(), g);
+        }
+        if (bias.defined() && bias.requires_grad()) {
+          grads[2] = empty(bias.shape(), DType::f32, bias.device());
+          kBackwardBias.on(x.device(), "conv2d")(grad.data<float>(), grads[2].data<float>(),
+                                                 g.batch, g.out_channels, g.positions());
+        }
+        return grads;
+      });
 }
 
 }  // namespace leuko

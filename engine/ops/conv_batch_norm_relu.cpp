@@ -68,9 +68,9 @@ static void check_channel_vector(const Tensor& t, int64_t channels, const Tensor
 // Checks every argument and returns the convolution's geometry.
 static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
                                      const Tensor& conv_bias, const Tensor& bn_weight,
-                                   const Tensor& bn_bias, const Tensor& running_mean,
-                                   const Tensor& running_var, Size2 stride, Size2 padding,
-                                   bool batch_stats, const Tensor& residual) {
+                                     const Tensor& bn_bias, const Tensor& running_mean,
+                                     const Tensor& running_var, Size2 stride, Size2 padding,
+                                     bool batch_stats, const Tensor& residual) {
   check_dim(x, 4, kOp, "input [N, C, H, W]");
   check_dtype(x, DType::f32, kOp, "input");
   check_dim(conv_weight, 4, kOp, "conv_weight [out, in, kh, kw]");
@@ -81,16 +81,28 @@ static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
               to_string(x.shape()), ", conv_weight ", to_string(conv_weight.shape()), ")");
   LEUKO_CHECK(stride.h > 0 && stride.w > 0, kOp, ": stride must be positive, got ", stride.h, "x",
               stride.w);
-  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, kOp, ": padding must be >= 0, got ", padding.h,
-              "x", padding.w);
+  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, kOp, ": padding must be >= 0, got ", padding.h, "x",
+              padding.w);
   const int64_t O = conv_weight.size(0), kh = conv_weight.size(2), kw = conv_weight.size(3);
   const int64_t padded_h = x.size(2) + 2 * padding.h, padded_w = x.size(3) + 2 * padding.w;
   LEUKO_CHECK(kh <= padded_h && kw <= padded_w, kOp, ": kernel ", kh, "x", kw,
               " is larger than the padded input ", padded_h, "x", padded_w, " (input ",
               to_string(x.shape()), ")");
-  const ConvGeometry p{x.size(0), x.size(1), x.size(2),  x.size(3), O, kh, kw, stride.h, stride.w,
-                      padding.h, padding.w, 1,          1,         (padded_h - kh) / stride.h + 1,
-                      (padded_w - kw) / stride.w + 1};
+  const ConvGeometry p{x.size(0),
+                       x.size(1),
+                       x.size(2),
+                       x.size(3),
+                       O,
+                       kh,
+                       kw,
+                       stride.h,
+                       stride.w,
+                       padding.h,
+                       padding.w,
+                       1,
+                       1,
+                       (padded_h - kh) / stride.h + 1,
+                       (padded_w - kw) / stride.w + 1};
 
   check_channel_vector(conv_bias, O, x, "conv_bias");
   check_channel_vector(bn_weight, O, x, "bn_weight");
@@ -100,8 +112,8 @@ static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
   LEUKO_CHECK(running_mean.defined() == running_var.defined(), kOp,
               ": running_mean and running_var must be given together");
   LEUKO_CHECK(
-      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()),
-      kOp, ": running buffers must be contiguous (they are updated in place)");
+      !running_mean.defined() || (running_mean.is_contiguous() && running_var.is_contiguous()), kOp,
+      ": running buffers must be contiguous (they are updated in place)");
   const Shape out_shape{p.batch, O, p.out_h, p.out_w};
   LEUKO_CHECK(!batch_stats || p.batch * p.out_h * p.out_w > 1, kOp,
               ": expected more than 1 value per channel when training, got convolution output ",
@@ -109,8 +121,10 @@ static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
   if (residual.defined()) {
     check_dtype(residual, DType::f32, kOp, "residual");
     check_same_device(residual, x, kOp);
-    LEUKO_CHECK(residual.shape() == out_shape, kOp, ": residual must have the convolution's "
-                "output shape ", to_string(out_shape), ", got ", to_string(residual.shape()));
+    LEUKO_CHECK(residual.shape() == out_shape, kOp,
+                ": residual must have the convolution's "
+                "output shape ",
+                to_string(out_shape), ", got ", to_string(residual.shape()));
   }
   return p;
 }
@@ -128,18 +142,20 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
   Tensor z = empty({N, O, p.out_h, p.out_w}, DType::f32, device);  // the conv output
   Tensor mean = empty({O}, DType::f32, device), variance = empty({O}, DType::f32, device);
   Tensor inv_std = empty({O}, DType::f32, device);
-  LEUKO_CUDA_KERNELS(conv2d_forward_batch_stats).on(device, kOp)(
-      input.data<float>(), filters.data<float>(), data_or_null(shift), eps, z.data<float>(),
-      mean.data<float>(), variance.data<float>(), inv_std.data<float>(), p);
+  LEUKO_CUDA_KERNELS(conv2d_forward_batch_stats)
+      .on(device, kOp)(input.data<float>(), filters.data<float>(), data_or_null(shift), eps,
+                       z.data<float>(), mean.data<float>(), variance.data<float>(),
+                       inv_std.data<float>(), p);
   if (running_mean.defined()) {
-    LEUKO_CUDA_KERNELS(batch_norm_update_running).on(device, kOp)(
-        mean.data<float>(), variance.data<float>(), O, N * S, momentum, running_mean.data<float>(),
-        running_var.data<float>());
+    LEUKO_CUDA_KERNELS(batch_norm_update_running)
+        .on(device, kOp)(mean.data<float>(), variance.data<float>(), O, N * S, momentum,
+                         running_mean.data<float>(), running_var.data<float>());
   }
   Tensor out = empty(z.shape(), DType::f32, device);
-  LEUKO_CUDA_KERNELS(bn_relu_forward).on(device, kOp)(
-      z.data<float>(), N, O, S, mean.data<float>(), inv_std.data<float>(), data_or_null(gamma),
-      data_or_null(beta), data_or_null(skip), out.data<float>());
+  LEUKO_CUDA_KERNELS(bn_relu_forward)
+      .on(device, kOp)(z.data<float>(), N, O, S, mean.data<float>(), inv_std.data<float>(),
+                       data_or_null(gamma), data_or_null(beta), data_or_null(skip),
+                       out.data<float>());
 
   const bool want_x = x.requires_grad(), want_weight = conv_weight.requires_grad();
   const bool want_shift = wants_grad(conv_bias), want_gamma = wants_grad(bn_weight);
@@ -152,10 +168,11 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
     // bn_relu_backward always writes both per-channel sums.
     Tensor grad_gamma = empty({O}, DType::f32, device), grad_beta = empty({O}, DType::f32, device);
     Tensor grad_skip = want_skip ? empty_like(z) : Tensor();
-    LEUKO_CUDA_KERNELS(bn_relu_backward).on(device, kOp)(
-        g.data<float>(), z.data<float>(), y.data<float>(), N, O, S, mean.data<float>(),
-        inv_std.data<float>(), data_or_null(gamma), data_or_null(grad_z), grad_gamma.data<float>(),
-        grad_beta.data<float>(), data_or_null(grad_skip));
+    LEUKO_CUDA_KERNELS(bn_relu_backward)
+        .on(device, kOp)(g.data<float>(), z.data<float>(), y.data<float>(), N, O, S,
+                         mean.data<float>(), inv_std.data<float>(), data_or_null(gamma),
+                         data_or_null(grad_z), grad_gamma.data<float>(), grad_beta.data<float>(),
+                         data_or_null(grad_skip));
     Tensor grad_x, grad_weight, grad_shift;
     if (want_x) {
       grad_x = empty_like(input);
@@ -169,8 +186,8 @@ static Tensor cuda_training(const Tensor& x, const Tensor& conv_weight, const Te
     }
     if (want_shift) {
       grad_shift = empty({O}, DType::f32, device);
-      LEUKO_CUDA_KERNELS(channel_sums).on(device, kOp)(
-          grad_z.data<float>(), grad_shift.data<float>(), N, O, S);
+      LEUKO_CUDA_KERNELS(channel_sums)
+          .on(device, kOp)(grad_z.data<float>(), grad_shift.data<float>(), N, O, S);
     }
     return {grad_x,
             grad_weight,
@@ -195,21 +212,21 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
   // Copies: a later training step moves the running buffers in place.
   const Tensor mean = running_mean.clone(), var = running_var.clone();
   Tensor folded_weight = empty_like(filters), folded_bias = empty({O}, DType::f32, device);
-  LEUKO_CUDA_KERNELS(fold_batch_norm).on(device, kOp)(
-      filters.data<float>(), data_or_null(shift), data_or_null(gamma), data_or_null(beta),
-      mean.data<float>(), var.data<float>(), eps, folded_weight.data<float>(),
-      folded_bias.data<float>(), p);
+  LEUKO_CUDA_KERNELS(fold_batch_norm)
+      .on(device, kOp)(filters.data<float>(), data_or_null(shift), data_or_null(gamma),
+                       data_or_null(beta), mean.data<float>(), var.data<float>(), eps,
+                       folded_weight.data<float>(), folded_bias.data<float>(), p);
   Tensor out = empty({p.batch, O, p.out_h, p.out_w}, DType::f32, device);
   if (!skip.defined()) {
-    LEUKO_CUDA_KERNELS(conv2d_relu_forward).on(device, kOp)(
-        input.data<float>(), folded_weight.data<float>(), folded_bias.data<float>(),
-        out.data<float>(), p);
+    LEUKO_CUDA_KERNELS(conv2d_relu_forward)
+        .on(device, kOp)(input.data<float>(), folded_weight.data<float>(),
+                         folded_bias.data<float>(), out.data<float>(), p);
   } else {  // the folded pre-activation, then out = relu(out + residual) in place
-    LEUKO_CUDA_KERNELS(conv2d_forward).on(device, kOp)(
-        input.data<float>(), folded_weight.data<float>(), folded_bias.data<float>(),
-        out.data<float>(), p);
-    LEUKO_CUDA_KERNELS(add_relu_forward).on(device, kOp)(
-        out.data<float>(), skip.data<float>(), out.numel(), out.data<float>());
+    LEUKO_CUDA_KERNELS(conv2d_forward)
+        .on(device, kOp)(input.data<float>(), folded_weight.data<float>(),
+                         folded_bias.data<float>(), out.data<float>(), p);
+    LEUKO_CUDA_KERNELS(add_relu_forward)
+        .on(device, kOp)(out.data<float>(), skip.data<float>(), out.numel(), out.data<float>());
   }
 
   const bool want_x = x.requires_grad(), want_weight = conv_weight.requires_grad();
@@ -220,8 +237,8 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
     const Tensor g = grad_out.contiguous();
     // The gradient of the folded pre-activation (and of the residual): dy where y > 0.
     Tensor grad_pre = empty_like(y);
-    LEUKO_CUDA_KERNELS(relu_backward).on(device, kOp)(
-        y.data<float>(), g.data<float>(), grad_pre.data<float>(), y.numel());
+    LEUKO_CUDA_KERNELS(relu_backward)
+        .on(device, kOp)(y.data<float>(), g.data<float>(), grad_pre.data<float>(), y.numel());
     Tensor grad_x, grad_weight, grad_shift, grad_gamma, grad_beta;
     if (want_x) {
       grad_x = empty_like(input);
@@ -233,20 +250,21 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
       Tensor grad_folded_bias = empty({O}, DType::f32, device);
       kConvBackwardWeight.on(device, kOp)(grad_pre.data<float>(), input.data<float>(),
                                           grad_folded_weight.data<float>(), p);
-      LEUKO_CUDA_KERNELS(channel_sums).on(device, kOp)(
-          grad_pre.data<float>(), grad_folded_bias.data<float>(), p.batch, O, S);
+      LEUKO_CUDA_KERNELS(channel_sums)
+          .on(device, kOp)(grad_pre.data<float>(), grad_folded_bias.data<float>(), p.batch, O, S);
       if (want_weight) grad_weight = empty_like(filters);
       if (want_shift) grad_shift = empty({O}, DType::f32, device);
       if (want_gamma) grad_gamma = empty({O}, DType::f32, device);
       if (want_beta) grad_beta = empty({O}, DType::f32, device);
-      LEUKO_CUDA_KERNELS(fold_batch_norm_backward).on(device, kOp)(
-          grad_folded_weight.data<float>(), grad_folded_bias.data<float>(), filters.data<float>(),
-          data_or_null(shift), data_or_null(gamma), mean.data<float>(), var.data<float>(), eps,
-          data_or_null(grad_weight), data_or_null(grad_shift), data_or_null(grad_gamma),
-          data_or_null(grad_beta), p);
+      LEUKO_CUDA_KERNELS(fold_batch_norm_backward)
+          .on(device, kOp)(grad_folded_weight.data<float>(), grad_folded_bias.data<float>(),
+                           filters.data<float>(), data_or_null(shift), data_or_null(gamma),
+                           mean.data<float>(), var.data<float>(), eps, data_or_null(grad_weight),
+                           data_or_null(grad_shift), data_or_null(grad_gamma),
+                           data_or_null(grad_beta), p);
     }
-    return {grad_x, grad_weight, grad_shift, grad_gamma, grad_beta,
-            want_skip ? grad_pre : Tensor()};
+    return {grad_x,     grad_weight, grad_shift,
+            grad_gamma, grad_beta,   want_skip ? grad_pre : Tensor()};
   };
   return record(out, kOp, {x, conv_weight, conv_bias, bn_weight, bn_bias, residual}, backward);
 }
@@ -257,9 +275,9 @@ Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Te
                             Size2 padding, bool training, float momentum, float eps,
                             const Tensor& residual) {
   const bool batch_stats = training || !running_mean.defined();
-  const ConvGeometry p = checked_geometry(x, conv_weight, conv_bias, bn_weight, bn_bias,
-                                          running_mean, running_var, stride, padding,
-                                          batch_stats, residual);
+  const ConvGeometry p =
+      checked_geometry(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var,
+                       stride, padding, batch_stats, residual);
   if (x.device() == Device::cpu) {
     const Tensor z = conv2d(x, conv_weight, conv_bias, stride, padding);
     return batch_norm_relu(z, bn_weight, bn_bias, running_mean, running_var, training, momentum,

@@ -61,9 +61,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   check_dtype(weight, DType::f32, op, "weight");
   check_same_device(x, weight, op);
   const int64_t in_channels = weight.size(0), out_channels = weight.size(1);
-  LEUKO_CHECK(x.size(1) == in_channels, op, ": input has ", x.size(1),
-              " channels, weight expects ", in_channels, " (input ", to_string(x.shape()),
-              ", weight ", to_string(weight.shape()), ")");
+  LEUKO_CHECK(x.size(1) == in_channels, op, ": input has ", x.size(1), " channels, weight expects ",
+              in_channels, " (input ", to_string(x.shape()), ", weight ", to_string(weight.shape()),
+              ")");
   if (bias.defined()) {
     check_dtype(bias, DType::f32, op, "bias");
     check_same_device(x, bias, op);
@@ -114,32 +114,32 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   Tensor out = empty({g.batch, out_channels, g.height, g.width}, DType::f32, x.device());
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
   kForward.on(x.device(), op)(input.data<float>(), filters.data<float>(), bias_data,
-                             out.data<float>(), g);
+                              out.data<float>(), g);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record(out, op, inputs,
-                [x, weight, bias, input,
-                 filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
-                  const Tensor grad = grad_output.contiguous();
-                  std::vector<Tensor> grads(bias.defined() ? 3 : 2);
-                  if (x.requires_grad()) {
-                    grads[0] = empty(x.shape(), DType::f32, x.device());
-                    kBackwardInput.on(x.device(), "conv_transpose2d")(
-                        grad.data<float>(), filters.data<float>(), grads[0].data<float>(), g);
-                  }
-                  if (weight.requires_grad()) {
-                    grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    kBackwardWeight.on(x.device(), "conv_transpose2d")(
-                        grad.data<float>(), input.data<float>(), grads[1].data<float>(), g);
-                  }
-                  if (bias.defined() && bias.requires_grad()) {
-                    grads[2] = empty(bias.shape(), DType::f32, bias.device());
-                    kBackwardBias.on(x.device(), "conv_transpose2d")(
-                        grad.data<float>(), grads[2].data<float>(), g);
-                  }
-                  return grads;
-                });
+  return record(
+      out, op, inputs,
+      [x, weight, bias, input, filters, g](const Tensor& grad_output) -> std::vector<Tensor> {
+        const Tensor grad = grad_output.contiguous();
+        std::vector<Tensor> grads(bias.defined() ? 3 : 2);
+        if (x.requires_grad()) {
+          grads[0] = empty(x.shape(), DType::f32, x.device());
+          kBackwardInput.on(x.device(), "conv_transpose2d")(
+              grad.data<float>(), filters.data<float>(), grads[0].data<float>(), g);
+        }
+        if (weight.requires_grad()) {
+          grads[1] = empty(weight.shape(), DType::f32, weight.device());
+          kBackwardWeight.on(x.device(), "conv_transpose2d")(
+              grad.data<float>(), input.data<float>(), grads[1].data<float>(), g);
+        }
+        if (bias.defined() && bias.requires_grad()) {
+          grads[2] = empty(bias.shape(), DType::f32, bias.device());
+          kBackwardBias.on(x.device(), "conv_transpose2d")(grad.data<float>(),
+                                                           grads[2].data<float>(), g);
+        }
+        return grads;
+      });
 }
 
 }  // namespace leuko

@@ -99,10 +99,9 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& c
         Tensor grad_logits = empty_like(x);
         const float* w_data = w.defined() ? w.data<float>() : nullptr;
         const Tensor g = grad_loss.contiguous();  // one float, where the device reads it
-        kBackward.on(x.device(), kOp)(x.data<float>(), y.data<int64_t>(), w_data,
-                                      row_logsumexp.data<float>(), x.size(0), x.size(1),
-                                      weight_total.data<float>(), g.data<float>(),
-                                      grad_logits.data<float>());
+        kBackward.on(x.device(), kOp)(
+            x.data<float>(), y.data<int64_t>(), w_data, row_logsumexp.data<float>(), x.size(0),
+            x.size(1), weight_total.data<float>(), g.data<float>(), grad_logits.data<float>());
         return {grad_logits};
       });
 }

@@ -23,13 +23,13 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   const uint64_t seed = generator.next_u64();
   const Tensor input = x.contiguous();
   Tensor out = empty(x.shape(), DType::f32, x.device());
-  LEUKO_DEVICE_KERNELS(dropout_forward).on(x.device(), "dropout")(
-      input.data<float>(), x.numel(), p, seed, out.data<float>());
+  LEUKO_DEVICE_KERNELS(dropout_forward)
+      .on(x.device(), "dropout")(input.data<float>(), x.numel(), p, seed, out.data<float>());
   return record(out, "dropout", {x}, [p, seed](const Tensor& grad_out) -> std::vector<Tensor> {
     const Tensor g = grad_out.contiguous();
     Tensor grad_x = empty(g.shape(), DType::f32, g.device());
-    LEUKO_DEVICE_KERNELS(dropout_backward).on(g.device(), "dropout")(
-        g.data<float>(), g.numel(), p, seed, grad_x.data<float>());
+    LEUKO_DEVICE_KERNELS(dropout_backward)
+        .on(g.device(), "dropout")(g.data<float>(), g.numel(), p, seed, grad_x.data<float>());
     return {grad_x};
   });
 }

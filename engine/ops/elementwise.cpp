@@ -27,9 +27,9 @@ static Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tenso
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = empty(shape, DType::f32, a.device());
   const Shape as = broadcast_strides(a, shape), bs = broadcast_strides(b, shape);
-  LEUKO_DEVICE_KERNELS(binary_forward).on(a.device(), name)(
-      op, a.data<float>(), as.data(), b.data<float>(), bs.data(), out.data<float>(), shape.data(),
-      static_cast<int>(shape.size()));
+  LEUKO_DEVICE_KERNELS(binary_forward)
+      .on(a.device(), name)(op, a.data<float>(), as.data(), b.data<float>(), bs.data(),
+                            out.data<float>(), shape.data(), static_cast<int>(shape.size()));
   return out;
 }
 
@@ -71,8 +71,8 @@ static Tensor affine(const Tensor& x, float scale, float shift, const char* name
   check_dtype(x, DType::f32, name, "input");
   const Tensor input = x.contiguous();
   Tensor out = empty(x.shape(), DType::f32, x.device());
-  LEUKO_DEVICE_KERNELS(affine_forward).on(x.device(), name)(
-      input.data<float>(), out.data<float>(), x.numel(), scale, shift);
+  LEUKO_DEVICE_KERNELS(affine_forward)
+      .on(x.device(), name)(input.data<float>(), out.data<float>(), x.numel(), scale, shift);
   return out;
 }
 

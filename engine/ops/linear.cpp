@@ -19,8 +19,8 @@ namespace {
 void cpu_forward(const float* x, const float* weight, const float* bias, float* y, int64_t rows,
                  int64_t in, int64_t out) {
   if (bias != nullptr) cpu::broadcast_rows(bias, y, rows, out);
-  cpu::gemm(false, true, rows, out, in, 1.0f, x, in, weight, in, bias != nullptr ? 1.0f : 0.0f,
-            y, out);
+  cpu::gemm(false, true, rows, out, in, 1.0f, x, in, weight, in, bias != nullptr ? 1.0f : 0.0f, y,
+            out);
 }
 
 // The gradients' GEMMs are single products: on a GPU a batch of one (on a real GPU cuBLAS's
@@ -70,8 +70,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor out = empty({rows, out_features}, DType::f32, x.device());
   const Tensor shift = bias.defined() ? bias.detach().contiguous() : Tensor();
   kForward.on(x.device(), "linear")(input.data<float>(), w.data<float>(),
-                                   bias.defined() ? shift.data<float>() : nullptr,
-                                   out.data<float>(), rows, in, out_features);
+                                    bias.defined() ? shift.data<float>() : nullptr,
+                                    out.data<float>(), rows, in, out_features);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -82,17 +82,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   std::vector<Tensor> grads(bias.defined() ? 3 : 2);
                   if (x.requires_grad()) {  // dx = dy x W
                     grads[0] = empty(x.shape(), DType::f32, x.device());
-                    kGemm.on(x.device(), "linear")(false, false, rows, in, out_features, 1.0f,
-                                                   grad.data<float>(), out_features,
-                                                   w.data<float>(), in, 0.0f,
-                                                   grads[0].data<float>(), in);
+                    kGemm.on(x.device(), "linear")(
+                        false, false, rows, in, out_features, 1.0f, grad.data<float>(),
+                        out_features, w.data<float>(), in, 0.0f, grads[0].data<float>(), in);
                   }
                   if (weight.requires_grad()) {  // dW = dy^T x x
                     grads[1] = empty(weight.shape(), DType::f32, weight.device());
-                    kGemm.on(x.device(), "linear")(true, false, out_features, in, rows, 1.0f,
-                                                   grad.data<float>(), out_features,
-                                                   input.data<float>(), in, 0.0f,
-                                                   grads[1].data<float>(), in);
+                    kGemm.on(x.device(), "linear")(
+                        true, false, out_features, in, rows, 1.0f, grad.data<float>(), out_features,
+                        input.data<float>(), in, 0.0f, grads[1].data<float>(), in);
                   }
                   if (bias.defined() && bias.requires_grad()) {
                     grads[2] = empty(bias.shape(), DType::f32, bias.device());

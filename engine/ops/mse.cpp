@@ -42,18 +42,17 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
   kForward.on(p.device(), "mse_loss")(p.data<float>(), t.data<float>(), p.numel(),
                                       loss.data<float>());
   const bool need_p = prediction.requires_grad(), need_t = target.requires_grad();
-  return record(
-      loss, "mse_loss", {prediction, target},
-      [p, t, need_p, need_t](const Tensor& grad_loss) -> std::vector<Tensor> {
-        Tensor grad_p = need_p ? empty_like(p) : Tensor();
-        Tensor grad_t = need_t ? empty_like(t) : Tensor();
-        float* gp = grad_p.defined() ? grad_p.data<float>() : nullptr;
-        float* gt = grad_t.defined() ? grad_t.data<float>() : nullptr;
-        const Tensor g = grad_loss.contiguous();  // one float, where the device reads it
-        kBackward.on(p.device(), "mse_loss")(p.data<float>(), t.data<float>(), p.numel(),
-                                             g.data<float>(), gp, gt);
-        return {grad_p, grad_t};
-      });
+  return record(loss, "mse_loss", {prediction, target},
+                [p, t, need_p, need_t](const Tensor& grad_loss) -> std::vector<Tensor> {
+                  Tensor grad_p = need_p ? empty_like(p) : Tensor();
+                  Tensor grad_t = need_t ? empty_like(t) : Tensor();
+                  float* gp = grad_p.defined() ? grad_p.data<float>() : nullptr;
+                  float* gt = grad_t.defined() ? grad_t.data<float>() : nullptr;
+                  const Tensor g = grad_loss.contiguous();  // one float, where the device reads it
+                  kBackward.on(p.device(), "mse_loss")(p.data<float>(), t.data<float>(), p.numel(),
+                                                       g.data<float>(), gp, gt);
+                  return {grad_p, grad_t};
+                });
 }
 
 }  // namespace leuko

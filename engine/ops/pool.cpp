@@ -23,7 +23,7 @@ static int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t p
 }
 
 static Pool2dShape pool_shape(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding,
-                                   bool ceil_mode, const char* op) {
+                              bool ceil_mode, const char* op) {
   check_dtype(x, DType::f32, op, "input");
   check_dim(x, 4, op, "input [N, C, H, W]");
   LEUKO_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel size must be positive, got (", kernel.h,
@@ -60,15 +60,17 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   LEUKO_CHECK(s.in_h * s.in_w <= INT32_MAX, "max_pool2d: a ", s.in_h, "x", s.in_w,
               " plane has too many pixels for int32 winner indices");
   Tensor indices = empty(out_shape, DType::i32, x.device());
-  LEUKO_DEVICE_KERNELS(max_pool2d_forward).on(x.device(), "max_pool2d")(
-      input.data<float>(), s, out.data<float>(), indices.data<int32_t>());
+  LEUKO_DEVICE_KERNELS(max_pool2d_forward)
+      .on(x.device(), "max_pool2d")(input.data<float>(), s, out.data<float>(),
+                                    indices.data<int32_t>());
   const Shape in_shape = x.shape();
   return record(out, "max_pool2d", {x},
                 [s, indices, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  LEUKO_DEVICE_KERNELS(max_pool2d_backward).on(g.device(), "max_pool2d")(
-                      g.data<float>(), indices.data<int32_t>(), s, grad_x.data<float>());
+                  LEUKO_DEVICE_KERNELS(max_pool2d_backward)
+                      .on(g.device(), "max_pool2d")(g.data<float>(), indices.data<int32_t>(), s,
+                                                    grad_x.data<float>());
                   return {grad_x};
                 });
 }
@@ -78,18 +80,18 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
   const Pool2dShape s = pool_shape(x, kernel, stride, padding, ceil_mode, "avg_pool2d");
   const Tensor input = x.contiguous();
   Tensor out = empty({x.size(0), x.size(1), s.out_h, s.out_w}, DType::f32, x.device());
-  LEUKO_DEVICE_KERNELS(avg_pool2d_forward).on(x.device(), "avg_pool2d")(
-      input.data<float>(), s, count_include_pad, out.data<float>());
+  LEUKO_DEVICE_KERNELS(avg_pool2d_forward)
+      .on(x.device(), "avg_pool2d")(input.data<float>(), s, count_include_pad, out.data<float>());
   const Shape in_shape = x.shape();
-  return record(
-      out, "avg_pool2d", {x},
-      [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
-        const Tensor g = grad_out.contiguous();
-        Tensor grad_x = empty(in_shape, DType::f32, g.device());
-        LEUKO_DEVICE_KERNELS(avg_pool2d_backward).on(g.device(), "avg_pool2d")(
-            g.data<float>(), s, count_include_pad, grad_x.data<float>());
-        return {grad_x};
-      });
+  return record(out, "avg_pool2d", {x},
+                [s, count_include_pad, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
+                  const Tensor g = grad_out.contiguous();
+                  Tensor grad_x = empty(in_shape, DType::f32, g.device());
+                  LEUKO_DEVICE_KERNELS(avg_pool2d_backward)
+                      .on(g.device(), "avg_pool2d")(g.data<float>(), s, count_include_pad,
+                                                    grad_x.data<float>());
+                  return {grad_x};
+                });
 }
 
 Tensor global_avg_pool(const Tensor& x) {
@@ -100,15 +102,17 @@ Tensor global_avg_pool(const Tensor& x) {
   const int64_t planes = x.size(0) * x.size(1), plane_size = x.size(2) * x.size(3);
   const Tensor input = x.contiguous();
   Tensor out = empty({x.size(0), x.size(1), 1, 1}, DType::f32, x.device());
-  LEUKO_DEVICE_KERNELS(global_avg_pool_forward).on(x.device(), "global_avg_pool")(
-      input.data<float>(), planes, plane_size, out.data<float>());
+  LEUKO_DEVICE_KERNELS(global_avg_pool_forward)
+      .on(x.device(), "global_avg_pool")(input.data<float>(), planes, plane_size,
+                                         out.data<float>());
   const Shape in_shape = x.shape();
   return record(out, "global_avg_pool", {x},
                 [planes, plane_size, in_shape](const Tensor& grad_out) -> std::vector<Tensor> {
                   const Tensor g = grad_out.contiguous();
                   Tensor grad_x = empty(in_shape, DType::f32, g.device());
-                  LEUKO_DEVICE_KERNELS(global_avg_pool_backward).on(g.device(), "global_avg_pool")(
-                      g.data<float>(), planes, plane_size, grad_x.data<float>());
+                  LEUKO_DEVICE_KERNELS(global_avg_pool_backward)
+                      .on(g.device(), "global_avg_pool")(g.data<float>(), planes, plane_size,
+                                                         grad_x.data<float>());
                   return {grad_x};
                 });
 }

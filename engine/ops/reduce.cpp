@@ -36,9 +36,9 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& requested, bool keepdim)
   for (int64_t d : dims) out_strides[d] = 0;
   const Tensor input = x.contiguous();
   Tensor out = empty(kept, DType::f32, x.device());
-  LEUKO_DEVICE_KERNELS(sum_forward).on(x.device(), "sum")(
-      input.data<float>(), x.shape().data(), static_cast<int>(x.dim()), out_strides.data(),
-      out.data<float>(), out.numel());
+  LEUKO_DEVICE_KERNELS(sum_forward)
+      .on(x.device(), "sum")(input.data<float>(), x.shape().data(), static_cast<int>(x.dim()),
+                             out_strides.data(), out.data<float>(), out.numel());
   if (!keepdim) {
     Shape squeezed;
     for (int64_t d = 0; d < x.dim(); ++d) {

@@ -38,7 +38,8 @@ Tensor reshape(const Tensor& x, const Shape& requested) {
   int64_t known = 1, inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      LEUKO_CHECK(inferred < 0, "reshape: only one dimension may be -1, got ", to_string(requested));
+      LEUKO_CHECK(inferred < 0, "reshape: only one dimension may be -1, got ",
+                  to_string(requested));
       inferred = static_cast<int64_t>(i);
     } else {
       known *= shape[i];
@@ -73,8 +74,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   check_defined(x, "permute", "input");
   const int64_t n = x.dim();
-  LEUKO_CHECK(static_cast<int64_t>(dims.size()) == n, "permute: got ", dims.size(),
-              " dims for a ", n, "-D tensor");
+  LEUKO_CHECK(static_cast<int64_t>(dims.size()) == n, "permute: got ", dims.size(), " dims for a ",
+              n, "-D tensor");
   std::vector<int64_t> order(n), inverse(n, -1);
   for (int64_t i = 0; i < n; ++i) {
     order[i] = wrap_dim(dims[i], n, "permute");

@@ -22,8 +22,8 @@ Adam::Adam(const char* name, std::vector<Tensor> params, double lr, double beta1
       decoupled_weight_decay_(decoupled_weight_decay) {
   set_betas(beta1, beta2);
   check_hyperparameter(eps >= 0.0 && std::isfinite(eps), "eps", ">= 0", eps);
-  check_hyperparameter(weight_decay >= 0.0 && std::isfinite(weight_decay), "weight_decay",
-                       ">= 0", weight_decay);
+  check_hyperparameter(weight_decay >= 0.0 && std::isfinite(weight_decay), "weight_decay", ">= 0",
+                       weight_decay);
 }
 
 void Adam::set_betas(double beta1, double beta2) {

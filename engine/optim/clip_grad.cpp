@@ -62,8 +62,7 @@ float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double
                       bool error_if_nonfinite) {
   const char* op = "clip_grad_norm_";
   LEUKO_CHECK(max_norm >= 0.0, op, ": max_norm must be >= 0, got ", max_norm);
-  LEUKO_CHECK(norm_type > 0.0, op, ": norm_type must be > 0 (or kInfinityNorm), got ",
-              norm_type);
+  LEUKO_CHECK(norm_type > 0.0, op, ": norm_type must be > 0 (or kInfinityNorm), got ", norm_type);
   const std::vector<Tensor> grads = gradients(params, op);
   if (grads.empty()) return 0.0f;
 
@@ -85,7 +84,8 @@ float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double
   }
   if (norm_type != kInfinityNorm) total_norm = std::pow(total_norm, 1.0 / norm_type);
   LEUKO_CHECK(!error_if_nonfinite || std::isfinite(total_norm), op, ": the total ", norm_type,
-              "-norm of the gradients is ", total_norm, ", so they cannot be clipped (a NaN "
+              "-norm of the gradients is ", total_norm,
+              ", so they cannot be clipped (a NaN "
               "or infinite loss upstream?)");
   // PyTorch multiplies even when the factor is 1, so a NaN norm reaches the gradients (std::min
   // returns its first argument when it is NaN).

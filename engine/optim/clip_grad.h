@@ -16,8 +16,8 @@ constexpr double kInfinityNorm = std::numeric_limits<double>::infinity();
 // |element|); returns total_norm (0 when no parameter has a gradient). A NaN or infinite
 // total norm throws when error_if_nonfinite, and otherwise spreads into the gradients,
 // as in PyTorch.
-float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm,
-                      double norm_type = 2.0, bool error_if_nonfinite = false);
+float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0,
+                      bool error_if_nonfinite = false);
 
 // Clamps every gradient element to [-clip_value, clip_value].
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value);

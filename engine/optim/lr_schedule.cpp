@@ -51,7 +51,8 @@ OneCycle::OneCycle(Optimizer& optimizer, const OneCycleOptions& o)
   } else {
     LEUKO_CHECK(o.epochs > 0 && o.steps_per_epoch > 0,
                 "OneCycle: give total_steps, or epochs and steps_per_epoch (each > 0); got "
-                "epochs ", o.epochs, " and steps_per_epoch ", o.steps_per_epoch);
+                "epochs ",
+                o.epochs, " and steps_per_epoch ", o.steps_per_epoch);
     total_steps_ = o.epochs * o.steps_per_epoch;
   }
   LEUKO_CHECK(o.max_lr > 0.0 && std::isfinite(o.max_lr), "OneCycle: max_lr must be > 0, got ",
@@ -59,8 +60,8 @@ OneCycle::OneCycle(Optimizer& optimizer, const OneCycleOptions& o)
   LEUKO_CHECK(o.pct_start >= 0.0 && o.pct_start <= 1.0,
               "OneCycle: pct_start must be in [0, 1], got ", o.pct_start);
   LEUKO_CHECK(o.div_factor > 0.0 && o.final_div_factor > 0.0,
-              "OneCycle: div_factor and final_div_factor must be > 0, got ", o.div_factor,
-              " and ", o.final_div_factor);
+              "OneCycle: div_factor and final_div_factor must be > 0, got ", o.div_factor, " and ",
+              o.final_div_factor);
 
   const double initial_lr = o.max_lr / o.div_factor;
   const double min_lr = initial_lr / o.final_div_factor;
@@ -93,7 +94,8 @@ OneCycle::OneCycle(Optimizer& optimizer, const OneCycleOptions& o)
 
 void OneCycle::apply(int64_t step) {
   LEUKO_CHECK(step <= total_steps_, "OneCycle: stepped ", step, " times, but total_steps is ",
-              total_steps_, " (step the schedule once per optimizer step, and size it for the "
+              total_steps_,
+              " (step the schedule once per optimizer step, and size it for the "
               "whole run: epochs x steps_per_epoch)");
   const double s = static_cast<double>(step);
   double start = 0.0;
@@ -117,7 +119,9 @@ void OneCycle::apply(int64_t step) {
 // ---- StepLR -----------------------------------------------------------------------------
 
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
-    : LRSchedule("StepLR", optimizer), base_lr_(optimizer.lr()), gamma_(gamma),
+    : LRSchedule("StepLR", optimizer),
+      base_lr_(optimizer.lr()),
+      gamma_(gamma),
       step_size_(step_size) {
   LEUKO_CHECK(step_size > 0, "StepLR: step_size must be > 0, got ", step_size);
   LEUKO_CHECK(gamma > 0.0 && std::isfinite(gamma), "StepLR: gamma must be > 0, got ", gamma);
@@ -131,7 +135,9 @@ void StepLR::apply(int64_t step) {
 // ---- CosineAnnealingLR --------------------------------------------------------------------
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min)
-    : LRSchedule("CosineAnnealingLR", optimizer), base_lr_(optimizer.lr()), eta_min_(eta_min),
+    : LRSchedule("CosineAnnealingLR", optimizer),
+      base_lr_(optimizer.lr()),
+      eta_min_(eta_min),
       T_max_(T_max) {
   LEUKO_CHECK(T_max > 0, "CosineAnnealingLR: T_max must be > 0, got ", T_max);
   LEUKO_CHECK(eta_min >= 0.0 && std::isfinite(eta_min),

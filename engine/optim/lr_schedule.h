@@ -56,9 +56,9 @@ enum class Anneal { cos, linear };
 // (the last step's values are then kept: PyTorch extrapolates there, to a negative lr with
 // linear annealing) and stepping it once more is an error.
 struct OneCycleOptions {
-  double max_lr = 0.0;       // required
-  int64_t total_steps = 0;   // either this,
-  int64_t epochs = 0;        // or epochs x steps_per_epoch
+  double max_lr = 0.0;      // required
+  int64_t total_steps = 0;  // either this,
+  int64_t epochs = 0;       // or epochs x steps_per_epoch
   int64_t steps_per_epoch = 0;
   double pct_start = 0.3;
   Anneal anneal = Anneal::cos;

@@ -29,8 +29,8 @@ Optimizer::Optimizer(std::string name, std::vector<Tensor> params, double lr)
     check_dtype(p, DType::f32, name_.c_str(), what.c_str());
     LEUKO_CHECK(p.is_leaf(), name_, ": parameter ", i, " of shape ", to_string(p.shape()),
                 " is not a leaf tensor (it has autograd history); pass the tensor itself");
-    LEUKO_CHECK(p.is_contiguous(), name_, ": parameter ", i, " of shape ",
-                to_string(p.shape()), " must be contiguous");
+    LEUKO_CHECK(p.is_contiguous(), name_, ": parameter ", i, " of shape ", to_string(p.shape()),
+                " must be contiguous");
     LEUKO_CHECK(seen.insert(p.impl()).second, name_, ": parameter ", i, " of shape ",
                 to_string(p.shape()), " appears twice in the list (it would be updated twice)");
   }
@@ -55,8 +55,7 @@ void Optimizer::step() {
     check_same_device(param, grad, name_.c_str());
     check_dtype(grad, DType::f32, name_.c_str(), "gradient");
     LEUKO_CHECK(grad.shape() == param.shape(), name_, ": parameter ", i, " has shape ",
-                to_string(param.shape()), " but its gradient has shape ",
-                to_string(grad.shape()));
+                to_string(param.shape()), " but its gradient has shape ", to_string(grad.shape()));
     if (!grad.is_contiguous()) grad = grad.contiguous();
     update(param, grad, state_[i]);
   }
@@ -91,8 +90,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
     if (key == "step") continue;
     // "state.<index>.<name>"
     const size_t dot = key.find('.', 6);
-    LEUKO_CHECK(key.rfind("state.", 0) == 0 && dot != std::string::npos, op,
-                ": unexpected key '", key, "' (expected 'step' or 'state.<index>.<name>')");
+    LEUKO_CHECK(key.rfind("state.", 0) == 0 && dot != std::string::npos, op, ": unexpected key '",
+                key, "' (expected 'step' or 'state.<index>.<name>')");
     const std::string index_text = key.substr(6, dot - 6), name = key.substr(dot + 1);
     const bool numeric = !index_text.empty() && index_text.size() < 10 &&
                          std::all_of(index_text.begin(), index_text.end(),
@@ -113,8 +112,8 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (loaded[i].empty()) continue;
     for (const std::string& name : names) {
-      LEUKO_CHECK(loaded[i].count(name), op, ": parameter ", i, " has state but no 'state.", i,
-                  ".", name, "'");
+      LEUKO_CHECK(loaded[i].count(name), op, ": parameter ", i, " has state but no 'state.", i, ".",
+                  name, "'");
     }
   }
   state_ = std::move(loaded);

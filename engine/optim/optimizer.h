@@ -64,8 +64,7 @@ class Optimizer {
   virtual std::vector<std::string> state_names() const = 0;
 
   // Throws "<name>: <what> must be <requirement>, got <value>" unless `ok`.
-  void check_hyperparameter(bool ok, const char* what, const char* requirement,
-                            double value) const;
+  void check_hyperparameter(bool ok, const char* what, const char* requirement, double value) const;
 
  private:
   std::string name_;

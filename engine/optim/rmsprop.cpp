@@ -20,8 +20,7 @@ RMSprop::RMSprop(std::vector<Tensor> params, const RMSpropOptions& options)
 }
 
 void RMSprop::set_momentum(double momentum) {
-  check_hyperparameter(momentum >= 0.0 && std::isfinite(momentum), "momentum", ">= 0",
-                       momentum);
+  check_hyperparameter(momentum >= 0.0 && std::isfinite(momentum), "momentum", ">= 0", momentum);
   options_.momentum = momentum;
 }
 
@@ -38,15 +37,18 @@ void RMSprop::update(const Tensor& param, const Tensor& grad, ParamState& state)
   for (const std::string& name : state_names()) {
     if (!state.count(name)) state[name] = zeros(param.shape(), DType::f32, param.device());
   }
-  const RmspropHyperparameters h{
-      static_cast<float>(lr()), static_cast<float>(options_.alpha),
-      static_cast<float>(1.0 - options_.alpha), static_cast<float>(options_.eps),
-      static_cast<float>(options_.weight_decay), static_cast<float>(options_.momentum)};
+  const RmspropHyperparameters h{static_cast<float>(lr()),
+                                 static_cast<float>(options_.alpha),
+                                 static_cast<float>(1.0 - options_.alpha),
+                                 static_cast<float>(options_.eps),
+                                 static_cast<float>(options_.weight_decay),
+                                 static_cast<float>(options_.momentum)};
   float* grad_avg = options_.centered ? state["grad_avg"].data<float>() : nullptr;
   float* buffer = options_.momentum > 0.0 ? state["momentum_buffer"].data<float>() : nullptr;
   float* square_avg = state["square_avg"].data<float>();
-  LEUKO_DEVICE_KERNELS(rmsprop_step).on(param.device(), "RMSprop")(
-      param.data<float>(), grad.data<float>(), square_avg, grad_avg, buffer, param.numel(), h);
+  LEUKO_DEVICE_KERNELS(rmsprop_step)
+      .on(param.device(), "RMSprop")(param.data<float>(), grad.data<float>(), square_avg, grad_avg,
+                                     buffer, param.numel(), h);
 }
 
 }  // namespace leuko::optim

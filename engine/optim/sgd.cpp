@@ -12,8 +12,7 @@ namespace leuko::optim {
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
     : Optimizer("SGD", std::move(params), options.lr), options_(options) {
   set_momentum(options.momentum);
-  check_hyperparameter(std::isfinite(options.dampening), "dampening", "finite",
-                       options.dampening);
+  check_hyperparameter(std::isfinite(options.dampening), "dampening", "finite", options.dampening);
   check_hyperparameter(options.weight_decay >= 0.0 && std::isfinite(options.weight_decay),
                        "weight_decay", ">= 0", options.weight_decay);
   LEUKO_CHECK(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0),
@@ -22,8 +21,7 @@ SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
 }
 
 void SGD::set_momentum(double momentum) {
-  check_hyperparameter(momentum >= 0.0 && std::isfinite(momentum), "momentum", ">= 0",
-                       momentum);
+  check_hyperparameter(momentum >= 0.0 && std::isfinite(momentum), "momentum", ">= 0", momentum);
   options_.momentum = momentum;
 }
 
@@ -42,12 +40,11 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
     if (first_step) slot = zeros(param.shape(), DType::f32, param.device());
     buffer = slot.data<float>();
   }
-  const SgdHyperparameters h{static_cast<float>(lr()),
-                                  static_cast<float>(options_.momentum),
-                                  static_cast<float>(1.0 - options_.dampening),
-                                  static_cast<float>(options_.weight_decay), options_.nesterov};
-  LEUKO_DEVICE_KERNELS(sgd_step).on(param.device(), "SGD")(
-      param.data<float>(), grad.data<float>(), buffer, param.numel(), h, first_step);
+  const SgdHyperparameters h{static_cast<float>(lr()), static_cast<float>(options_.momentum),
+                             static_cast<float>(1.0 - options_.dampening),
+                             static_cast<float>(options_.weight_decay), options_.nesterov};
+  LEUKO_DEVICE_KERNELS(sgd_step).on(param.device(), "SGD")(param.data<float>(), grad.data<float>(),
+                                                           buffer, param.numel(), h, first_step);
 }
 
 }  // namespace leuko::optim

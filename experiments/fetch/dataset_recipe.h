@@ -24,7 +24,8 @@ struct DatasetRecipe {
   // It is given the whole listing, not just the selection: pbc's split is drawn over every
   // file of a class, the held-out ones (never downloaded) included.
   std::function<void(const std::vector<SourceFile>& listed, const std::filesystem::path& sources,
-                     const std::filesystem::path& out)> lay_out;
+                     const std::filesystem::path& out)>
+      lay_out;
 };
 
 DatasetRecipe pbc_recipe();

@@ -41,8 +41,8 @@ bool check_destination(const fs::path& root, const fs::path& out, const std::str
   LEUKO_CHECK(fs::is_directory(out), "data fetch: ", out.string(), " is a file, expected a folder");
   const fs::path state = out / kStateFolder;
   LEUKO_CHECK(fs::exists(state) || fs::is_empty(out), "data fetch: ", out.string(),
-              " already holds files that `leuko data fetch` did not put there (no ",
-              kStateFolder, "/); move them away or choose another DIR");
+              " already holds files that `leuko data fetch` did not put there (no ", kStateFolder,
+              "/); move them away or choose another DIR");
   if (!fs::exists(state / "source")) return false;
   const std::string fetched = read_line(state / "source");
   LEUKO_CHECK(fetched == source, "data fetch: ", out.string(), " holds a fetch of ", fetched,
@@ -62,7 +62,8 @@ void move_into_place(const fs::path& layout, const fs::path& out) {
 
 }  // namespace
 
-void fetch_dataset(const DatasetRecipe& recipe, const fs::path& root, const SourceServers& servers) {
+void fetch_dataset(const DatasetRecipe& recipe, const fs::path& root,
+                   const SourceServers& servers) {
   const fs::path out = root / recipe.name;
   const fs::path state = out / kStateFolder;
   const std::string source = recipe.pins.repository + "@" + recipe.pins.commit;

@@ -19,7 +19,8 @@ std::string raw_id(const std::string& hex) {
   LEUKO_CHECK(hex.size() == 40 && hex.find_first_not_of("0123456789abcdef") == std::string::npos,
               "git object id '", hex, "': expected 40 lower-case hex digits");
   std::string bytes;
-  for (size_t i = 0; i < 40; i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  for (size_t i = 0; i < 40; i += 2)
+    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   return bytes;
 }
 
@@ -29,7 +30,8 @@ std::string git_tree_id(std::vector<TreeEntry> entries) {
   std::sort(entries.begin(), entries.end(),
             [](const TreeEntry& a, const TreeEntry& b) { return sort_key(a) < sort_key(b); });
   std::string body;
-  for (const TreeEntry& entry : entries) body += entry.mode + " " + entry.name + '\0' + raw_id(entry.id);
+  for (const TreeEntry& entry : entries)
+    body += entry.mode + " " + entry.name + '\0' + raw_id(entry.id);
   Sha1 sha;
   sha.update("tree " + std::to_string(body.size()) + '\0');
   sha.update(body);

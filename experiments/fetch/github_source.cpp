@@ -30,9 +30,7 @@ std::string percent_encode_path(const std::string& path) {
 }
 
 // GitHub spells a folder's mode "040000"; inside a tree object git writes "40000".
-std::string tree_object_mode(const std::string& mode) {
-  return mode == "040000" ? "40000" : mode;
-}
+std::string tree_object_mode(const std::string& mode) { return mode == "040000" ? "40000" : mode; }
 
 std::vector<SourceFile> list_folder(HttpClient& http, const SourceServers& servers,
                                     const SourcePins& pins, const std::string& folder,
@@ -45,8 +43,8 @@ std::vector<SourceFile> list_folder(HttpClient& http, const SourceServers& serve
   } catch (const json::exception& e) {
     throw Error(cat(where, ": not JSON (", e.what(), ")"));
   }
-  LEUKO_CHECK(listing.contains("tree") && listing["tree"].is_array(),
-              where, ": expected a JSON object with a \"tree\" array");
+  LEUKO_CHECK(listing.contains("tree") && listing["tree"].is_array(), where,
+              ": expected a JSON object with a \"tree\" array");
   LEUKO_CHECK(!listing.value("truncated", false), where, ": GitHub truncated it");
   std::vector<TreeEntry> entries;
   std::vector<SourceFile> files;
@@ -69,7 +67,8 @@ std::vector<SourceFile> list_folder(HttpClient& http, const SourceServers& serve
 
 }  // namespace
 
-void override_pins(SourcePins& pins, const std::string& dataset, const std::filesystem::path& file) {
+void override_pins(SourcePins& pins, const std::string& dataset,
+                   const std::filesystem::path& file) {
   std::ifstream in(file);
   LEUKO_CHECK(in.good(), "--pins ", file.string(), ": cannot open the file");
   try {
@@ -81,7 +80,8 @@ void override_pins(SourcePins& pins, const std::string& dataset, const std::file
     pins.folder_trees = mine.at("folders").get<std::map<std::string, std::string>>();
   } catch (const json::exception& e) {
     throw Error(cat("--pins ", file.string(), ": expected {\"", dataset,
-                    "\": {\"repository\", \"commit\", \"folders\": {path: tree id}}} (", e.what(), ")"));
+                    "\": {\"repository\", \"commit\", \"folders\": {path: tree id}}} (", e.what(),
+                    ")"));
   }
 }
 
@@ -95,8 +95,10 @@ std::vector<SourceFile> list_source_files(HttpClient& http, const SourceServers&
   return files;
 }
 
-std::string raw_file_url(const SourceServers& servers, const SourcePins& pins, const SourceFile& file) {
-  return servers.raw + "/" + pins.repository + "/" + pins.commit + "/" + percent_encode_path(file.path());
+std::string raw_file_url(const SourceServers& servers, const SourcePins& pins,
+                         const SourceFile& file) {
+  return servers.raw + "/" + pins.repository + "/" + pins.commit + "/" +
+         percent_encode_path(file.path());
 }
 
 }  // namespace leuko::fetch

@@ -49,6 +49,7 @@ std::vector<SourceFile> list_source_files(HttpClient& http, const SourceServers&
                                           const SourcePins& pins);
 
 // The raw URL of a file at the pinned commit (path components percent-encoded).
-std::string raw_file_url(const SourceServers& servers, const SourcePins& pins, const SourceFile& file);
+std::string raw_file_url(const SourceServers& servers, const SourcePins& pins,
+                         const SourceFile& file);
 
 }  // namespace leuko::fetch

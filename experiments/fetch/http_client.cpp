@@ -63,7 +63,7 @@ void prepare(CURL* curl, const std::string& url, char* error_details) {
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);  // a 4xx/5xx body is not the file
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);                // a 4xx/5xx body is not the file
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "leuko-data-fetch");  // GitHub's API requires one
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   // A stalled connection (under 1 byte/s for a minute) fails instead of hanging for ever.
@@ -90,7 +90,8 @@ void HttpClient::download(const std::string& url, const std::filesystem::path& p
                           const std::function<void(int64_t)>& on_bytes) {
   for (int attempt = 1;; ++attempt) {
     const int64_t have = std::filesystem::exists(partial)
-                             ? static_cast<int64_t>(std::filesystem::file_size(partial)) : 0;
+                             ? static_cast<int64_t>(std::filesystem::file_size(partial))
+                             : 0;
     std::FILE* file = std::fopen(partial.c_str(), "ab");
     LEUKO_CHECK(file != nullptr, partial.string(), ": cannot open for writing");
     char details[CURL_ERROR_SIZE];

@@ -26,7 +26,8 @@ void lay_out(const std::vector<SourceFile>& listed, const fs::path& sources, con
     const fs::path target = out / place.split / place.class_name;
     fs::create_directories(target);
     for (const SourceFile& file : files_in(listed, place.folder)) {
-      fs::copy_file(sources / file.path(), target / file.name, fs::copy_options::overwrite_existing);
+      fs::copy_file(sources / file.path(), target / file.name,
+                    fs::copy_options::overwrite_existing);
       progress.image_done();
     }
   }

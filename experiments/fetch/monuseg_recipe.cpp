@@ -85,9 +85,8 @@ void lay_out(const std::vector<SourceFile>& listed, const fs::path& sources, con
       const data::Image mask = data::read_mask(sources / part / "masks" / (id + ".png"));
       LEUKO_CHECK(image.height == 2 * kTile && image.width == 2 * kTile &&
                       mask.height == image.height && mask.width == image.width,
-                  file.path(), ": expected a ", 2 * kTile, "x", 2 * kTile,
-                  " image and mask, got ", image.width, "x", image.height, " and ", mask.width,
-                  "x", mask.height);
+                  file.path(), ": expected a ", 2 * kTile, "x", 2 * kTile, " image and mask, got ",
+                  image.width, "x", image.height, " and ", mask.width, "x", mask.height);
       for (int row = 0; row < 2; ++row) {
         for (int col = 0; col < 2; ++col) {
           const std::string stem = cat(organs().at(id), "__", id, "__r", row, "c", col);

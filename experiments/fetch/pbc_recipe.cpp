@@ -27,10 +27,11 @@ constexpr int kJpegQuality = 80;
 
 // Source folder -> class name.
 const std::map<std::string, std::string>& class_folders() {
-  static const std::map<std::string, std::string> folders = {
-      {"other_types/basophil", "basophil"}, {"wbc/eosinophil", "eosinophil"},
-      {"wbc/lymphocyte", "lymphocyte"},     {"wbc/monocyte", "monocyte"},
-      {"wbc/neutrophil", "neutrophil"}};
+  static const std::map<std::string, std::string> folders = {{"other_types/basophil", "basophil"},
+                                                             {"wbc/eosinophil", "eosinophil"},
+                                                             {"wbc/lymphocyte", "lymphocyte"},
+                                                             {"wbc/monocyte", "monocyte"},
+                                                             {"wbc/neutrophil", "neutrophil"}};
   return folders;
 }
 
@@ -76,7 +77,8 @@ void lay_out(const std::vector<SourceFile>& listed, const fs::path& sources, con
   LayoutProgress progress("pbc", static_cast<int64_t>(select_files(listed).size()));
   for (const auto& [folder, class_name] : class_folders()) {
     const ClassSplit split = split_class(files_in(listed, folder));
-    for (const auto& [split_name, names] : {std::pair{"train", &split.train}, {"test", &split.test}}) {
+    for (const auto& [split_name, names] :
+         {std::pair{"train", &split.train}, {"test", &split.test}}) {
       const fs::path target = out / split_name / class_name;
       fs::create_directories(target);
       for (const std::string& name : *names) {

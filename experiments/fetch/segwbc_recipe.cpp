@@ -23,9 +23,8 @@ struct SourceDataset {
   const char* split;       // the name of the domain in the layout
 };
 
-constexpr SourceDataset kDatasets[] = {
-    {"Dataset 1", "Class Labels of Dataset 1.csv", "dataset1"},
-    {"Dataset 2", "Class Labels of Dataset 2.csv", "dataset2"}};
+constexpr SourceDataset kDatasets[] = {{"Dataset 1", "Class Labels of Dataset 1.csv", "dataset1"},
+                                       {"Dataset 2", "Class Labels of Dataset 2.csv", "dataset2"}};
 
 constexpr const char* kClassByLabel[] = {"neutrophil", "lymphocyte", "monocyte", "eosinophil",
                                          "basophil"};
@@ -55,8 +54,8 @@ std::vector<SourceFile> select_files(const std::vector<SourceFile>& listed) {
   std::vector<SourceFile> selected;
   for (const SourceFile& file : listed) {
     const bool label_file = file.folder.empty() && file.name.rfind("Class Labels", 0) == 0;
-    const bool image_or_mask = !file.folder.empty() && (file.name.ends_with(".bmp") ||
-                                                        file.name.ends_with(".png"));
+    const bool image_or_mask =
+        !file.folder.empty() && (file.name.ends_with(".bmp") || file.name.ends_with(".png"));
     if (label_file || image_or_mask) selected.push_back(file);
   }
   return selected;

@@ -58,8 +58,10 @@ void download_source_files(HttpClient& http, const SourceServers& servers, const
     fs::create_directories(target.parent_path());
     // The bytes a stopped run left in the partial file count as done.
     if (fs::exists(partial)) {
-      if (static_cast<int64_t>(fs::file_size(partial)) > file->size) fs::remove(partial);
-      else report(static_cast<int64_t>(fs::file_size(partial)));
+      if (static_cast<int64_t>(fs::file_size(partial)) > file->size)
+        fs::remove(partial);
+      else
+        report(static_cast<int64_t>(fs::file_size(partial)));
     }
     const std::string url = raw_file_url(servers, pins, *file);
     if (!fs::exists(partial) || static_cast<int64_t>(fs::file_size(partial)) < file->size) {

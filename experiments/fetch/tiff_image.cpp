@@ -35,14 +35,13 @@ data::Image read_tiff_rgb(const std::filesystem::path& path) {
   TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height);
   LEUKO_CHECK(width > 0 && height > 0 && width <= data::kMaxImageSide &&
-                  height <= data::kMaxImageSide &&
-                  int64_t{width} * height <= data::kMaxImagePixels,
+                  height <= data::kMaxImageSide && int64_t{width} * height <= data::kMaxImagePixels,
               path.string(), ": TIFF of ", width, "x", height, " pixels, expected 1 to ",
               data::kMaxImageSide, " a side");
   // libtiff converts any photometric and compression to 8-bit RGBA words, rows top first.
   std::vector<uint32_t> rgba(size_t{width} * height);
-  LEUKO_CHECK(TIFFReadRGBAImageOriented(tiff.get(), width, height, rgba.data(),
-                                        ORIENTATION_TOPLEFT, 0) == 1,
+  LEUKO_CHECK(TIFFReadRGBAImageOriented(tiff.get(), width, height, rgba.data(), ORIENTATION_TOPLEFT,
+                                        0) == 1,
               path.string(), ": cannot decode the TIFF (", last_tiff_error, ")");
   data::Image image(static_cast<int>(height), static_cast<int>(width), 3);
   for (size_t i = 0; i < rgba.size(); ++i) {

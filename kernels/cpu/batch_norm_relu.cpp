@@ -30,8 +30,8 @@ static ChannelMap channel_map(float mean, float inv_std, const float* weight, co
 
 // y = max(0, x * scale + shift (+ residual)) over channel c. The residual test sits outside
 // the row loops, so each loop stays one straight vectorized pass.
-static void rectify_channel(const float* x, const float* residual, int64_t N, int64_t C,
-                            int64_t S, int64_t c, ChannelMap map, float* y) {
+static void rectify_channel(const float* x, const float* residual, int64_t N, int64_t C, int64_t S,
+                            int64_t c, ChannelMap map, float* y) {
   for (int64_t n = 0; n < N; ++n) {
     const int64_t row = (n * C + c) * S;
     const float* xr = x + row;
@@ -132,8 +132,8 @@ template <MaskFrom kFrom>
 static void backward_channel(const float* grad_y, const float* x, const float* y, int64_t N,
                              int64_t C, int64_t S, int64_t c, const float* mean,
                              const float* inv_std, const float* weight, const float* bias,
-                             bool batch_stats, float* grad_x, float* grad_weight,
-                             float* grad_bias, float* grad_residual) {
+                             bool batch_stats, float* grad_x, float* grad_weight, float* grad_bias,
+                             float* grad_residual) {
   const double m = static_cast<double>(N * S);
   const float mu = mean[c];
   const ChannelMap map = channel_map(mu, inv_std[c], weight, bias, c);
@@ -160,7 +160,8 @@ static void backward_channel(const float* grad_y, const float* x, const float* y
   // -k * sum(g) / m (batch norm's closed form), with fixed statistics both are 0.
   const double k = istd * (weight ? weight[c] : 1.0f);
   const float kf = static_cast<float>(k);
-  const float slope = batch_stats ? static_cast<float>(-k * istd * istd * sum_g_centered / m) : 0.0f;
+  const float slope =
+      batch_stats ? static_cast<float>(-k * istd * istd * sum_g_centered / m) : 0.0f;
   const float offset = batch_stats ? static_cast<float>(-k * sum_g / m) : 0.0f;
   for (int64_t n = 0; n < N; ++n) {
     const int64_t row = (n * C + c) * S;
@@ -188,8 +189,8 @@ void batch_norm_relu_backward(const float* grad_y, const float* x, const float* 
                                          batch_stats, grad_x, grad_weight, grad_bias,
                                          grad_residual);
     } else {
-      backward_channel<MaskFrom::input>(grad_y, x, nullptr, N, C, S, c, mean, inv_std, weight,
-                                        bias, batch_stats, grad_x, grad_weight, grad_bias, nullptr);
+      backward_channel<MaskFrom::input>(grad_y, x, nullptr, N, C, S, c, mean, inv_std, weight, bias,
+                                        batch_stats, grad_x, grad_weight, grad_bias, nullptr);
     }
   }
 }

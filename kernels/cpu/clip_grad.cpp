@@ -28,8 +28,10 @@ double sum_abs_pow(const float* x, int64_t n, double p) {
 float max_abs(const float* x, int64_t n) {
   float largest = 0.0f;
   bool saw_nan = false;
-#pragma omp parallel for schedule(static) reduction(max : largest) reduction(|| : saw_nan) \
-    if (n > kParallelThreshold)
+#pragma omp parallel for schedule(static) reduction(max        \
+                                                    : largest) \
+    reduction(||                                               \
+              : saw_nan) if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) {
     largest = std::fmax(largest, std::fabs(x[i]));
     saw_nan = saw_nan || std::isnan(x[i]);

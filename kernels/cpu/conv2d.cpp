@@ -7,8 +7,8 @@
 // Each costs 2*O*K*P flops per image of P = out_h*out_w positions; im2col/col2im move
 // 4*K*P bytes each, small beside the GEMM for 3x3 layers (K = 9*C). Bands keep col and its
 // output rows within 1 MiB (still in L2 when sgemm reads them) instead of one K x P buffer
-// per image (150 MB for a 3x3 conv of 16 channels at 512x512); measured per core, 1 MiB bands ran 2x (256x256)
-// to 3x (512x512) faster than whole-image columns for 16 -> 32 channels, and beat both
+// per image (150 MB for a 3x3 conv of 16 channels at 512x512); measured per core, 1 MiB bands ran
+// 2x (256x256) to 3x (512x512) faster than whole-image columns for 16 -> 32 channels, and beat both
 // 256 KiB and 4 MiB bands on the WBC net's layers. Small images go the other way: several
 // side by side in one column matrix, so the product is wide enough to pay for its packing
 // (see plan_blocks). A pointwise kernel (1x1, stride 1, no padding) on whole images skips
@@ -115,7 +115,8 @@ static void scatter_images(const float* staging, const float* bias, int64_t imag
 // two divisions per row cost more than copying a 7-float row.
 struct TapRanges {
   std::vector<int64_t> begin, end, offset;
-  explicit TapRanges(const ConvGeometry& g) : begin(g.kernel_w), end(g.kernel_w), offset(g.kernel_w) {
+  explicit TapRanges(const ConvGeometry& g)
+      : begin(g.kernel_w), end(g.kernel_w), offset(g.kernel_w) {
     for (int64_t j = 0; j < g.kernel_w; ++j) {
       offset[j] = j * g.dilation_w - g.pad_w;
       valid_range(offset[j], g.stride_w, g.width, g.out_w, begin[j], end[j]);
@@ -205,7 +206,8 @@ static void fill_bias(const float* bias, int64_t out_channels, int64_t begin, in
 // A block's column matrix: image n's band in columns [n * band, (n + 1) * band) of the rows.
 static void im2col_block(const float* x, const ConvGeometry& g, int64_t images, int64_t row_begin,
                          int64_t row_end, float* columns) {
-  const int64_t band = (row_end - row_begin) * g.out_w, image_size = g.channels * g.height * g.width;
+  const int64_t band = (row_end - row_begin) * g.out_w,
+                image_size = g.channels * g.height * g.width;
   for (int64_t n = 0; n < images; ++n) {
     im2col(x + n * image_size, g, row_begin, row_end, columns + n * band, images * band);
   }
@@ -214,7 +216,8 @@ static void im2col_block(const float* x, const ConvGeometry& g, int64_t images, 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
                     const ConvGeometry& g) {
   const int64_t batch = g.batch, out_channels = g.out_channels;
-  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
+  const int64_t k = g.column_rows(), p = g.positions(),
+                image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;  // the image is its columns
 #pragma omp parallel if (spread_images(batch, out_channels, g))
@@ -234,8 +237,8 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
       }
       if (images > 1) {
         im2col_block(image, g, images, 0, g.out_h, columns.get());
-        gemm(false, false, out_channels, images * p, k, 1.0f, weight, k, columns.get(),
-             images * p, 0.0f, staging.get(), images * p);
+        gemm(false, false, out_channels, images * p, k, 1.0f, weight, k, columns.get(), images * p,
+             0.0f, staging.get(), images * p);
         scatter_images(staging.get(), bias, images, out_channels, p, out);
         continue;
       }
@@ -292,7 +295,8 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
   if (backward_input_is_a_convolution(g)) {
     return conv2d_backward_input_by_flipped_weights(grad_y, weight, grad_x, g);
   }
-  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
+  const int64_t k = g.column_rows(), p = g.positions(),
+                image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;
 #pragma omp parallel if (spread_images(batch, out_channels, g))
@@ -311,8 +315,8 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
       std::fill(image, image + images * image_size, 0.0f);
       if (images > 1) {
         gather_images(grad, images, out_channels, p, staging.get());
-        gemm(true, false, k, images * p, out_channels, 1.0f, weight, k, staging.get(),
-             images * p, 0.0f, columns.get(), images * p);
+        gemm(true, false, k, images * p, out_channels, 1.0f, weight, k, staging.get(), images * p,
+             0.0f, columns.get(), images * p);
         for (int64_t n = 0; n < images; ++n) {
           col2im_add(columns.get() + n * p, g, 0, g.out_h, image + n * image_size, images * p);
         }
@@ -333,7 +337,8 @@ void conv2d_backward_input(const float* grad_y, const float* weight, float* grad
 void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
                             const ConvGeometry& g) {
   const int64_t batch = g.batch, out_channels = g.out_channels;
-  const int64_t k = g.column_rows(), p = g.positions(), image_size = g.channels * g.height * g.width;
+  const int64_t k = g.column_rows(), p = g.positions(),
+                image_size = g.channels * g.height * g.width;
   const Blocks blocks = plan_blocks(g, out_channels, batch);
   const bool direct = g.is_pointwise() && blocks.max_images == 1;
   std::fill(grad_weight, grad_weight + out_channels * k, 0.0f);

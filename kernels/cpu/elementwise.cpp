@@ -52,10 +52,14 @@ static void run(const float* a, const int64_t* as, const float* b, const int64_t
 void binary_forward(BinaryOp op, const float* a, const int64_t* as, const float* b,
                     const int64_t* bs, float* out, const int64_t* shape, int ndim) {
   switch (op) {
-    case BinaryOp::add: return run<BinaryOp::add>(a, as, b, bs, out, shape, ndim);
-    case BinaryOp::sub: return run<BinaryOp::sub>(a, as, b, bs, out, shape, ndim);
-    case BinaryOp::mul: return run<BinaryOp::mul>(a, as, b, bs, out, shape, ndim);
-    case BinaryOp::div: return run<BinaryOp::div>(a, as, b, bs, out, shape, ndim);
+    case BinaryOp::add:
+      return run<BinaryOp::add>(a, as, b, bs, out, shape, ndim);
+    case BinaryOp::sub:
+      return run<BinaryOp::sub>(a, as, b, bs, out, shape, ndim);
+    case BinaryOp::mul:
+      return run<BinaryOp::mul>(a, as, b, bs, out, shape, ndim);
+    case BinaryOp::div:
+      return run<BinaryOp::div>(a, as, b, bs, out, shape, ndim);
   }
 }
 

@@ -19,9 +19,9 @@
 
 namespace leuko::cpu {
 
-static void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
-                  float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
-                  float beta, float* c, int64_t ldc) {
+static void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                  int64_t ldc) {
   // BLAS rejects a leading dimension of 0 even when the matrix is empty (k == 0).
   const auto ld = [](int64_t v) { return static_cast<int>(std::max<int64_t>(v, 1)); };
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
@@ -52,21 +52,21 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     const int64_t size = std::min(block, extent - start);
     if (split_rows) {  // rows start..start+size of op(A) and of C
       const float* a_rows = transpose_a ? a + start : a + start * lda;
-      sgemm(transpose_a, transpose_b, size, n, k, alpha, a_rows, lda, b, ldb, beta,
-            c + start * ldc, ldc);
+      sgemm(transpose_a, transpose_b, size, n, k, alpha, a_rows, lda, b, ldb, beta, c + start * ldc,
+            ldc);
     } else {  // columns start..start+size of op(B) and of C
       const float* b_cols = transpose_b ? b + start * ldb : b + start;
-      sgemm(transpose_a, transpose_b, m, size, k, alpha, a, lda, b_cols, ldb, beta, c + start,
-            ldc);
+      sgemm(transpose_a, transpose_b, m, size, k, alpha, a, lda, b_cols, ldb, beta, c + start, ldc);
     }
   }
 }
 
 // Batched products: one matrix pair per OpenMP thread (gemm then runs single-threaded);
 // a single pair is split over the threads inside gemm instead.
-void matmul_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m,
-                    int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
+void matmul_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m, int64_t k,
+                    int64_t n) {
+#pragma omp parallel for schedule(static) if (batch > 1 && \
+                                              2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(false, false, m, n, k, 1.0f, a + i * m * k, k, b + i * k * n, n, 0.0f, out + i * m * n, n);
   }
@@ -74,7 +74,8 @@ void matmul_forward(const float* a, const float* b, float* out, int64_t batch, i
 
 void matmul_backward_a(const float* grad_out, const float* b, float* grad_a, int64_t batch,
                        int64_t m, int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
+#pragma omp parallel for schedule(static) if (batch > 1 && \
+                                              2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(false, true, m, k, n, 1.0f, grad_out + i * m * n, n, b + i * k * n, n, 0.0f,
          grad_a + i * m * k, k);
@@ -83,7 +84,8 @@ void matmul_backward_a(const float* grad_out, const float* b, float* grad_a, int
 
 void matmul_backward_b(const float* a, const float* grad_out, float* grad_b, int64_t batch,
                        int64_t m, int64_t k, int64_t n) {
-#pragma omp parallel for schedule(static) if (batch > 1 && 2.0 * batch * m * n * k > kParallelGemmFlops)
+#pragma omp parallel for schedule(static) if (batch > 1 && \
+                                              2.0 * batch * m * n * k > kParallelGemmFlops)
   for (int64_t i = 0; i < batch; ++i) {
     gemm(true, false, k, n, m, 1.0f, a + i * m * k, k, grad_out + i * m * n, n, 0.0f,
          grad_b + i * k * n, n);

@@ -14,8 +14,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
           int64_t ldc);
 
 // out[i] = a[i] x b[i] for i < batch, with a[i] [m,k], b[i] [k,n], out[i] [m,n] contiguous.
-void matmul_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m,
-                    int64_t k, int64_t n);
+void matmul_forward(const float* a, const float* b, float* out, int64_t batch, int64_t m, int64_t k,
+                    int64_t n);
 // grad_a[i] = grad_out[i] x b[i]^T
 void matmul_backward_a(const float* grad_out, const float* b, float* grad_a, int64_t batch,
                        int64_t m, int64_t k, int64_t n);

@@ -39,12 +39,11 @@ static int64_t divisor(const Span& rows, const Span& cols, bool count_include_pa
 // are compared in row-major order in one branch-free loop over the output row (which GCC
 // vectorizes), instead of the general path's two passes. Same winners as the general path.
 static bool is_plain_2x2(const Pool2dShape& s) {
-  return s.kernel_h == 2 && s.kernel_w == 2 && s.stride_h == 2 && s.stride_w == 2 &&
-         s.pad_h == 0 && s.pad_w == 0 && 2 * s.out_h <= s.in_h && 2 * s.out_w <= s.in_w;
+  return s.kernel_h == 2 && s.kernel_w == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 &&
+         s.pad_w == 0 && 2 * s.out_h <= s.in_h && 2 * s.out_w <= s.in_w;
 }
 
-static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y,
-                                int32_t* indices) {
+static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y, int32_t* indices) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
   for (int64_t p = 0; p < s.planes; ++p) {
@@ -59,7 +58,8 @@ static void max_pool2x2_forward(const float* x, const Pool2dShape& s, float* y,
         // Row-major order; strictly greater keeps the first maximum on ties, and a NaN
         // (the only value unequal to itself) always wins. `step` is the winner's offset
         // from the window's top-left corner.
-        const float a = top[2 * ow], b = top[2 * ow + 1], c = bottom[2 * ow], d = bottom[2 * ow + 1];
+        const float a = top[2 * ow], b = top[2 * ow + 1], c = bottom[2 * ow],
+                    d = bottom[2 * ow + 1];
         float best = a;
         int64_t step = 0;
         const bool take_b = b > best || b != b;
@@ -130,8 +130,8 @@ void max_pool2d_forward(const float* x, const Pool2dShape& s, float* y, int32_t*
 // (the gradient where the window's winner sat, 0 elsewhere), instead of zeroing the whole
 // gradient plane first and then scattering into it. Saves a full write pass over grad_x
 // (measured: max_pool2d backward with its memset was ~4% of a WBC-net training step).
-static void max_pool2x2_backward(const float* grad_y, const int32_t* indices,
-                                 const Pool2dShape& s, float* grad_x) {
+static void max_pool2x2_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& s,
+                                 float* grad_x) {
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane > kParallelThreshold)
   for (int64_t p = 0; p < s.planes; ++p) {

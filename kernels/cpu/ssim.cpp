@@ -95,8 +95,8 @@ struct MomentRows {
 // Sweeps one height x width plane top to bottom and calls on_row(i, moments) for every
 // output row i in [0, height - 10), in order.
 template <typename OnRow>
-void sweep_moments(const float* x, const float* y, int64_t height, int64_t width,
-                   const Taps& g, OnRow&& on_row) {
+void sweep_moments(const float* x, const float* y, int64_t height, int64_t width, const Taps& g,
+                   OnRow&& on_row) {
   const int64_t out_width = width - kHalo;
   const size_t row = static_cast<size_t>(width), out_row = static_cast<size_t>(out_width);
   std::vector<float> products(3 * row);                 // x^2, y^2, xy of one input row
@@ -143,8 +143,8 @@ struct Stabilizers {
 
 // ---- forward -------------------------------------------------------------------------------
 
-double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height,
-                    int64_t width, float data_range) {
+double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
+                    float data_range) {
   const Taps g = gaussian_taps();
   const Stabilizers c(data_range);
   const int64_t out_height = height - kHalo, out_width = width - kHalo;
@@ -203,9 +203,8 @@ namespace {
 // The coefficient maps, in this order in every buffer below.
 enum Coefficient { kAx, kAy, kB, kC, kCoefficients };
 
-void backward_plane(const float* x, const float* y, int64_t height, int64_t width,
-                    const Taps& g, const Stabilizers& c, float scale, float* grad_x,
-                    float* grad_y) {
+void backward_plane(const float* x, const float* y, int64_t height, int64_t width, const Taps& g,
+                    const Stabilizers& c, float scale, float* grad_x, float* grad_y) {
   const Taps g_adjoint = reversed(g);
   const int64_t out_height = height - kHalo, out_width = width - kHalo;
   std::vector<Coefficient> active;  // a_x only for grad_x, a_y only for grad_y
@@ -269,8 +268,10 @@ void backward_plane(const float* x, const float* y, int64_t height, int64_t widt
       const double inv_b2 = 1.0 / (var_x + var_y + c.c2);
       const double l = (2.0 * mx * my + c.c1) * inv_b1;
       const double cs = (2.0 * cov + c.c2) * inv_b2;
-      ax[j] = static_cast<float>(2.0 * inv_b1 * cs * (my - mx * l) + 2.0 * inv_b2 * l * (mx * cs - my));
-      ay[j] = static_cast<float>(2.0 * inv_b1 * cs * (mx - my * l) + 2.0 * inv_b2 * l * (my * cs - mx));
+      ax[j] =
+          static_cast<float>(2.0 * inv_b1 * cs * (my - mx * l) + 2.0 * inv_b2 * l * (mx * cs - my));
+      ay[j] =
+          static_cast<float>(2.0 * inv_b1 * cs * (mx - my * l) + 2.0 * inv_b2 * l * (my * cs - mx));
       b[j] = static_cast<float>(-l * cs * inv_b2);
       cc[j] = static_cast<float>(2.0 * l * inv_b2);
     }
@@ -284,9 +285,8 @@ void backward_plane(const float* x, const float* y, int64_t height, int64_t widt
 
 }  // namespace
 
-void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height,
-                   int64_t width, float data_range, float grad_mean, float* grad_x,
-                   float* grad_y) {
+void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
+                   float data_range, float grad_mean, float* grad_x, float* grad_y) {
   if (!grad_x && !grad_y) return;
   const Taps g = gaussian_taps();
   const Stabilizers c(data_range);

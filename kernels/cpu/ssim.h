@@ -12,13 +12,12 @@ constexpr int kSsimWindow = 11;  // taps of the Gaussian window: maps are (H-10)
 
 // Mean SSIM over `planes` planes of height x width floats each (height, width >= 11),
 // returned in double so that 1 - SSIM keeps its digits when SSIM is close to 1.
-double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height,
-                    int64_t width, float data_range);
+double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
+                    float data_range);
 
 // grad_x = grad_mean * d(mean SSIM)/dx, and likewise grad_y; either output may be null
 // when that gradient is not needed. Outputs are overwritten.
-void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height,
-                   int64_t width, float data_range, float grad_mean, float* grad_x,
-                   float* grad_y);
+void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
+                   float data_range, float grad_mean, float* grad_x, float* grad_y);
 
 }  // namespace leuko::cpu

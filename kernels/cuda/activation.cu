@@ -3,7 +3,8 @@
 // Work split: one thread per element, grid-stride loop, 256 threads per block; every
 // activation is a small function object run by the same two kernels (one input, or two
 // inputs for the backward passes), so the indexing is written once.
-// Cost per element: forward 4 bytes read + 4 written; backward 8 read + 4 written. A few flops (sigmoid, elu, tanh: one exp or tanh each): memory-bound.
+// Cost per element: forward 4 bytes read + 4 written; backward 8 read + 4 written. A few flops
+// (sigmoid, elu, tanh: one exp or tanh each): memory-bound.
 #include <math.h>
 
 #include "kernels/cuda/activation.h"

@@ -9,7 +9,6 @@
 #include "kernels/op_params.h"
 
 LEUKO_CUDA_BACKENDS(
-  // As cpu::adam_step; all pointers on the device.
-  void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
-                 const AdamHyperparameters& h);
-)
+    // As cpu::adam_step; all pointers on the device.
+    void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
+                   const AdamHyperparameters& h);)

@@ -16,8 +16,7 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-__global__ void add_relu_forward_kernel(const float* a, const float* b, int64_t n,
-                                                 float* y) {
+__global__ void add_relu_forward_kernel(const float* a, const float* b, int64_t n, float* y) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
     y[i] = fmaxf(a[i] + b[i], 0.0f);
@@ -25,7 +24,7 @@ __global__ void add_relu_forward_kernel(const float* a, const float* b, int64_t 
 }
 
 __global__ void add_relu_backward_kernel(const float* grad_y, const float* y, int64_t n,
-                                                  float* grad_ab) {
+                                         float* grad_ab) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
     grad_ab[i] = y[i] > 0.0f ? grad_y[i] : 0.0f;
@@ -36,15 +35,15 @@ __global__ void add_relu_backward_kernel(const float* grad_y, const float* y, in
 
 void add_relu_forward(const float* a, const float* b, int64_t n, float* y) {
   if (n == 0) return;
-  leuko_launch(add_relu_forward_kernel, dim3(elementwise_blocks(n, kThreads)),
-               dim3(kThreads), 0, current_stream(), a, b, n, y);
+  leuko_launch(add_relu_forward_kernel, dim3(elementwise_blocks(n, kThreads)), dim3(kThreads), 0,
+               current_stream(), a, b, n, y);
   check_launch("add_relu_forward_kernel");
 }
 
 void add_relu_backward(const float* grad_y, const float* y, int64_t n, float* grad_ab) {
   if (n == 0) return;
-  leuko_launch(add_relu_backward_kernel, dim3(elementwise_blocks(n, kThreads)),
-               dim3(kThreads), 0, current_stream(), grad_y, y, n, grad_ab);
+  leuko_launch(add_relu_backward_kernel, dim3(elementwise_blocks(n, kThreads)), dim3(kThreads), 0,
+               current_stream(), grad_y, y, n, grad_ab);
   check_launch("add_relu_backward_kernel");
 }
 

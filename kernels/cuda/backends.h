@@ -7,10 +7,10 @@
 //   )
 #pragma once
 
-#define LEUKO_CUDA_BACKENDS(...)  \
-  namespace leuko::cuda {         \
-  __VA_ARGS__                     \
-  }                               \
-  namespace leuko::cuda_emu {     \
-  __VA_ARGS__                     \
+#define LEUKO_CUDA_BACKENDS(...) \
+  namespace leuko::cuda {        \
+  __VA_ARGS__                    \
+  }                              \
+  namespace leuko::cuda_emu {    \
+  __VA_ARGS__                    \
   }

@@ -7,8 +7,7 @@
 #include "kernels/cuda/backends.h"
 
 LEUKO_CUDA_BACKENDS(
-  // out[c] = sum over n < batch, p < positions of x[(n * channels + c) * positions + p].
-  // linear's bias gradient is the case positions == 1 (x [rows, channels]).
-  void channel_sums(const float* x, float* out, int64_t batch, int64_t channels,
-                    int64_t positions);
-)
+    // out[c] = sum over n < batch, p < positions of x[(n * channels + c) * positions + p].
+    // linear's bias gradient is the case positions == 1 (x [rows, channels]).
+    void channel_sums(const float* x, float* out, int64_t batch, int64_t channels,
+                      int64_t positions);)

@@ -99,7 +99,8 @@ int64_t partial_count(int64_t n) {
 template <Fold kFold>
 double fold_buffers(const float* const* buffers, const int64_t* sizes, int64_t count, double p) {
   std::vector<int64_t> first_partial(count + 1, 0);
-  for (int64_t k = 0; k < count; ++k) first_partial[k + 1] = first_partial[k] + partial_count(sizes[k]);
+  for (int64_t k = 0; k < count; ++k)
+    first_partial[k + 1] = first_partial[k] + partial_count(sizes[k]);
   const int64_t partials = first_partial[count];
   if (partials == 0) return 0.0;
   // The last slot holds the result. The scratch goes back to the caching allocator on return

@@ -13,14 +13,13 @@
 #include "kernels/op_params.h"
 
 LEUKO_CUDA_BACKENDS(
-  // y = conv(x, weight) + bias (bias may be null).
-  void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
-                      const ConvGeometry& g);
-  // grad_x = the adjoint of the convolution applied to grad_y (overwrites grad_x), plus bias
-  // [channels] where not null: conv_transpose2d's forward is this call with its bias.
-  void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
-                             float* grad_x, const ConvGeometry& g);
-  // grad_weight [out_channels, channels, kh, kw] summed over the batch (overwrites it).
-  void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
-                              const ConvGeometry& g);
-)
+    // y = conv(x, weight) + bias (bias may be null).
+    void conv2d_forward(const float* x, const float* weight, const float* bias, float* y,
+                        const ConvGeometry& g);
+    // grad_x = the adjoint of the convolution applied to grad_y (overwrites grad_x), plus bias
+    // [channels] where not null: conv_transpose2d's forward is this call with its bias.
+    void conv2d_backward_input(const float* grad_y, const float* weight, const float* bias,
+                               float* grad_x, const ConvGeometry& g);
+    // grad_weight [out_channels, channels, kh, kw] summed over the batch (overwrites it).
+    void conv2d_backward_weight(const float* grad_y, const float* x, float* grad_weight,
+                                const ConvGeometry& g);)

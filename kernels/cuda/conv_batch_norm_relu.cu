@@ -178,9 +178,9 @@ void fold_batch_norm_backward(const float* grad_folded_weight, const float* grad
   check_launch("fold_batch_norm_backward_kernel");
 }
 
-void conv2d_forward_batch_stats(const float* x, const float* weight, const float* bias,
-                                float eps, float* y, float* mean, float* variance,
-                                float* inv_std, const ConvGeometry& geometry) {
+void conv2d_forward_batch_stats(const float* x, const float* weight, const float* bias, float eps,
+                                float* y, float* mean, float* variance, float* inv_std,
+                                const ConvGeometry& geometry) {
   const ConvGeometry32 g = checked_index(geometry, "conv2d_forward_batch_stats");
   const ForwardProblem p = forward_problem(g, x, weight, bias, y, false);
   if (p.rows <= 0 || p.cols <= 0) return;
@@ -194,8 +194,8 @@ void conv2d_forward_batch_stats(const float* x, const float* weight, const float
                current_stream(), p, sums);
   check_launch("conv2d_forward_sums_kernel");
   const unsigned threads = 256;
-  leuko_launch(finish_batch_stats_kernel, dim3(elementwise_blocks(p.rows, threads)),
-               dim3(threads), 0, current_stream(), static_cast<const double*>(sums), p.rows,
+  leuko_launch(finish_batch_stats_kernel, dim3(elementwise_blocks(p.rows, threads)), dim3(threads),
+               0, current_stream(), static_cast<const double*>(sums), p.rows,
                static_cast<double>(p.cols), eps, mean, variance, inv_std);
   check_launch("finish_batch_stats_kernel");
 }

@@ -149,11 +149,10 @@ void cudnn_conv2d_forward(const float* x, const float* weight, const float* bias
   const ConvPlan& plan = plan_for(problem);
   const DeviceScratch workspace(plan.forward_bytes);
   const float one = 1.0f, zero = 0.0f;
-  check_cudnn(
-      cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.w, weight, plan.conv,
-                              plan.forward, workspace.as<void>(), plan.forward_bytes, &zero,
-                              plan.y, y),
-      "cudnnConvolutionForward");
+  check_cudnn(cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.w, weight, plan.conv,
+                                      plan.forward, workspace.as<void>(), plan.forward_bytes, &zero,
+                                      plan.y, y),
+              "cudnnConvolutionForward");
   if (bias != nullptr) {
     check_cudnn(cudnnAddTensor(cudnn_handle(), &one, plan.y_bias, bias, &one, plan.y, y),
                 "cudnnAddTensor");
@@ -180,10 +179,9 @@ void cudnn_conv2d_backward_weight(const float* grad_y, const float* x, float* gr
   const ConvPlan& plan = plan_for(problem);
   const DeviceScratch workspace(plan.backward_weight_bytes);
   const float one = 1.0f, zero = 0.0f;
-  check_cudnn(cudnnConvolutionBackwardFilter(cudnn_handle(), &one, plan.x, x, plan.y, grad_y,
-                                             plan.conv, plan.backward_weight,
-                                             workspace.as<void>(), plan.backward_weight_bytes,
-                                             &zero, plan.w, grad_weight),
+  check_cudnn(cudnnConvolutionBackwardFilter(
+                  cudnn_handle(), &one, plan.x, x, plan.y, grad_y, plan.conv, plan.backward_weight,
+                  workspace.as<void>(), plan.backward_weight_bytes, &zero, plan.w, grad_weight),
               "cudnnConvolutionBackwardFilter");
 }
 

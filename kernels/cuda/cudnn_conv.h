@@ -1,7 +1,7 @@
 // cuDNN's convolutions behind the same ConvGeometry (kernels/op_params.h) as the project's
 // implicit-GEMM kernels (kernels/cuda/conv2d.h), for the real GPU backend only: these exist
-// in leuko::cuda (the nvcc build), not in the emulated backend. The engine uses them on Device::cuda unless
-// the project's kernels are selected (engine/cuda_options.h).
+// in leuko::cuda (the nvcc build), not in the emulated backend. The engine uses them on
+// Device::cuda unless the project's kernels are selected (engine/cuda_options.h).
 #pragma once
 
 #include "kernels/cuda/conv2d.h"

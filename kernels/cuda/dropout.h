@@ -7,8 +7,7 @@
 #include "kernels/cuda/backends.h"
 
 LEUKO_CUDA_BACKENDS(
-  // y[i] = keep(seed, i) ? x[i] / (1 - p) : 0, for 0 <= p < 1; n contiguous elements.
-  void dropout_forward(const float* x, int64_t n, float p, uint64_t seed, float* y);
-  // grad_x[i] = keep(seed, i) ? grad_y[i] / (1 - p) : 0: the forward's mask.
-  void dropout_backward(const float* grad_y, int64_t n, float p, uint64_t seed, float* grad_x);
-)
+    // y[i] = keep(seed, i) ? x[i] / (1 - p) : 0, for 0 <= p < 1; n contiguous elements.
+    void dropout_forward(const float* x, int64_t n, float p, uint64_t seed, float* y);
+    // grad_x[i] = keep(seed, i) ? grad_y[i] / (1 - p) : 0: the forward's mask.
+    void dropout_backward(const float* grad_y, int64_t n, float p, uint64_t seed, float* grad_x);)

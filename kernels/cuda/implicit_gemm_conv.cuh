@@ -35,8 +35,8 @@ inline ConvGeometry32 checked_index(const ConvGeometry& p, const char* op) {
 
 // The im2col element for channel c, tap t at output position p of image n: the input pixel
 // that tap sees there, 0 in the padding.
-__device__ inline float im2col_element(const ConvGeometry32& g, const float* x, int n, int c,
-                                        int t, int p) {
+__device__ inline float im2col_element(const ConvGeometry32& g, const float* x, int n, int c, int t,
+                                       int p) {
   const int i = t / g.kernel_w, j = t % g.kernel_w;
   const int oh = p / g.out_w, ow = p % g.out_w;
   const int ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
@@ -74,11 +74,17 @@ struct ForwardProblem {
 };
 
 // The forward product W [O, C*kh*kw] x im2col(x) [C*kh*kw, N*out_h*out_w].
-inline ForwardProblem forward_problem(const ConvGeometry32& g, const float* x,
-                                      const float* weight, const float* bias, float* y,
-                                      bool apply_relu) {
-  return {g.out_channels, g.batch * g.out_h * g.out_w, g.channels * g.kernel_h * g.kernel_w,
-          g, x, weight, bias, y, apply_relu};
+inline ForwardProblem forward_problem(const ConvGeometry32& g, const float* x, const float* weight,
+                                      const float* bias, float* y, bool apply_relu) {
+  return {g.out_channels,
+          g.batch * g.out_h * g.out_w,
+          g.channels * g.kernel_h * g.kernel_w,
+          g,
+          x,
+          weight,
+          bias,
+          y,
+          apply_relu};
 }
 
 }  // namespace leuko::LEUKO_CUDA_NS

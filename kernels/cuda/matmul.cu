@@ -1,7 +1,7 @@
 // matmul and linear on the device: the project's GEMM, a dense, optionally transposed and
 // batched, row-major problem fed to the tiled GEMM loop (tiled_gemm.cuh: 64x64 tiles per
-// 16x16-thread block, K in shared-memory slices of 16, 4x4 register blocks). The epilogue scales by alpha, adds
-// a per-column bias (linear) and beta * C. Cost: 2 m n k flops per matrix of the batch.
+// 16x16-thread block, K in shared-memory slices of 16, 4x4 register blocks). The epilogue scales by
+// alpha, adds a per-column bias (linear) and beta * C. Cost: 2 m n k flops per matrix of the batch.
 #include <stdexcept>
 
 #include "kernels/cuda/common.cuh"

@@ -8,10 +8,9 @@
 #include "kernels/cuda/backends.h"
 
 LEUKO_CUDA_BACKENDS(
-  // prediction and target contiguous, n > 0; writes the mean to loss[0] (device).
-  void mse_forward(const float* prediction, const float* target, int64_t n, float* loss);
-  // grad_prediction = 2 (p - t) / n * grad_loss[0], grad_target its negation; either output
-  // may be nullptr. grad_loss points to one float on the device.
-  void mse_backward(const float* prediction, const float* target, int64_t n,
-                    const float* grad_loss, float* grad_prediction, float* grad_target);
-)
+    // prediction and target contiguous, n > 0; writes the mean to loss[0] (device).
+    void mse_forward(const float* prediction, const float* target, int64_t n, float* loss);
+    // grad_prediction = 2 (p - t) / n * grad_loss[0], grad_target its negation; either output
+    // may be nullptr. grad_loss points to one float on the device.
+    void mse_backward(const float* prediction, const float* target, int64_t n,
+                      const float* grad_loss, float* grad_prediction, float* grad_target);)

@@ -105,8 +105,8 @@ __global__ void max_pool2d_backward_kernel(const float* grad_y, const int32_t* i
   }
 }
 
-__global__ void avg_pool2d_forward_kernel(const float* x, Pool2dShape s,
-                                          bool count_include_pad, float* y) {
+__global__ void avg_pool2d_forward_kernel(const float* x, Pool2dShape s, bool count_include_pad,
+                                          float* y) {
   const int64_t total = s.planes * s.out_h * s.out_w;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;

@@ -9,19 +9,17 @@
 #include "kernels/op_params.h"
 
 LEUKO_CUDA_BACKENDS(
-  // y = max over each window; indices = h * in_w + w of the winner inside its plane.
-  void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y,
-                          int32_t* indices);
-  // grad_x[i] = sum of the output gradients whose winner is i (0 if none).
-  void max_pool2d_backward(const float* grad_y, const int32_t* indices,
-                           const Pool2dShape& shape, float* grad_x);
-  // y = window sum / divisor (count_include_pad: the padded window; else its inside part).
-  void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
-                          float* y);
-  void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape,
-                           bool count_include_pad, float* grad_x);
-  // y[p] = mean of plane p; backward spreads grad_y[p] / plane_size over the plane.
-  void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size, float* y);
-  void global_avg_pool_backward(const float* grad_y, int64_t planes, int64_t plane_size,
-                                float* grad_x);
-)
+    // y = max over each window; indices = h * in_w + w of the winner inside its plane.
+    void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int32_t* indices);
+    // grad_x[i] = sum of the output gradients whose winner is i (0 if none).
+    void max_pool2d_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& shape,
+                             float* grad_x);
+    // y = window sum / divisor (count_include_pad: the padded window; else its inside part).
+    void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
+                            float* y);
+    void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape, bool count_include_pad,
+                             float* grad_x);
+    // y[p] = mean of plane p; backward spreads grad_y[p] / plane_size over the plane.
+    void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size, float* y);
+    void global_avg_pool_backward(const float* grad_y, int64_t planes, int64_t plane_size,
+                                  float* grad_x);)

@@ -10,9 +10,8 @@ namespace leuko::LEUKO_CUDA_NS {
 namespace {
 
 template <bool kCentered, bool kMomentum>
-__global__ void rmsprop_kernel(float* param, const float* grad, float* square_avg,
-                               float* grad_avg, float* momentum_buffer, int64_t n,
-                               RmspropHyperparameters h) {
+__global__ void rmsprop_kernel(float* param, const float* grad, float* square_avg, float* grad_avg,
+                               float* momentum_buffer, int64_t n, RmspropHyperparameters h) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += stride) {

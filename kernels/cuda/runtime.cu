@@ -77,7 +77,8 @@ struct CachingAllocator {
       cudaGetLastError();
       char message[160];
       std::snprintf(message, sizeof message,
-                    "out of device memory: %zu bytes (%.2f GiB) asked for; try a smaller --batch or input size",
+                    "out of device memory: %zu bytes (%.2f GiB) asked for; try a smaller --batch "
+                    "or input size",
                     size, static_cast<double>(size) / (1 << 30));
       throw std::runtime_error(message);
     }
@@ -89,7 +90,8 @@ struct CachingAllocator {
   void release(void* block) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = block_size.find(block);
-    if (it == block_size.end()) throw std::runtime_error("device_free: not a block of this allocator");
+    if (it == block_size.end())
+      throw std::runtime_error("device_free: not a block of this allocator");
     free_blocks[it->second].push_back(block);
   }
 
@@ -115,7 +117,8 @@ void* device_malloc(std::size_t bytes) {
   void* block = allocator().allocate(bytes);
 #ifndef __CUDACC__
   // On the current stream: after any queued work that still writes the block's old owner.
-  check(cudaMemsetAsync(block, 0xFF, rounded_size(bytes), current_stream()), "poisoning a new block");
+  check(cudaMemsetAsync(block, 0xFF, rounded_size(bytes), current_stream()),
+        "poisoning a new block");
 #endif
   return block;
 }
@@ -162,7 +165,8 @@ struct PinnedCache {
   void release(void* block) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = block_size.find(block);
-    if (it == block_size.end()) throw std::runtime_error("pinned_host_free: not a block of this allocator");
+    if (it == block_size.end())
+      throw std::runtime_error("pinned_host_free: not a block of this allocator");
     cudaEvent_t freed = nullptr;
     check(cudaEventCreateWithFlags(&freed, cudaEventDisableTiming), "cudaEventCreateWithFlags");
     check(cudaEventRecord(freed, copy_stream()), "cudaEventRecord");
@@ -201,14 +205,16 @@ void release_cached_memory() {
 // The host reads `host` as soon as this returns, so it waits for the copy (and with it for
 // the work queued before it on the current stream, which wrote `device`).
 void copy_to_host(void* host, const void* device, std::size_t bytes) {
-  check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, current_stream()), "copy to host");
+  check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, current_stream()),
+        "copy to host");
   check(cudaStreamSynchronize(current_stream()), "copy to host (waiting for it)");
 }
 
 // Waits for the copy too: the caller may reuse `host` at once, and from page-locked memory
 // an asynchronous copy would read it later.
 void copy_from_host(void* device, const void* host, std::size_t bytes) {
-  check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, current_stream()), "copy to device");
+  check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, current_stream()),
+        "copy to device");
   check(cudaStreamSynchronize(current_stream()), "copy to device (waiting for it)");
 }
 

@@ -9,8 +9,7 @@
 #include "kernels/op_params.h"
 
 LEUKO_CUDA_BACKENDS(
-  // param -= lr * d, as cpu::sgd_step; all pointers on the device, `momentum_buffer` null
-  // only when momentum == 0.
-  void sgd_step(float* param, const float* grad, float* momentum_buffer, int64_t n,
-                const SgdHyperparameters& h, bool first_step);
-)
+    // param -= lr * d, as cpu::sgd_step; all pointers on the device, `momentum_buffer` null
+    // only when momentum == 0.
+    void sgd_step(float* param, const float* grad, float* momentum_buffer, int64_t n,
+                  const SgdHyperparameters& h, bool first_step);)

@@ -7,11 +7,11 @@
 
 #include "kernels/cuda/backends.h"
 
-LEUKO_CUDA_BACKENDS(
-  void softmax_forward(const float* x, float* y, int64_t outer, int64_t size, int64_t inner);
-  void softmax_backward(const float* y, const float* grad_y, float* grad_x, int64_t outer,
-                        int64_t size, int64_t inner);
-  void log_softmax_forward(const float* x, float* y, int64_t outer, int64_t size, int64_t inner);
-  void log_softmax_backward(const float* y, const float* grad_y, float* grad_x, int64_t outer,
-                            int64_t size, int64_t inner);
-)
+LEUKO_CUDA_BACKENDS(void softmax_forward(const float* x, float* y, int64_t outer, int64_t size,
+                                         int64_t inner);
+                    void softmax_backward(const float* y, const float* grad_y, float* grad_x,
+                                          int64_t outer, int64_t size, int64_t inner);
+                    void log_softmax_forward(const float* x, float* y, int64_t outer, int64_t size,
+                                             int64_t inner);
+                    void log_softmax_backward(const float* y, const float* grad_y, float* grad_x,
+                                              int64_t outer, int64_t size, int64_t inner);)

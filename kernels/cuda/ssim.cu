@@ -177,8 +177,8 @@ __global__ void ssim_tile_sums_kernel(const float* x, const float* y, int height
   }
   value = block_sum(value, warp_sums);
   if (thread_in_block() == 0) {
-    const int64_t block = (static_cast<int64_t>(blockIdx.z) * gridDim.y + blockIdx.y) * gridDim.x +
-                          blockIdx.x;
+    const int64_t block =
+        (static_cast<int64_t>(blockIdx.z) * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
     block_sums[block] = value;
   }
 }
@@ -214,10 +214,10 @@ __global__ void ssim_coefficients_kernel(const float* x, const float* y, int hei
   const double two_b1 = 2.0 * t.inv_b1, two_b2 = 2.0 * t.inv_b2;
   float* at = maps + static_cast<int64_t>(blockIdx.z) * out_height * out_width +
               static_cast<int64_t>(i) * out_width + j;
-  at[kAx * map_stride] = static_cast<float>(two_b1 * t.cs * (t.my - t.mx * t.l) +
-                                            two_b2 * t.l * (t.mx * t.cs - t.my));
-  at[kAy * map_stride] = static_cast<float>(two_b1 * t.cs * (t.mx - t.my * t.l) +
-                                            two_b2 * t.l * (t.my * t.cs - t.mx));
+  at[kAx * map_stride] =
+      static_cast<float>(two_b1 * t.cs * (t.my - t.mx * t.l) + two_b2 * t.l * (t.mx * t.cs - t.my));
+  at[kAy * map_stride] =
+      static_cast<float>(two_b1 * t.cs * (t.mx - t.my * t.l) + two_b2 * t.l * (t.my * t.cs - t.mx));
   at[kB * map_stride] = static_cast<float>(-t.l * t.cs * t.inv_b2);
   at[kC * map_stride] = static_cast<float>(2.0 * t.l * t.inv_b2);
 }
@@ -273,8 +273,8 @@ __global__ void ssim_spread_kernel(const float* x, const float* y, int height, i
   }
   // The CPU kernel's scale, rounded the same way: float(grad_mean / positions).
   const float scale = static_cast<float>(static_cast<double>(grad_sign * grad_out[0]) / positions);
-  const int64_t at = static_cast<int64_t>(blockIdx.z) * height * width +
-                     static_cast<int64_t>(row) * width + col;
+  const int64_t at =
+      static_cast<int64_t>(blockIdx.z) * height * width + static_cast<int64_t>(row) * width + col;
   const float xv = x[at], yv = y[at];
   if (grad_x) grad_x[at] = scale * (spread[kAx] + 2.0f * xv * spread[kB] + yv * spread[kC]);
   if (grad_y) grad_y[at] = scale * (spread[kAy] + 2.0f * yv * spread[kB] + xv * spread[kC]);
@@ -298,8 +298,8 @@ void ssim_forward(const float* x, const float* y, int64_t planes, int64_t height
   const dim3 grid = tile_grid(planes, out_height, out_width);
   const int64_t blocks = static_cast<int64_t>(grid.x) * grid.y * grid.z;
   DeviceScratch block_sums(blocks * sizeof(double));
-  leuko_launch(ssim_tile_sums_kernel, grid, dim3(kTileWidth, kTileHeight), 0, current_stream(),
-               x, y, static_cast<int>(height), static_cast<int>(width), gaussian_window(false),
+  leuko_launch(ssim_tile_sums_kernel, grid, dim3(kTileWidth, kTileHeight), 0, current_stream(), x,
+               y, static_cast<int>(height), static_cast<int>(width), gaussian_window(false),
                stabilizers(data_range), block_sums.as<double>());
   check_launch("ssim_tile_sums_kernel");
   const double positions = static_cast<double>(planes) * out_height * out_width;
@@ -308,24 +308,23 @@ void ssim_forward(const float* x, const float* y, int64_t planes, int64_t height
   check_launch("ssim_mean_kernel");
 }
 
-void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height,
-                   int64_t width, float data_range, const float* grad_out, float grad_sign,
-                   float* grad_x, float* grad_y) {
+void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
+                   float data_range, const float* grad_out, float grad_sign, float* grad_x,
+                   float* grad_y) {
   if (!grad_x && !grad_y) return;
   const int64_t out_height = height - kHalo, out_width = width - kHalo;
   const int64_t map_stride = planes * out_height * out_width;
   DeviceScratch maps(kCoefficients * map_stride * sizeof(float));
   leuko_launch(ssim_coefficients_kernel, tile_grid(planes, out_height, out_width),
-               dim3(kTileWidth, kTileHeight), 0, current_stream(), x, y,
-               static_cast<int>(height), static_cast<int>(width), gaussian_window(false),
-               stabilizers(data_range), maps.as<float>(), map_stride);
+               dim3(kTileWidth, kTileHeight), 0, current_stream(), x, y, static_cast<int>(height),
+               static_cast<int>(width), gaussian_window(false), stabilizers(data_range),
+               maps.as<float>(), map_stride);
   check_launch("ssim_coefficients_kernel");
   const double positions = static_cast<double>(map_stride);
-  leuko_launch(ssim_spread_kernel, tile_grid(planes, height, width),
-               dim3(kTileWidth, kTileHeight), 0, current_stream(), x, y,
-               static_cast<int>(height), static_cast<int>(width), gaussian_window(true),
-               maps.as<const float>(), map_stride, grad_out, grad_sign, positions, grad_x,
-               grad_y);
+  leuko_launch(ssim_spread_kernel, tile_grid(planes, height, width), dim3(kTileWidth, kTileHeight),
+               0, current_stream(), x, y, static_cast<int>(height), static_cast<int>(width),
+               gaussian_window(true), maps.as<const float>(), map_stride, grad_out, grad_sign,
+               positions, grad_x, grad_y);
   check_launch("ssim_spread_kernel");
 }
 

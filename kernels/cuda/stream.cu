@@ -43,7 +43,9 @@ cudaStream_t copy_stream() {
   return stream;
 }
 
-cudaStream_t current_stream() { return guarded_stream != nullptr ? guarded_stream : compute_stream(); }
+cudaStream_t current_stream() {
+  return guarded_stream != nullptr ? guarded_stream : compute_stream();
+}
 
 void* current_stream_handle() { return current_stream(); }
 
@@ -71,7 +73,8 @@ StreamGuard::~StreamGuard() {
 void* upload_async(void* device, const void* host, std::size_t bytes) {
   const cudaStream_t copy = copy_stream();
   order_after(copy, current_stream());
-  check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, copy), "upload on the copy stream");
+  check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, copy),
+        "upload on the copy stream");
   cudaEvent_t copied = nullptr;
   check(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming), "cudaEventCreateWithFlags");
   check(cudaEventRecord(copied, copy), "cudaEventRecord");

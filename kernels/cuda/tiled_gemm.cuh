@@ -37,7 +37,8 @@ constexpr int kGemmPerThread = kGemmTile / kGemmThreads1D;  // 4x4 outputs per t
 // The main loop: accumulates this thread's 4x4 block of C for the block's tile, rows
 // blockIdx.y * 64 + threadIdx.y + 16 i and columns blockIdx.x * 64 + threadIdx.x + 16 j
 // (zeros past the edges). Every thread of the block must call it (it holds barriers); a
-// kernel with its own epilogue (conv_batch_norm_relu.cu's statistics-gathering forward) calls it too.
+// kernel with its own epilogue (conv_batch_norm_relu.cu's statistics-gathering forward) calls it
+// too.
 template <typename Problem>
 __device__ __forceinline__ void tiled_gemm_accumulate(
     const Problem& problem, float (&sum)[kGemmPerThread][kGemmPerThread]) {

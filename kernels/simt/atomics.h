@@ -36,57 +36,57 @@ namespace leuko::simt::api {
 // The value parameter is not deduced, so atomicAdd(int_pointer, 1u) converts like CUDA's
 // overloads do instead of failing to deduce T.
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long, float, double>
+requires OneOf<T, int, unsigned int, unsigned long long, float, double>
 inline T atomicAdd(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).fetch_add(value, std::memory_order_relaxed);
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int>
+requires OneOf<T, int, unsigned int>
 inline T atomicSub(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).fetch_sub(value, std::memory_order_relaxed);
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long, float>
+requires OneOf<T, int, unsigned int, unsigned long long, float>
 inline T atomicExch(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).exchange(value, std::memory_order_relaxed);
 }
 
 // Returns the old value; stores `value` only where the old value equalled `compare`.
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long>
+requires OneOf<T, int, unsigned int, unsigned long long>
 inline T atomicCAS(T* address, std::type_identity_t<T> compare, std::type_identity_t<T> value) {
   atomic_at(address).compare_exchange_strong(compare, value, std::memory_order_relaxed);
   return compare;  // compare_exchange wrote the old value into it
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, long long, unsigned long long>
+requires OneOf<T, int, unsigned int, long long, unsigned long long>
 inline T atomicMax(T* address, std::type_identity_t<T> value) {
   return atomic_replace_if(address, value, [](T a, T b) { return a > b; });
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, long long, unsigned long long>
+requires OneOf<T, int, unsigned int, long long, unsigned long long>
 inline T atomicMin(T* address, std::type_identity_t<T> value) {
   return atomic_replace_if(address, value, [](T a, T b) { return a < b; });
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long>
+requires OneOf<T, int, unsigned int, unsigned long long>
 inline T atomicAnd(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).fetch_and(value, std::memory_order_relaxed);
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long>
+requires OneOf<T, int, unsigned int, unsigned long long>
 inline T atomicOr(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).fetch_or(value, std::memory_order_relaxed);
 }
 
 template <typename T>
-  requires OneOf<T, int, unsigned int, unsigned long long>
+requires OneOf<T, int, unsigned int, unsigned long long>
 inline T atomicXor(T* address, std::type_identity_t<T> value) {
   return atomic_at(address).fetch_xor(value, std::memory_order_relaxed);
 }

@@ -29,20 +29,21 @@ std::string BlockRunner::run(const KernelCall& kernel, const LaunchShape& shape,
     thread.index = {t % dim.x, (t / dim.x) % dim.y, t / (dim.x * dim.y)};
     thread.linear = t;
     thread.state = ThreadState::ready;
-    thread.fiber = boost::context::fiber(
-        std::allocator_arg, PooledStackAllocator{&stacks_, &thread.stack},
-        [&thread, &kernel](boost::context::fiber&& runner) {
-          finish_switch(nullptr, &thread.runner_stack);
-          thread.runner = std::move(runner);
-          // The last switch back to the runner (after a return, or after the unwinding that
-          // destroys a deadlocked fiber) leaves this stack for good.
-          struct LeaveForGood {
-            const FiberThread& thread;
-            ~LeaveForGood() { start_switch(nullptr, thread.runner_stack); }
-          } leave{thread};
-          kernel.invoke(kernel.closure);
-          return std::move(thread.runner);
-        });
+    thread.fiber =
+        boost::context::fiber(std::allocator_arg, PooledStackAllocator{&stacks_, &thread.stack},
+                              [&thread, &kernel](boost::context::fiber&& runner) {
+                                finish_switch(nullptr, &thread.runner_stack);
+                                thread.runner = std::move(runner);
+                                // The last switch back to the runner (after a return, or after the
+                                // unwinding that destroys a deadlocked fiber) leaves this stack for
+                                // good.
+                                struct LeaveForGood {
+                                  const FiberThread& thread;
+                                  ~LeaveForGood() { start_switch(nullptr, thread.runner_stack); }
+                                } leave{thread};
+                                kernel.invoke(kernel.closure);
+                                return std::move(thread.runner);
+                              });
   }
 
   active_runner = this;
@@ -148,14 +149,14 @@ std::string BlockRunner::describe_deadlock(api::uint3 block_index) const {
       if (!(waiter.exchange_mask >> lane & 1u) || other.state == ThreadState::in_warp_exchange)
         continue;
       const std::string where = text;
-      std::snprintf(text, sizeof text,
-                    "%s: thread (%u,%u,%u) (warp %u, lane %u) waits in a warp operation "
-                    "(__syncwarp, shuffle or vote) with mask 0x%08x, but lane %u of its warp %s; "
-                    "every lane named in the mask must reach the same warp operation",
-                    where.c_str(), waiter.index.x, waiter.index.y, waiter.index.z,
-                    waiter.linear / lanes_per_warp, waiter.linear % lanes_per_warp,
-                    waiter.exchange_mask, lane,
-                    other.state == ThreadState::returned ? "has returned" : "waits in __syncthreads()");
+      std::snprintf(
+          text, sizeof text,
+          "%s: thread (%u,%u,%u) (warp %u, lane %u) waits in a warp operation "
+          "(__syncwarp, shuffle or vote) with mask 0x%08x, but lane %u of its warp %s; "
+          "every lane named in the mask must reach the same warp operation",
+          where.c_str(), waiter.index.x, waiter.index.y, waiter.index.z,
+          waiter.linear / lanes_per_warp, waiter.linear % lanes_per_warp, waiter.exchange_mask,
+          lane, other.state == ThreadState::returned ? "has returned" : "waits in __syncthreads()");
       return text;
     }
   }

@@ -37,8 +37,8 @@ struct FiberThread {
   api::uint3 index;
   unsigned linear;  // x + y * blockDim.x + z * blockDim.x * blockDim.y; warp = linear / 32
   ThreadState state;
-  unsigned exchange_mask;       // the lanes it waits for in a warp exchange
-  std::uint64_t published;      // its value for that exchange
+  unsigned exchange_mask;   // the lanes it waits for in a warp exchange
+  std::uint64_t published;  // its value for that exchange
   // For the switch annotations under AddressSanitizer (fiber_sanitizer.h):
   StackBounds stack;         // its own stack
   StackBounds runner_stack;  // the runner's, learned when it first runs

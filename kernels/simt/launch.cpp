@@ -126,8 +126,10 @@ api::cudaError_t check_launch(const LaunchShape& shape) {
   const unsigned block[3] = {shape.block.x, shape.block.y, shape.block.z};
   const unsigned grid[3] = {shape.grid.x, shape.grid.y, shape.grid.z};
   for (int axis = 0; axis < 3; ++axis) {
-    if (block[axis] == 0 || block[axis] > max_block_dim[axis]) return api::cudaErrorInvalidConfiguration;
-    if (grid[axis] == 0 || grid[axis] > max_grid_dim[axis]) return api::cudaErrorInvalidConfiguration;
+    if (block[axis] == 0 || block[axis] > max_block_dim[axis])
+      return api::cudaErrorInvalidConfiguration;
+    if (grid[axis] == 0 || grid[axis] > max_grid_dim[axis])
+      return api::cudaErrorInvalidConfiguration;
   }
   if (std::uint64_t{block[0]} * block[1] * block[2] > max_threads_per_block)
     return api::cudaErrorInvalidConfiguration;

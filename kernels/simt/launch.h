@@ -51,11 +51,11 @@ inline void leuko_launch(void (*kernel)(Params...), leuko::simt::api::dim3 grid,
     std::tuple<std::decay_t<Params>...> arguments;
   };
   const BoundKernel bound{kernel, std::tuple<std::decay_t<Params>...>(std::forward<Args>(args)...)};
-  const leuko::simt::KernelCall call{
-      [](const void* closure) {
-        const BoundKernel& self = *static_cast<const BoundKernel*>(closure);
-        std::apply(self.kernel, self.arguments);
-      },
-      &bound};
+  const leuko::simt::KernelCall call{[](const void* closure) {
+                                       const BoundKernel& self =
+                                           *static_cast<const BoundKernel*>(closure);
+                                       std::apply(self.kernel, self.arguments);
+                                     },
+                                     &bound};
   leuko::simt::launch_kernel(call, {grid, block, shared_bytes}, stream);
 }

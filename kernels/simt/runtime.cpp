@@ -79,7 +79,9 @@ bool stream_exists(cudaStream_t stream) {
   return stream == nullptr || ordering().streams.count(stream) != 0;
 }
 
-bool event_exists(cudaEvent_t event) { return event != nullptr && ordering().events.count(event) != 0; }
+bool event_exists(cudaEvent_t event) {
+  return event != nullptr && ordering().events.count(event) != 0;
+}
 
 // Runs `stream`'s queued work until `until` items of it have run.
 void run_queued(CUstream_st* stream, std::uint64_t until) {
@@ -102,7 +104,8 @@ void run_all_queued(bool only_blocking_streams) {
 // The stream whose work `event` stands for, if that stream still exists.
 CUstream_st* recorded_stream(cudaEvent_t event) {
   CUstream_st* stream = event->stream;
-  if (stream == nullptr || ordering().streams.count(stream) == 0 || stream->serial != event->stream_serial)
+  if (stream == nullptr || ordering().streams.count(stream) == 0 ||
+      stream->serial != event->stream_serial)
     return nullptr;  // the legacy stream, or a destroyed stream (its work ran when it was)
   return stream;
 }
@@ -160,7 +163,8 @@ static cudaError_t allocate(void** pointer, std::size_t bytes, std::unordered_se
   *pointer = nullptr;
   if (bytes == 0) return cudaSuccess;
   if (bytes > SIZE_MAX - allocation_alignment) return record_error(cudaErrorMemoryAllocation);
-  const std::size_t rounded = (bytes + allocation_alignment - 1) / allocation_alignment * allocation_alignment;
+  const std::size_t rounded =
+      (bytes + allocation_alignment - 1) / allocation_alignment * allocation_alignment;
   void* memory = std::aligned_alloc(allocation_alignment, rounded);
   if (memory == nullptr) return record_error(cudaErrorMemoryAllocation);
   std::lock_guard lock(allocations().mutex);
@@ -205,7 +209,8 @@ static cudaError_t check_copy(void* destination, const void* source, std::size_t
                               cudaMemcpyKind kind) {
   if (kind < cudaMemcpyHostToHost || kind > cudaMemcpyDefault)
     return record_error(cudaErrorInvalidMemcpyDirection);
-  if (bytes != 0 && (destination == nullptr || source == nullptr)) return record_error(cudaErrorInvalidValue);
+  if (bytes != 0 && (destination == nullptr || source == nullptr))
+    return record_error(cudaErrorInvalidValue);
   return cudaSuccess;
 }
 
@@ -227,7 +232,8 @@ cudaError_t cudaMemset(void* destination, int byte_value, std::size_t bytes) {
   return cudaMemsetAsync(destination, byte_value, bytes, nullptr);
 }
 
-cudaError_t cudaMemsetAsync(void* destination, int byte_value, std::size_t bytes, cudaStream_t stream) {
+cudaError_t cudaMemsetAsync(void* destination, int byte_value, std::size_t bytes,
+                            cudaStream_t stream) {
   if (bytes != 0 && destination == nullptr) return record_error(cudaErrorInvalidValue);
   return run_or_queue(stream, [=] {
     if (bytes != 0) std::memset(destination, byte_value, bytes);
@@ -241,7 +247,8 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 }
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
-  if (stream == nullptr || flags > cudaStreamNonBlocking) return record_error(cudaErrorInvalidValue);
+  if (stream == nullptr || flags > cudaStreamNonBlocking)
+    return record_error(cudaErrorInvalidValue);
   std::lock_guard lock(ordering().mutex);
   *stream = new CUstream_st{flags, ordering().next_serial++, {}};
   ordering().streams.insert(*stream);
@@ -251,7 +258,8 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) 
 // The stream's queued work runs first, as a GPU finishes a destroyed stream's work.
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   std::lock_guard lock(ordering().mutex);
-  if (stream == nullptr || !stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  if (stream == nullptr || !stream_exists(stream))
+    return record_error(cudaErrorInvalidResourceHandle);
   run_queued(stream, stream->enqueued);
   ordering().streams.erase(stream);
   delete stream;
@@ -270,7 +278,8 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
 // Runs the work the event stands for now: the waiting stream's later work comes after it.
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int /*flags*/) {
   std::lock_guard lock(ordering().mutex);
-  if (!stream_exists(stream) || !event_exists(event)) return record_error(cudaErrorInvalidResourceHandle);
+  if (!stream_exists(stream) || !event_exists(event))
+    return record_error(cudaErrorInvalidResourceHandle);
   if (CUstream_st* recorded = recorded_stream(event)) run_queued(recorded, event->ticket);
   return cudaSuccess;
 }
@@ -298,7 +307,8 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   std::lock_guard lock(ordering().mutex);
-  if (!event_exists(event) || !stream_exists(stream)) return record_error(cudaErrorInvalidResourceHandle);
+  if (!event_exists(event) || !stream_exists(stream))
+    return record_error(cudaErrorInvalidResourceHandle);
   if (stream == nullptr) run_all_queued(true);  // legacy work waits for the blocking streams
   event->recorded = true;
   event->when = std::chrono::steady_clock::now();  // every launch before it has finished
@@ -364,8 +374,8 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* properties, int device) {
   if (device != 0) return record_error(cudaErrorInvalidDevice);
   *properties = {};
   std::strncpy(properties->name, "leuko SIMT emulator (host CPU)", sizeof properties->name - 1);
-  properties->totalGlobalMem =
-      static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  properties->totalGlobalMem = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
+                               static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   properties->sharedMemPerBlock = max_shared_bytes_per_block;
   properties->sharedMemPerMultiprocessor = max_shared_bytes_per_block;
   properties->totalConstMem = 64 * 1024;
@@ -389,30 +399,48 @@ cudaError_t cudaPeekAtLastError() { return last_error; }
 
 const char* cudaGetErrorString(cudaError_t error) {
   switch (error) {
-    case cudaSuccess: return "no error";
-    case cudaErrorInvalidValue: return "invalid argument";
-    case cudaErrorMemoryAllocation: return "out of memory";
-    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
-    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
-    case cudaErrorInvalidDevice: return "invalid device ordinal";
-    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
-    case cudaErrorNotReady: return "device not ready";
-    case cudaErrorLaunchFailure: return "unspecified launch failure";
+    case cudaSuccess:
+      return "no error";
+    case cudaErrorInvalidValue:
+      return "invalid argument";
+    case cudaErrorMemoryAllocation:
+      return "out of memory";
+    case cudaErrorInvalidConfiguration:
+      return "invalid configuration argument";
+    case cudaErrorInvalidMemcpyDirection:
+      return "invalid copy direction for memcpy";
+    case cudaErrorInvalidDevice:
+      return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle:
+      return "invalid resource handle";
+    case cudaErrorNotReady:
+      return "device not ready";
+    case cudaErrorLaunchFailure:
+      return "unspecified launch failure";
   }
   return "unrecognized error code";
 }
 
 const char* cudaGetErrorName(cudaError_t error) {
   switch (error) {
-    case cudaSuccess: return "cudaSuccess";
-    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
-    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
-    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
-    case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
-    case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
-    case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
-    case cudaErrorNotReady: return "cudaErrorNotReady";
-    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaSuccess:
+      return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    case cudaErrorInvalidMemcpyDirection:
+      return "cudaErrorInvalidMemcpyDirection";
+    case cudaErrorInvalidDevice:
+      return "cudaErrorInvalidDevice";
+    case cudaErrorInvalidResourceHandle:
+      return "cudaErrorInvalidResourceHandle";
+    case cudaErrorNotReady:
+      return "cudaErrorNotReady";
+    case cudaErrorLaunchFailure:
+      return "cudaErrorLaunchFailure";
   }
   return "cudaErrorUnknown";
 }

@@ -30,7 +30,7 @@ void* dynamic_shared_memory();
 
 // The types CUDA shuffles: 4- and 8-byte integers and floating point.
 template <typename T>
-concept ShuffleValue = std::is_arithmetic_v<T> && (sizeof(T) == 4 || sizeof(T) == 8);
+concept ShuffleValue = std::is_arithmetic_v<T> &&(sizeof(T) == 4 || sizeof(T) == 8);
 
 // Exchanges `value` with the lanes of `mask` and returns lane `source`'s; a lane the warp
 // does not have gives back the caller's own value.
@@ -76,7 +76,8 @@ template <ShuffleValue T>
 inline T __shfl_down_sync(unsigned mask, T value, unsigned delta, int width = warpSize) {
   const unsigned lane = lane_index();
   const unsigned in_segment = lane & static_cast<unsigned>(width - 1);
-  return shuffle_from_lane(mask, value, in_segment + delta < static_cast<unsigned>(width) ? lane + delta : lane);
+  return shuffle_from_lane(mask, value,
+                           in_segment + delta < static_cast<unsigned>(width) ? lane + delta : lane);
 }
 
 // The value of lane (lane XOR lane_mask); a lane in a later segment is out of reach and

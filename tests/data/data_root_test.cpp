@@ -20,10 +20,16 @@ class ScopedDataEnv {
  public:
   explicit ScopedDataEnv(const char* value) {
     if (const char* old = std::getenv("LEUKO_DATA")) old_ = old;
-    if (value) setenv("LEUKO_DATA", value, 1); else unsetenv("LEUKO_DATA");
+    if (value)
+      setenv("LEUKO_DATA", value, 1);
+    else
+      unsetenv("LEUKO_DATA");
   }
   ~ScopedDataEnv() {
-    if (old_) setenv("LEUKO_DATA", old_->c_str(), 1); else unsetenv("LEUKO_DATA");
+    if (old_)
+      setenv("LEUKO_DATA", old_->c_str(), 1);
+    else
+      unsetenv("LEUKO_DATA");
   }
 
  private:
@@ -46,10 +52,14 @@ TEST_CASE("the data root comes from --data, else LEUKO_DATA, else none (syntheti
   }
   {
     ScopedDataEnv env("/no/such/leuko/data");
-    CHECK_THROWS_WITH_AS(resolve_data_root(""),
-                         doctest::Contains("data root /no/such/leuko/data (from LEUKO_DATA): not an existing folder"), Error);
+    CHECK_THROWS_WITH_AS(
+        resolve_data_root(""),
+        doctest::Contains(
+            "data root /no/such/leuko/data (from LEUKO_DATA): not an existing folder"),
+        Error);
   }
-  CHECK_THROWS_WITH_AS(resolve_data_root("/no/such/dir"), doctest::Contains("(from --data): not an existing folder"), Error);
+  CHECK_THROWS_WITH_AS(resolve_data_root("/no/such/dir"),
+                       doctest::Contains("(from --data): not an existing folder"), Error);
 }
 
 TEST_CASE("wbc_subset_counts gives floor(p * N_c) per class from <root>/pbc/train") {
@@ -57,7 +67,9 @@ TEST_CASE("wbc_subset_counts gives floor(p * N_c) per class from <root>/pbc/trai
   const int counts[] = {3, 12, 25};
   const char* names[] = {"b", "a", "c"};
   for (int c = 0; c < 3; ++c)
-    for (int i = 0; i < counts[c]; ++i) write_pattern(root / ("pbc/train/" + std::string(names[c]) + "/" + std::to_string(i) + ".png"), 2, 2);
+    for (int i = 0; i < counts[c]; ++i)
+      write_pattern(
+          root / ("pbc/train/" + std::string(names[c]) + "/" + std::to_string(i) + ".png"), 2, 2);
   const WbcSubsetCounts table = wbc_subset_counts(root.path());
   CHECK(table.classes == std::vector<std::string>{"a", "b", "c"});
   CHECK(table.fractions == std::vector<double>{0.01, 0.1, 0.5, 1.0});
@@ -66,5 +78,6 @@ TEST_CASE("wbc_subset_counts gives floor(p * N_c) per class from <root>/pbc/trai
   CHECK(table.counts[2] == std::vector<int64_t>{6, 1, 12});
   CHECK(table.counts[3] == std::vector<int64_t>{12, 3, 25});
   CHECK(table.totals == std::vector<int64_t>{0, 3, 19, 40});
-  CHECK_THROWS_WITH_AS(wbc_subset_counts(root / "nothing"), doctest::Contains("pbc/train: the folder does not exist"), Error);
+  CHECK_THROWS_WITH_AS(wbc_subset_counts(root / "nothing"),
+                       doctest::Contains("pbc/train: the folder does not exist"), Error);
 }

@@ -110,12 +110,15 @@ TEST_CASE("augment_image applies the recipe's random transforms reproducibly") {
 TEST_CASE("bad folders each get one clear error naming the path") {
   TempFolder root;
   SUBCASE("missing folder") {
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "nope"), doctest::Contains("nope: the folder does not exist"), Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "nope"),
+                         doctest::Contains("nope: the folder does not exist"), Error);
   }
   SUBCASE("empty folder") {
     std::filesystem::create_directories(root / "empty");
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "empty"), doctest::Contains("empty: no class folders"), Error);
-    CHECK_THROWS_WITH_AS(scan_unlabelled_folder(root / "empty"), doctest::Contains("empty: no images"), Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "empty"),
+                         doctest::Contains("empty: no class folders"), Error);
+    CHECK_THROWS_WITH_AS(scan_unlabelled_folder(root / "empty"),
+                         doctest::Contains("empty: no images"), Error);
   }
   SUBCASE("a class folder with no images") {
     write_pattern(root / "d/a/x.png", 4, 4);
@@ -126,31 +129,35 @@ TEST_CASE("bad folders each get one clear error naming the path") {
   SUBCASE("a file that is not an image") {
     write_pattern(root / "d/a/x.png", 4, 4);
     write_bytes(root / "d/a/notes.txt", {'h', 'i'});
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d"), doctest::Contains("notes.txt is not an image file"), Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d"),
+                         doctest::Contains("notes.txt is not an image file"), Error);
   }
   SUBCASE("a stray file beside the class folders") {
     write_pattern(root / "d/a/x.png", 4, 4);
     write_bytes(root / "d/labels.csv", {'h'});
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d"), doctest::Contains("unexpected file labels.csv"), Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d"),
+                         doctest::Contains("unexpected file labels.csv"), Error);
   }
   SUBCASE("a mask without an image") {
     write_pattern(root / "d/a/x.png", 4, 4);
     write_pattern(root / "m/a/y.png", 4, 4, 1);
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d", root / "m"), doctest::Contains("y.png: no image with the stem 'y'"),
-                         Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d", root / "m"),
+                         doctest::Contains("y.png: no image with the stem 'y'"), Error);
   }
   SUBCASE("a mask class the images do not have") {
     write_pattern(root / "d/a/x.png", 4, 4);
     write_pattern(root / "m/b/x.png", 4, 4, 1);
-    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d", root / "m"), doctest::Contains("no class 'b' in the image folder"),
-                         Error);
+    CHECK_THROWS_WITH_AS(scan_image_folder(root / "d", root / "m"),
+                         doctest::Contains("no class 'b' in the image folder"), Error);
   }
   SUBCASE("a mask whose size differs from its image") {
     write_pattern(root / "d/a/x.png", 4, 4);
     write_pattern(root / "m/a/x.png", 4, 5, 1);
     Dataset ds = with_masked_copies(scan_image_folder(root / "d", root / "m"));
-    CHECK_THROWS_WITH_AS(load_sample(ds.samples[1]),
-                         doctest::Contains("x.png: the mask is 5x4 pixels but the image is 4x4 pixels (expected the same size)"),
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        load_sample(ds.samples[1]),
+        doctest::Contains(
+            "x.png: the mask is 5x4 pixels but the image is 4x4 pixels (expected the same size)"),
+        Error);
   }
 }

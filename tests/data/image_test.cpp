@@ -18,12 +18,12 @@ namespace {
 // A 2x2 RGBA PNG written by PIL: red, half-transparent green, fully transparent blue,
 // and (10, 20, 30) opaque. Alpha must be dropped, never multiplied in.
 const std::vector<uint8_t> kRgbaPng = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06, 0x00, 0x00, 0x00, 0x72,
-    0xb6, 0x0d, 0x24, 0x00, 0x00, 0x00, 0x1a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x9f, 0xe1, 0x3f, 0x43, 0x03, 0x03, 0x03, 0xc3, 0x7f, 0x06, 0x2e, 0x11,
-    0xb9, 0xff, 0x00, 0x37, 0x80, 0x05, 0xb8, 0x70, 0x4c, 0x3d, 0x7f, 0x00, 0x00, 0x00, 0x00,
-    0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x72, 0xb6, 0x0d, 0x24, 0x00, 0x00, 0x00, 0x1a, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x9f, 0xe1, 0x3f, 0x43, 0x03, 0x03, 0x03, 0xc3,
+    0x7f, 0x06, 0x2e, 0x11, 0xb9, 0xff, 0x00, 0x37, 0x80, 0x05, 0xb8, 0x70, 0x4c, 0x3d,
+    0x7f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 // Overwrites the big-endian width and height in a PNG's IHDR chunk (bytes 16..23).
 std::vector<uint8_t> with_png_size(std::vector<uint8_t> png, uint32_t width, uint32_t height) {
@@ -51,16 +51,16 @@ std::vector<uint8_t> black_png(uint32_t side) {
     for (uint32_t i = n; i-- > 0;) put(code >> i, 1);
   };
   const uint64_t raw = uint64_t{side} * (side + 1);
-  put(1, 1);                     // the last block,
-  put(1, 2);                     // fixed Huffman codes
-  huffman(0x30, 8);              // literal 0
+  put(1, 1);         // the last block,
+  put(1, 2);         // fixed Huffman codes
+  huffman(0x30, 8);  // literal 0
   uint64_t left = raw - 1;
   for (; left >= 258; left -= 258) {
-    huffman(0xC5, 8);            // length 258 (code 285, no extra bits)
-    huffman(0, 5);               // distance 1 (code 0)
+    huffman(0xC5, 8);  // length 258 (code 285, no extra bits)
+    huffman(0, 5);     // distance 1 (code 0)
   }
   for (; left > 0; --left) huffman(0x30, 8);
-  huffman(0, 7);                 // end of block
+  huffman(0, 7);  // end of block
   if (count > 0) zlib.push_back(static_cast<uint8_t>(bits));
   const uint32_t adler = static_cast<uint32_t>(raw % 65521) << 16 | 1;  // Adler-32 of zeros
   for (int shift = 24; shift >= 0; shift -= 8) zlib.push_back(static_cast<uint8_t>(adler >> shift));
@@ -107,12 +107,14 @@ TEST_CASE("PNG and BMP round-trip exactly, JPEG comes back close") {
   Image smooth(16, 24, 3);  // JPEG is lossy: a smooth image keeps its values to a few levels
   for (int y = 0; y < 16; ++y)
     for (int x = 0; x < 24; ++x)
-      for (int c = 0; c < 3; ++c) smooth.at(y, x, c) = static_cast<uint8_t>(40 + 5 * x + 3 * y + 20 * c);
+      for (int c = 0; c < 3; ++c)
+        smooth.at(y, x, c) = static_cast<uint8_t>(40 + 5 * x + 3 * y + 20 * c);
   write_image(smooth, dir / "a.jpg", 100);
   const Image back = read_image(dir / "a.jpg");
   REQUIRE(back.pixels.size() == smooth.pixels.size());
   int worst = 0;
-  for (size_t i = 0; i < back.pixels.size(); ++i) worst = std::max(worst, std::abs(back.pixels[i] - smooth.pixels[i]));
+  for (size_t i = 0; i < back.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(back.pixels[i] - smooth.pixels[i]));
   CHECK(worst <= 6);
   CHECK(read_image_size(dir / "a.jpg").height == 16);
   CHECK(read_image_size(dir / "a.jpg").width == 24);
@@ -141,9 +143,11 @@ TEST_CASE("to_tensor gives CHW floats in [0, 1], from_tensor inverts it") {
   CHECK(t.shape() == Shape{3, 1, 2});
   const std::vector<float> expected = {0.0f, 0.4f, 0.2f, 0.8f, 1.0f, 0.6f};
   const std::vector<float> actual = t.to_vector();
-  for (size_t i = 0; i < expected.size(); ++i) CHECK(actual[i] == doctest::Approx(expected[i]).epsilon(1e-6));
+  for (size_t i = 0; i < expected.size(); ++i)
+    CHECK(actual[i] == doctest::Approx(expected[i]).epsilon(1e-6));
   CHECK(from_tensor(t).pixels == image.pixels);
-  CHECK_THROWS_WITH_AS(from_tensor(zeros({2, 4, 4})), doctest::Contains("expected 1 or 3 channels"), Error);
+  CHECK_THROWS_WITH_AS(from_tensor(zeros({2, 4, 4})), doctest::Contains("expected 1 or 3 channels"),
+                       Error);
   CHECK_THROWS_WITH_AS(from_tensor(zeros({4, 4})), doctest::Contains("from_tensor"), Error);
 }
 
@@ -157,45 +161,53 @@ TEST_CASE("bad files each get one clear error naming the file") {
   const std::vector<uint8_t> bmp = read_bytes(dir / "good.bmp");
 
   SUBCASE("missing file") {
-    CHECK_THROWS_WITH_AS(read_image(dir / "none.png"), doctest::Contains("none.png: cannot open"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "none.png"), doctest::Contains("none.png: cannot open"),
+                         Error);
   }
   SUBCASE("empty file") {
     write_bytes(dir / "empty.png", {});
-    CHECK_THROWS_WITH_AS(read_image(dir / "empty.png"), doctest::Contains("empty.png: the file is empty"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "empty.png"),
+                         doctest::Contains("empty.png: the file is empty"), Error);
   }
   SUBCASE("text that is not an image") {
     write_bytes(dir / "notes.jpg", {'h', 'e', 'l', 'l', 'o', '\n'});
     CHECK_THROWS_WITH_AS(read_image(dir / "notes.jpg"),
-                         doctest::Contains("notes.jpg: not a readable JPEG, PNG or BMP image"), Error);
+                         doctest::Contains("notes.jpg: not a readable JPEG, PNG or BMP image"),
+                         Error);
   }
   SUBCASE("truncated JPEG") {
     write_bytes(dir / "cut.jpg", std::vector<uint8_t>(jpg.begin(), jpg.begin() + jpg.size() / 2));
-    CHECK_THROWS_WITH_AS(read_image(dir / "cut.jpg"), doctest::Contains("cut.jpg: truncated JPEG"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "cut.jpg"), doctest::Contains("cut.jpg: truncated JPEG"),
+                         Error);
   }
   SUBCASE("truncated PNG") {
     write_bytes(dir / "cut.png", std::vector<uint8_t>(png.begin(), png.begin() + png.size() / 2));
-    CHECK_THROWS_WITH_AS(read_image(dir / "cut.png"), doctest::Contains("cut.png: corrupt or truncated"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "cut.png"),
+                         doctest::Contains("cut.png: corrupt or truncated"), Error);
   }
   SUBCASE("truncated BMP") {
     write_bytes(dir / "cut.bmp", std::vector<uint8_t>(bmp.begin(), bmp.begin() + bmp.size() / 2));
-    CHECK_THROWS_WITH_AS(read_image(dir / "cut.bmp"), doctest::Contains("cut.bmp: truncated BMP"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "cut.bmp"), doctest::Contains("cut.bmp: truncated BMP"),
+                         Error);
   }
   SUBCASE("corrupt PNG data") {
     std::vector<uint8_t> bad = png;
     for (size_t i = 45; i < bad.size() - 20; ++i) bad[i] = static_cast<uint8_t>(i * 37);
     write_bytes(dir / "bad.png", bad);
-    CHECK_THROWS_WITH_AS(read_image(dir / "bad.png"), doctest::Contains("bad.png: corrupt or truncated"), Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "bad.png"),
+                         doctest::Contains("bad.png: corrupt or truncated"), Error);
   }
   SUBCASE("zero-sized image") {
     write_bytes(dir / "zero.png", with_png_size(png, 0, 32));
-    CHECK_THROWS_WITH_AS(read_image(dir / "zero.png"), doctest::Contains("zero.png: the image is 0x32 pixels"),
-                         Error);
+    CHECK_THROWS_WITH_AS(read_image(dir / "zero.png"),
+                         doctest::Contains("zero.png: the image is 0x32 pixels"), Error);
   }
   SUBCASE("enormous image") {
     write_bytes(dir / "huge.png", with_png_size(png, 100000, 100000));
-    CHECK_THROWS_WITH_AS(read_image(dir / "huge.png"),
-                         doctest::Contains("huge.png: the image is 100000x100000 pixels (expected at most 16384"),
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        read_image(dir / "huge.png"),
+        doctest::Contains("huge.png: the image is 100000x100000 pixels (expected at most 16384"),
+        Error);
   }
 }
 
@@ -211,9 +223,10 @@ TEST_CASE("a small file declaring more than 8192x8192 pixels is refused before i
   const std::vector<uint8_t> huge = black_png(16384);
   CHECK(huge.size() < 2'000'000);
   write_bytes(dir / "bomb.png", huge);
-  CHECK_THROWS_WITH_AS(read_image(dir / "bomb.png"),
-                       doctest::Contains("bomb.png: the image is 16384x16384 pixels (expected at most 8192x8192"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      read_image(dir / "bomb.png"),
+      doctest::Contains("bomb.png: the image is 16384x16384 pixels (expected at most 8192x8192"),
+      Error);
 }
 
 TEST_CASE("is_image_file accepts the decoder's extensions in any case") {

@@ -20,8 +20,9 @@ struct SmallFolder {
   TempFolder root;
   Dataset train;
   SmallFolder() {
-    write_synthetic_folder(root.path(), {.size = 24, .train_per_class = 7, .test_per_class = 0,
-                                         .mask_fraction = 0.4, .seed = 3});
+    write_synthetic_folder(
+        root.path(),
+        {.size = 24, .train_per_class = 7, .test_per_class = 0, .mask_fraction = 0.4, .seed = 3});
     train = scan_image_folder(root / "train", root / "masks/train");
   }
 };
@@ -37,7 +38,8 @@ std::vector<Batch> one_epoch(Loader& loader, int64_t epoch) {
 
 TEST_CASE("batches have the right shapes, labels and values, every sample once per epoch") {
   SmallFolder folder;
-  Loader loader(folder.train, {.batch_size = 8, .height = 16, .width = 16, .shuffle = true, .seed = 1});
+  Loader loader(folder.train,
+                {.batch_size = 8, .height = 16, .width = 16, .shuffle = true, .seed = 1});
   CHECK(loader.batches_per_epoch() == 5);
   const std::vector<Batch> batches = one_epoch(loader, 0);
   REQUIRE(batches.size() == 5);
@@ -55,14 +57,16 @@ TEST_CASE("batches have the right shapes, labels and values, every sample once p
   CHECK(seen.size() == 35);
   CHECK(std::set<int64_t>(seen.begin(), seen.end()).size() == 35);
   // The first image's tensor is resize(decode(file)) / 255.
-  const Image expected = resize(read_image(folder.train.samples[batches[0].indices[0]].image), 16, 16);
-  leuko::testing::check_close(batches[0].images.slice(0, 0, 1).reshape({3, 16, 16}), to_tensor(expected), 0.0f,
-                              1e-7f, "first image of the batch");
+  const Image expected =
+      resize(read_image(folder.train.samples[batches[0].indices[0]].image), 16, 16);
+  leuko::testing::check_close(batches[0].images.slice(0, 0, 1).reshape({3, 16, 16}),
+                              to_tensor(expected), 0.0f, 1e-7f, "first image of the batch");
 }
 
 TEST_CASE("drop_last, no shuffle, and a new order every epoch") {
   SmallFolder folder;
-  Loader ordered(folder.train, {.batch_size = 8, .height = 16, .width = 16, .shuffle = false, .drop_last = true});
+  Loader ordered(folder.train,
+                 {.batch_size = 8, .height = 16, .width = 16, .shuffle = false, .drop_last = true});
   const std::vector<Batch> batches = one_epoch(ordered, 0);
   CHECK(batches.size() == 4);
   CHECK(batches[0].indices == std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
@@ -76,8 +80,13 @@ TEST_CASE("same seed, same batches, whatever the number of workers (with augment
   const Dataset augmented = four_copy_augmentation(with_masked_copies(folder.train));
   std::vector<std::vector<float>> reference;
   for (int workers : {0, 1, 3}) {
-    Loader loader(augmented, {.batch_size = 16, .height = 20, .width = 20, .seed = 9, .workers = workers,
-                              .prefetch_batches = 2, .normalization = kImageNetStats});
+    Loader loader(augmented, {.batch_size = 16,
+                              .height = 20,
+                              .width = 20,
+                              .seed = 9,
+                              .workers = workers,
+                              .prefetch_batches = 2,
+                              .normalization = kImageNetStats});
     std::vector<std::vector<float>> values;
     for (int64_t epoch = 0; epoch < 2; ++epoch)
       for (const Batch& b : one_epoch(loader, epoch)) values.push_back(b.images.to_vector());
@@ -89,12 +98,17 @@ TEST_CASE("same seed, same batches, whatever the number of workers (with augment
     }
   }
   // The augmented copies differ from the plain ones, and between epochs.
-  Loader loader(augmented, {.batch_size = static_cast<int64_t>(augmented.size()), .height = 20, .width = 20,
-                            .shuffle = false, .seed = 9});
+  Loader loader(augmented, {.batch_size = static_cast<int64_t>(augmented.size()),
+                            .height = 20,
+                            .width = 20,
+                            .shuffle = false,
+                            .seed = 9});
   const Tensor e0 = one_epoch(loader, 0)[0].images, e1 = one_epoch(loader, 1)[0].images;
-  const int64_t n = folder.train.size() + static_cast<int64_t>(augmented.size() / 4 - folder.train.size());
-  CHECK(e0.slice(0, 0, 1).to_vector() == e1.slice(0, 0, 1).to_vector());          // plain copy: same
-  CHECK(e0.slice(0, 2 * n, 2 * n + 1).to_vector() != e1.slice(0, 2 * n, 2 * n + 1).to_vector());  // rotated
+  const int64_t n =
+      folder.train.size() + static_cast<int64_t>(augmented.size() / 4 - folder.train.size());
+  CHECK(e0.slice(0, 0, 1).to_vector() == e1.slice(0, 0, 1).to_vector());  // plain copy: same
+  CHECK(e0.slice(0, 2 * n, 2 * n + 1).to_vector() !=
+        e1.slice(0, 2 * n, 2 * n + 1).to_vector());  // rotated
 }
 
 TEST_CASE("the cache decodes each file once, a cache that cannot fit is a clear error") {
@@ -107,10 +121,11 @@ TEST_CASE("the cache decodes each file once, a cache that cannot fit is a clear 
   // Later epochs read the cache: deleting the files does not matter any more.
   for (const Sample& s : folder.train.samples) std::filesystem::remove(s.image);
   CHECK(one_epoch(loader, 1).size() == 14);
-  CHECK_THROWS_WITH_AS(Loader(four, {.height = 2048, .width = 2048, .cache_limit_mb = 64}),
-                       doctest::Contains("the image cache does not fit: 35 images of 2048x2048 need 420 MiB but "
-                                         "cache_limit_mb is 64"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      Loader(four, {.height = 2048, .width = 2048, .cache_limit_mb = 64}),
+      doctest::Contains("the image cache does not fit: 35 images of 2048x2048 need 420 MiB but "
+                        "cache_limit_mb is 64"),
+      Error);
   Loader uncached(four, {.height = 2048, .width = 2048, .cache = false, .cache_limit_mb = 64});
   CHECK(uncached.cached_images() == 0);
 }
@@ -125,10 +140,14 @@ TEST_CASE("a corrupt image stops the run by default, or is skipped and counted")
     Loader strict(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers});
     strict.start_epoch(0);
     const std::string expected = bad.string() + ": corrupt or truncated";
-    auto drain = [&] { while (strict.next()) {} };
+    auto drain = [&] {
+      while (strict.next()) {
+      }
+    };
     CHECK_THROWS_WITH_AS(drain(), doctest::Contains(expected.c_str()), Error);
-    Loader lenient(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers,
-                                  .skip_bad_images = true});
+    Loader lenient(
+        folder.train,
+        {.batch_size = 4, .height = 16, .width = 16, .workers = workers, .skip_bad_images = true});
     for (int64_t epoch = 0; epoch < 2; ++epoch) {
       int64_t count = 0;
       for (const Batch& b : one_epoch(lenient, epoch)) {
@@ -147,23 +166,28 @@ TEST_CASE("skipping bad images may not leave a class empty") {
   for (const Sample& s : folder.train.samples)
     if (s.label == 1) eosinophils.push_back(s.image);
   REQUIRE(eosinophils.size() == 7);
-  const auto corrupt = [](const std::filesystem::path& image) { write_bytes(image, {0x89, 'P', 'N', 'G'}); };
+  const auto corrupt = [](const std::filesystem::path& image) {
+    write_bytes(image, {0x89, 'P', 'N', 'G'});
+  };
   for (size_t i = 0; i + 1 < eosinophils.size(); ++i) corrupt(eosinophils[i]);
   for (int workers : {0, 2}) {
     CAPTURE(workers);
-    Loader one_left(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers,
-                                   .skip_bad_images = true});
+    Loader one_left(
+        folder.train,
+        {.batch_size = 4, .height = 16, .width = 16, .workers = workers, .skip_bad_images = true});
     CHECK(one_epoch(one_left, 0).size() > 0);
     CHECK(one_left.skipped_images() == 6);
   }
   corrupt(eosinophils.back());
   for (int workers : {0, 2}) {
     CAPTURE(workers);
-    Loader none_left(folder.train, {.batch_size = 4, .height = 16, .width = 16, .workers = workers,
-                                    .skip_bad_images = true});
-    CHECK_THROWS_WITH_AS(one_epoch(none_left, 0),
-                         doctest::Contains("every image of class 'eosinophil' is unreadable (7 of 7 skipped"),
-                         Error);
+    Loader none_left(
+        folder.train,
+        {.batch_size = 4, .height = 16, .width = 16, .workers = workers, .skip_bad_images = true});
+    CHECK_THROWS_WITH_AS(
+        one_epoch(none_left, 0),
+        doctest::Contains("every image of class 'eosinophil' is unreadable (7 of 7 skipped"),
+        Error);
   }
 }
 
@@ -173,19 +197,24 @@ TEST_CASE("images of different sizes need a resize, bad options are clear errors
   leuko::testing::write_pattern(root / "d/a/y.png", 8, 9);
   const Dataset ds = scan_image_folder(root / "d");
   Loader loader(ds, {.batch_size = 2, .shuffle = false, .workers = 0});
-  CHECK_THROWS_WITH_AS(loader.next(), doctest::Contains("y.png is 9x8 but its batch needs 8x8"), Error);
+  CHECK_THROWS_WITH_AS(loader.next(), doctest::Contains("y.png is 9x8 but its batch needs 8x8"),
+                       Error);
   Loader resized(ds, {.batch_size = 2, .height = 8, .width = 8, .workers = 0});
   CHECK(resized.next()->images.shape() == Shape{2, 3, 8, 8});
-  CHECK_THROWS_WITH_AS(Loader(ds, {.batch_size = 0}), doctest::Contains("batch_size must be positive"), Error);
-  CHECK_THROWS_WITH_AS(Loader(ds, {.height = 8}), doctest::Contains("resize needs both height and width"), Error);
+  CHECK_THROWS_WITH_AS(Loader(ds, {.batch_size = 0}),
+                       doctest::Contains("batch_size must be positive"), Error);
+  CHECK_THROWS_WITH_AS(Loader(ds, {.height = 8}),
+                       doctest::Contains("resize needs both height and width"), Error);
   CHECK_THROWS_WITH_AS(Loader(Dataset{}, {}), doctest::Contains("the dataset is empty"), Error);
 }
 
 TEST_CASE("centre crop after resize, and channel statistics") {
   SmallFolder folder;
-  Loader loader(folder.train, {.batch_size = 4, .height = 20, .width = 20, .crop_height = 12, .crop_width = 12});
+  Loader loader(folder.train,
+                {.batch_size = 4, .height = 20, .width = 20, .crop_height = 12, .crop_width = 12});
   CHECK(loader.next()->images.shape() == Shape{4, 3, 12, 12});
-  const ChannelStats stats = compute_channel_stats(folder.train, {.batch_size = 16, .height = 16, .width = 16});
+  const ChannelStats stats =
+      compute_channel_stats(folder.train, {.batch_size = 16, .height = 16, .width = 16});
   // Direct computation over the same prepared images.
   double sum = 0, sum_sq = 0, count = 0;
   for (const Sample& s : folder.train.samples) {
@@ -202,7 +231,8 @@ TEST_CASE("centre crop after resize, and channel statistics") {
   CHECK(stats.mean[0] == doctest::Approx(mean).epsilon(1e-5));
   CHECK(stats.std[0] == doctest::Approx(std::sqrt(sum_sq / count - mean * mean)).epsilon(1e-4));
   // Normalising with these statistics gives zero mean and unit std.
-  Loader normalized(folder.train, {.batch_size = 64, .height = 16, .width = 16, .normalization = stats});
+  Loader normalized(folder.train,
+                    {.batch_size = 64, .height = 16, .width = 16, .normalization = stats});
   const Tensor images = normalized.next()->images;
   double n_sum = 0, n_sum_sq = 0;
   for (int64_t i = 0; i < images.size(0); ++i) {
@@ -218,7 +248,8 @@ TEST_CASE("centre crop after resize, and channel statistics") {
 
 TEST_CASE("pinned batches hold the same values as ordinary ones and stay CPU tensors") {
   const leuko::testing::TempFolder folder;
-  leuko::data::write_synthetic_folder(folder.path(), {.size = 16, .train_per_class = 2, .test_per_class = 1});
+  leuko::data::write_synthetic_folder(folder.path(),
+                                      {.size = 16, .train_per_class = 2, .test_per_class = 1});
   const leuko::data::Dataset dataset = leuko::data::scan_image_folder(folder / "train");
   leuko::data::LoaderOptions options;
   options.batch_size = 4;

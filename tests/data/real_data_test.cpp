@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kWbcClasses = {"basophil", "eosinophil", "lymphocyte", "monocyte", "neutrophil"};
+const std::vector<std::string> kWbcClasses = {"basophil", "eosinophil", "lymphocyte", "monocyte",
+                                              "neutrophil"};
 
 // The data root with `folder` in it, or an empty path (after a MESSAGE) when there is none.
 fs::path real_data(const char* folder) {
@@ -64,7 +65,8 @@ TEST_CASE("pbc: WBC-1/10/50/100 counts equal floor(p * N_c), and the drawn subse
   const int64_t n[] = {974, 2494, 971, 1136, 2663};
   for (size_t f = 0; f < table.fractions.size(); ++f) {
     for (int c = 0; c < 5; ++c) {
-      CHECK(table.counts[f][c] == static_cast<int64_t>(std::floor(table.fractions[f] * n[c] + 1e-9)));
+      CHECK(table.counts[f][c] ==
+            static_cast<int64_t>(std::floor(table.fractions[f] * n[c] + 1e-9)));
     }
   }
   CHECK(table.counts[0] == std::vector<int64_t>{9, 24, 9, 11, 26});
@@ -81,7 +83,9 @@ TEST_CASE("pbc: the loader turns WBC-1 into normalised 64x64 batches") {
   const fs::path root = real_data("pbc");
   if (root.empty()) return;
   const Dataset wbc1 = stratified_fraction(scan_image_folder(root / "pbc/train"), 0.01, 1);
-  Loader loader(wbc1, {.batch_size = 16, .height = 64, .width = 64, .workers = 2, .normalization = kImageNetStats});
+  Loader loader(
+      wbc1,
+      {.batch_size = 16, .height = 64, .width = 64, .workers = 2, .normalization = kImageNetStats});
   int64_t seen = 0;
   while (std::optional<Batch> batch = loader.next()) {
     CHECK(batch->images.shape()[1] == 3);
@@ -118,8 +122,10 @@ TEST_CASE("segwbc: images and masks match one to one, same sizes, 0/128/255 mask
       for (int v : values) CHECK((v == 0 || v == 128 || v == 255));
       const Image masked = load_sample(copies.samples[ds.size() + i]);
       for (size_t p = 0; p < mask.pixels.size(); p += 7) {
-        if (mask.pixels[p] == 0) CHECK(masked.pixels[p * 3] == 0);
-        else CHECK(masked.pixels[p * 3] == image.pixels[p * 3]);
+        if (mask.pixels[p] == 0)
+          CHECK(masked.pixels[p * 3] == 0);
+        else
+          CHECK(masked.pixels[p * 3] == image.pixels[p * 3]);
       }
     }
   }

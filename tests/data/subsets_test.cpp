@@ -57,7 +57,8 @@ TEST_CASE("stratified fractions reproduce the course's WBC_50/10/1 data and mask
   CHECK(wbc1.size() == 82);
   CHECK(stratified_fraction(full, 1.0, 42).size() == full.size());
   CHECK(stratified_fraction(full, 0.0, 42).size() == 0);
-  CHECK(stratified_counts({176, 618, 2015, 466, 5172}, 0.5) == std::vector<int64_t>{88, 309, 1007, 233, 2586});
+  CHECK(stratified_counts({176, 618, 2015, 466, 5172}, 0.5) ==
+        std::vector<int64_t>{88, 309, 1007, 233, 2586});
 }
 
 TEST_CASE("same seed: nested subsets (1% within 10% within 50%), another seed: another draw") {
@@ -69,7 +70,8 @@ TEST_CASE("same seed: nested subsets (1% within 10% within 50%), another seed: a
   CHECK(std::includes(p10.begin(), p10.end(), p1.begin(), p1.end()));
   CHECK(names(stratified_fraction(full, 0.1, 7)) == p10);  // reproducible
   CHECK(names(stratified_fraction(full, 0.1, 8)) != p10);
-  CHECK_THROWS_WITH_AS(stratified_fraction(full, 1.5, 7), doctest::Contains("fraction must be in [0, 1], got 1.5"), Error);
+  CHECK_THROWS_WITH_AS(stratified_fraction(full, 1.5, 7),
+                       doctest::Contains("fraction must be in [0, 1], got 1.5"), Error);
 }
 
 TEST_CASE("random_split: torch's sizes, disjoint parts covering the set, seeded") {
@@ -88,11 +90,14 @@ TEST_CASE("random_split: torch's sizes, disjoint parts covering the set, seeded"
   CHECK(all.size() == 1728);
   CHECK(names(random_split(ds, {0.7, 0.3}, 11)[1]) == second);
   CHECK(names(random_split(ds, {0.7, 0.3}, 12)[1]) != second);
-  const std::vector<Dataset> three = random_split_by_size(ds, std::vector<int64_t>{4541 - 4000, 795, 392}, 3);
+  const std::vector<Dataset> three =
+      random_split_by_size(ds, std::vector<int64_t>{4541 - 4000, 795, 392}, 3);
   CHECK(three[2].size() == 392);
   CHECK_THROWS_WITH_AS(random_split_by_size(ds, std::vector<int64_t>{100, 200}, 1),
-                       doctest::Contains("sizes sum to 300 but the dataset has 1728 samples"), Error);
-  CHECK_THROWS_WITH_AS(split_sizes(10, {0.5, 0.4}), doctest::Contains("fractions must sum to 1"), Error);
+                       doctest::Contains("sizes sum to 300 but the dataset has 1728 samples"),
+                       Error);
+  CHECK_THROWS_WITH_AS(split_sizes(10, {0.5, 0.4}), doctest::Contains("fractions must sum to 1"),
+                       Error);
 }
 
 TEST_CASE("balanced class weights are n / (k * n_c), as the spec's WBC_1 and WBC_100 values") {
@@ -105,8 +110,10 @@ TEST_CASE("balanced class weights are n / (k * n_c), as the spec's WBC_1 and WBC
   const std::vector<float> w100 = balanced_class_weights(wbc100_like().labels(), 5);
   const float expected100[] = {9.5989f, 2.7337f, 0.8384f, 3.6253f, 0.3266f};
   for (int c = 0; c < 5; ++c) CHECK(w100[c] == doctest::Approx(expected100[c]).epsilon(1e-4));
-  CHECK_THROWS_WITH_AS(balanced_class_weights({0, 0, 2}, 3), doctest::Contains("class 1 has no samples"), Error);
-  CHECK_THROWS_WITH_AS(balanced_class_weights({0, 5}, 3), doctest::Contains("label 5 outside 0..2"), Error);
+  CHECK_THROWS_WITH_AS(balanced_class_weights({0, 0, 2}, 3),
+                       doctest::Contains("class 1 has no samples"), Error);
+  CHECK_THROWS_WITH_AS(balanced_class_weights({0, 5}, 3), doctest::Contains("label 5 outside 0..2"),
+                       Error);
 }
 
 TEST_CASE("permutation is a seeded shuffle of 0..n-1") {

@@ -51,7 +51,8 @@ int nucleus_regions(const Image& mask) {
 }
 
 double share(const Image& mask, uint8_t value) {
-  return static_cast<double>(std::count(mask.pixels.begin(), mask.pixels.end(), value)) / mask.pixels.size();
+  return static_cast<double>(std::count(mask.pixels.begin(), mask.pixels.end(), value)) /
+         mask.pixels.size();
 }
 
 }  // namespace
@@ -64,12 +65,14 @@ TEST_CASE("synthetic cells are seeded and come with segwbc-coded masks") {
   CHECK(x.image.channels == 3);
   CHECK(x.mask.channels == 1);
   for (uint8_t v : x.mask.pixels) CHECK((v == 0 || v == 128 || v == 255));
-  CHECK(share(x.mask, 255) > 0.05);  // a nucleus
-  CHECK(share(x.mask, 128) > 0.05);  // cytoplasm around it
-  CHECK(share(x.mask, 0) > 0.3);     // background
+  CHECK(share(x.mask, 255) > 0.05);                                // a nucleus
+  CHECK(share(x.mask, 128) > 0.05);                                // cytoplasm around it
+  CHECK(share(x.mask, 0) > 0.3);                                   // background
   CHECK(synthetic_cell(3, 48, a).image.pixels != x.image.pixels);  // the next draw differs
-  CHECK_THROWS_WITH_AS(synthetic_cell(5, 48, a), doctest::Contains("label must be in 0..4, got 5"), Error);
-  CHECK_THROWS_WITH_AS(synthetic_cell(0, 8, a), doctest::Contains("size must be in 16..1024"), Error);
+  CHECK_THROWS_WITH_AS(synthetic_cell(5, 48, a), doctest::Contains("label must be in 0..4, got 5"),
+                       Error);
+  CHECK_THROWS_WITH_AS(synthetic_cell(0, 8, a), doctest::Contains("size must be in 16..1024"),
+                       Error);
 }
 
 TEST_CASE("the classes differ in nucleus shape: lobe counts and nucleus share") {
@@ -97,11 +100,14 @@ TEST_CASE("synthetic_batch and write_synthetic_folder") {
   CHECK(*std::max_element(values.begin(), values.end()) <= 1.0f);
 
   TempFolder root;
-  write_synthetic_folder(root.path(), {.size = 20, .train_per_class = 6, .test_per_class = 2, .mask_fraction = 0.5, .seed = 1});
+  write_synthetic_folder(
+      root.path(),
+      {.size = 20, .train_per_class = 6, .test_per_class = 2, .mask_fraction = 0.5, .seed = 1});
   const Dataset train = scan_image_folder(root / "train", root / "masks/train");
   CHECK(train.classes == synthetic_class_names());
   CHECK(train.class_counts() == std::vector<int64_t>{6, 6, 6, 6, 6});
-  const int64_t masks = std::count_if(train.samples.begin(), train.samples.end(), [](const Sample& s) { return !s.mask.empty(); });
+  const int64_t masks = std::count_if(train.samples.begin(), train.samples.end(),
+                                      [](const Sample& s) { return !s.mask.empty(); });
   CHECK(masks > 5);
   CHECK(masks < 25);
   CHECK(scan_image_folder(root / "test").size() == 10);
@@ -111,7 +117,8 @@ TEST_CASE("synthetic_batch and write_synthetic_folder") {
 TEST_CASE("write_synthetic_folder killed at random moments leaves the whole set or none of it") {
   TempFolder scratch;
   const fs::path root = scratch / "synthetic";
-  const SyntheticFolderOptions options{.size = 48, .train_per_class = 12, .test_per_class = 4, .seed = 2};
+  const SyntheticFolderOptions options{
+      .size = 48, .train_per_class = 12, .test_per_class = 4, .seed = 2};
   const auto complete = [&] {
     return scan_image_folder(root / "train").class_counts() == std::vector<int64_t>(5, 12) &&
            scan_image_folder(root / "test").class_counts() == std::vector<int64_t>(5, 4);
@@ -136,8 +143,8 @@ TEST_CASE("write_synthetic_folder killed at random moments leaves the whole set 
   };
   const auto start = std::chrono::steady_clock::now();
   write_synthetic_folder(root, options);
-  const auto duration =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
   REQUIRE(complete());
   fs::remove_all(root);
 

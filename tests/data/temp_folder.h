@@ -40,7 +40,8 @@ class TempFolder {
 inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 inline std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
@@ -53,12 +54,13 @@ inline data::Image pattern_image(int height, int width, int channels = 3, int se
   data::Image image(height, width, channels);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)
-      for (int c = 0; c < channels; ++c) image.at(y, x, c) = static_cast<uint8_t>((y * 31 + x * 7 + c * 50 + seed) % 256);
+      for (int c = 0; c < channels; ++c)
+        image.at(y, x, c) = static_cast<uint8_t>((y * 31 + x * 7 + c * 50 + seed) % 256);
   return image;
 }
 
-inline void write_pattern(const std::filesystem::path& path, int height, int width, int channels = 3,
-                          int seed = 0) {
+inline void write_pattern(const std::filesystem::path& path, int height, int width,
+                          int channels = 3, int seed = 0) {
   std::filesystem::create_directories(path.parent_path());
   data::write_image(pattern_image(height, width, channels, seed), path);
 }

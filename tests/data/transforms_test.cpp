@@ -16,7 +16,8 @@ using leuko::testing::pattern_image;
 namespace {
 
 Image image_from_golden(const Tensor& hwc) {
-  Image image(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(2)));
+  Image image(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)),
+              static_cast<int>(hwc.size(2)));
   const std::vector<float> values = hwc.to_vector();
   for (size_t i = 0; i < values.size(); ++i) image.pixels[i] = static_cast<uint8_t>(values[i]);
   return image;
@@ -39,8 +40,8 @@ TEST_CASE("resize matches PIL's Image.resize(BILINEAR) exactly (golden, antialia
     REQUIRE(out.width == size[1]);
     // The same fixed-point arithmetic as PIL 9 (22-bit weights, byte rounding between the
     // passes), so the tolerance is zero.
-    check_close(as_float_hwc(out), golden_tensor(golden, cat("resize_", size[0], "x", size[1])), 0.0f, 0.0f,
-                cat("resize to ", size[0], "x", size[1]));
+    check_close(as_float_hwc(out), golden_tensor(golden, cat("resize_", size[0], "x", size[1])),
+                0.0f, 0.0f, cat("resize to ", size[0], "x", size[1]));
   }
 }
 
@@ -70,7 +71,8 @@ TEST_CASE("resize is the identity at the same size and keeps a constant image co
     const Image out = resize(flat, h, w);
     CHECK(std::all_of(out.pixels.begin(), out.pixels.end(), [](uint8_t v) { return v == 137; }));
   }
-  CHECK_THROWS_WITH_AS(resize(image, 0, 4), doctest::Contains("resize: target size must be positive"), Error);
+  CHECK_THROWS_WITH_AS(resize(image, 0, 4),
+                       doctest::Contains("resize: target size must be positive"), Error);
 }
 
 TEST_CASE("center_crop takes the middle window, rounding half offsets to even like torchvision") {
@@ -82,7 +84,8 @@ TEST_CASE("center_crop takes the middle window, rounding half offsets to even li
   const Image crop2 = center_crop(image, 1, 2);  // top = round(2.5) = 2, left = round(2.5) = 2
   CHECK(crop2.at(0, 0, 0) == image.at(2, 2, 0));
   CHECK(center_crop(image, 6, 7).pixels == image.pixels);
-  CHECK_THROWS_WITH_AS(center_crop(image, 8, 4), doctest::Contains("center_crop: crop 8x4 must fit inside"), Error);
+  CHECK_THROWS_WITH_AS(center_crop(image, 8, 4),
+                       doctest::Contains("center_crop: crop 8x4 must fit inside"), Error);
 }
 
 TEST_CASE("flips mirror the image and undo themselves") {
@@ -137,10 +140,12 @@ TEST_CASE("apply_mask blacks out where the mask is 0 and checks sizes") {
   const Image out = apply_mask(image, mask, "mask m.png");
   for (int y = 0; y < 2; ++y)
     for (int x = 0; x < 3; ++x)
-      for (int c = 0; c < 3; ++c) CHECK(out.at(y, x, c) == (mask.at(y, x, 0) ? image.at(y, x, c) : 0));
-  CHECK_THROWS_WITH_AS(apply_mask(image, Image(3, 2, 1), "mask m.png for image i.png"),
-                       doctest::Contains("mask m.png for image i.png: the mask is 2x3 pixels but the image is 3x2"),
-                       Error);
+      for (int c = 0; c < 3; ++c)
+        CHECK(out.at(y, x, c) == (mask.at(y, x, 0) ? image.at(y, x, c) : 0));
+  CHECK_THROWS_WITH_AS(
+      apply_mask(image, Image(3, 2, 1), "mask m.png for image i.png"),
+      doctest::Contains("mask m.png for image i.png: the mask is 2x3 pixels but the image is 3x2"),
+      Error);
 }
 
 TEST_CASE("normalize_ subtracts the mean and divides by the std per channel") {
@@ -149,15 +154,18 @@ TEST_CASE("normalize_ subtracts the mean and divides by the std per channel") {
   const std::vector<float> v = t.to_vector();
   for (int c = 0; c < 3; ++c)
     for (int i = 0; i < 4; ++i)
-      CHECK(v[c * 4 + i] == doctest::Approx((0.5f - kImageNetStats.mean[c]) / kImageNetStats.std[c]).epsilon(1e-6));
-  CHECK_THROWS_WITH_AS(normalize_(zeros({1, 2, 2}), kImageNetStats), doctest::Contains("expected a contiguous [3, H, W]"),
+      CHECK(v[c * 4 + i] ==
+            doctest::Approx((0.5f - kImageNetStats.mean[c]) / kImageNetStats.std[c]).epsilon(1e-6));
+  CHECK_THROWS_WITH_AS(normalize_(zeros({1, 2, 2}), kImageNetStats),
+                       doctest::Contains("expected a contiguous [3, H, W]"), Error);
+  CHECK_THROWS_WITH_AS(normalize_(zeros({2, 2}), kImageNetStats), doctest::Contains("normalize"),
                        Error);
-  CHECK_THROWS_WITH_AS(normalize_(zeros({2, 2}), kImageNetStats), doctest::Contains("normalize"), Error);
   CHECK_THROWS_WITH_AS(normalize_(full({3, 1, 1}, 1.0f), ChannelStats{{0, 0, 0}, {1, 0, 1}}),
                        doctest::Contains("std[1] must be positive"), Error);
 }
 
-TEST_CASE("resize_nearest copies the pixel under each output centre (hand values, as PIL's NEAREST)") {
+TEST_CASE(
+    "resize_nearest copies the pixel under each output centre (hand values, as PIL's NEAREST)") {
   // A 5x7 grey ramp, value 3 * (7y + x); the expected rows were checked against
   // PIL 9's Image.resize(NEAREST).
   Image ramp(5, 7, 1);
@@ -178,8 +186,8 @@ TEST_CASE("resize_nearest copies the pixel under each output centre (hand values
   const Image rgb = pattern_image(6, 5);
   CHECK(resize_nearest(rgb, 6, 5).pixels == rgb.pixels);
   CHECK(resize_nearest(rgb, 3, 5).at(1, 2, 1) == rgb.at(3, 2, 1));  // row (1 + 0.5) * 2 = 3
-  CHECK_THROWS_WITH_AS(resize_nearest(rgb, 4, 0), doctest::Contains("resize_nearest: target size must be positive"),
-                       Error);
+  CHECK_THROWS_WITH_AS(resize_nearest(rgb, 4, 0),
+                       doctest::Contains("resize_nearest: target size must be positive"), Error);
 }
 
 TEST_CASE("random_window: every offset possible, always inside, same seed same window") {
@@ -200,8 +208,10 @@ TEST_CASE("random_window: every offset possible, always inside, same seed same w
   const Image cut = crop(image, {2, 3, 4, 5});
   for (int y = 0; y < 4; ++y)
     for (int x = 0; x < 5; ++x) CHECK(cut.at(y, x, 2) == image.at(y + 2, x + 3, 2));
-  CHECK_THROWS_WITH_AS(random_window(7, 9, 8, 2, g), doctest::Contains("random crop: crop 8x2 must fit inside"), Error);
-  CHECK_THROWS_WITH_AS(crop(image, {5, 0, 4, 4}), doctest::Contains("crop: the 4x4 window at (5, 0) must fit"), Error);
+  CHECK_THROWS_WITH_AS(random_window(7, 9, 8, 2, g),
+                       doctest::Contains("random crop: crop 8x2 must fit inside"), Error);
+  CHECK_THROWS_WITH_AS(crop(image, {5, 0, 4, 4}),
+                       doctest::Contains("crop: the 4x4 window at (5, 0) must fit"), Error);
 }
 
 TEST_CASE("mask_to_target_into: any non-zero mask value is cell (1), on every channel") {
@@ -210,7 +220,8 @@ TEST_CASE("mask_to_target_into: any non-zero mask value is cell (1), on every ch
   std::vector<float> target(3 * 6, -1.0f);
   mask_to_target_into(mask, target.data());
   const std::vector<float> plane{0, 1, 1, 1, 0, 0};
-  for (int c = 0; c < 3; ++c) CHECK(std::vector<float>(target.begin() + 6 * c, target.begin() + 6 * (c + 1)) == plane);
+  for (int c = 0; c < 3; ++c)
+    CHECK(std::vector<float>(target.begin() + 6 * c, target.begin() + 6 * (c + 1)) == plane);
   CHECK_THROWS_WITH_AS(mask_to_target_into(pattern_image(2, 3), target.data()),
                        doctest::Contains("expected a grey (1-channel) mask"), Error);
 }
@@ -220,8 +231,9 @@ TEST_CASE("denormalize undoes normalize_ and leaves its input alone") {
   Tensor normalized = image.clone();
   normalize_(normalized, kImageNetStats);
   const Tensor copy = normalized.clone();
-  check_close(denormalize(normalized, kImageNetStats), image, 1e-6f, 1e-5f, "denormalize(normalize(x))");
+  check_close(denormalize(normalized, kImageNetStats), image, 1e-6f, 1e-5f,
+              "denormalize(normalize(x))");
   CHECK(normalized.to_vector() == copy.to_vector());
-  CHECK_THROWS_WITH_AS(denormalize(zeros({1, 4, 4}), kImageNetStats), doctest::Contains("expected a [3, H, W] image"),
-                       Error);
+  CHECK_THROWS_WITH_AS(denormalize(zeros({1, 4, 4}), kImageNetStats),
+                       doctest::Contains("expected a [3, H, W] image"), Error);
 }

@@ -84,11 +84,25 @@ TEST_CASE("a long chain does not overflow the stack (iterative topological sort)
 TEST_CASE("gradcheck: views (reshape, permute, slice, contiguous, expand)") {
   Generator g(7);
   Tensor x = random_input({2, 3, 4}, g);
-  gradcheck([](const std::vector<Tensor>& in) { return in[0].reshape({4, 6}) * in[0].reshape({4, 6}); }, {x});
-  gradcheck([](const std::vector<Tensor>& in) { return in[0].permute({2, 0, 1}).contiguous() * 2.0f; }, {x});
-  gradcheck([](const std::vector<Tensor>& in) { return in[0].slice(2, 1, 4, 2) * in[0].slice(2, 0, 2); }, {x});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return in[0].reshape({4, 6}) * in[0].reshape({4, 6});
+      },
+      {x});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return in[0].permute({2, 0, 1}).contiguous() * 2.0f;
+      },
+      {x});
+  gradcheck(
+      [](const std::vector<Tensor>& in) { return in[0].slice(2, 1, 4, 2) * in[0].slice(2, 0, 2); },
+      {x});
   Tensor row = random_input({1, 4}, g);
-  gradcheck([](const std::vector<Tensor>& in) { return expand(in[0], {3, 4}) * expand(in[0], {3, 4}); }, {row});
+  gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return expand(in[0], {3, 4}) * expand(in[0], {3, 4});
+      },
+      {row});
 }
 
 TEST_CASE("gradcheck: broadcasting add, sub, mul, div") {
@@ -130,7 +144,8 @@ TEST_CASE("sum and mean: values and gradients over chosen dims") {
 }
 
 TEST_CASE("all_finite finds NaN and Inf on the CPU and on a device") {
-  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
   for (const Device device : {Device::cpu, leuko::testing::gpu_test_device()}) {
     INFO(to_string(device));
     CHECK(all_finite(from_vector({1, -2, 3e38f}, {3}).to(device)));
@@ -149,11 +164,15 @@ TEST_CASE("detect-anomaly names the op whose forward output is first not finite"
   w.set_requires_grad(true);
   DetectAnomalyGuard anomaly(true);
   CHECK(detect_anomaly_enabled());
-  CHECK_THROWS_WITH_AS(div(one, x), doctest::Contains("forward output of 'div' (shape [2]) is not finite "
-                                                      "(its inputs are finite)"), Error);
+  CHECK_THROWS_WITH_AS(div(one, x),
+                       doctest::Contains("forward output of 'div' (shape [2]) is not finite "
+                                         "(its inputs are finite)"),
+                       Error);
   // An op that only passes a bad value on says so.
-  CHECK_THROWS_WITH_AS(mul(inf.detach(), w), doctest::Contains("'mul' (shape [2]) is not finite (its input 0 "
-                                                               "is already not finite)"), Error);
+  CHECK_THROWS_WITH_AS(mul(inf.detach(), w),
+                       doctest::Contains("'mul' (shape [2]) is not finite (its input 0 "
+                                         "is already not finite)"),
+                       Error);
 }
 
 TEST_CASE("detect-anomaly names the op whose backward first returns a non-finite gradient") {
@@ -162,10 +181,11 @@ TEST_CASE("detect-anomaly names the op whose backward first returns a non-finite
   y.set_requires_grad(true);
   {
     DetectAnomalyGuard anomaly(true);
-    CHECK_THROWS_WITH_AS(sum(div(x, y)).backward(),
-                         doctest::Contains("the backward of 'div' returned a gradient for its input 1 that "
-                                           "is not finite (the gradient it was given is finite)"),
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        sum(div(x, y)).backward(),
+        doctest::Contains("the backward of 'div' returned a gradient for its input 1 that "
+                          "is not finite (the gradient it was given is finite)"),
+        Error);
   }
   CHECK_FALSE(detect_anomaly_enabled());  // the guard restored the mode
   sum(div(x, y)).backward();              // off: the infinite gradient lands in y.grad
@@ -175,7 +195,8 @@ TEST_CASE("detect-anomaly names the op whose backward first returns a non-finite
 TEST_CASE("first_non_finite_gradient names the first parameter whose gradient is NaN or Inf") {
   Tensor a = from_vector({1, 2}, {2}), b = from_vector({1e-20f}, {1}), c = from_vector({3}, {1});
   for (Tensor* t : {&a, &b, &c}) t->set_requires_grad(true);
-  const std::vector<std::pair<std::string, Tensor>> named = {{"a", a}, {"frozen", ones({1})}, {"b", b}, {"c", c}};
+  const std::vector<std::pair<std::string, Tensor>> named = {
+      {"a", a}, {"frozen", ones({1})}, {"b", b}, {"c", c}};
   CHECK(first_non_finite_gradient(named) == "");  // no gradients yet
   sum(a * c).backward();
   CHECK(first_non_finite_gradient(named) == "");
@@ -183,7 +204,8 @@ TEST_CASE("first_non_finite_gradient names the first parameter whose gradient is
   CHECK(first_non_finite_gradient(named) == "b");
 
   // The same on cuda-emu, where the gradients are first reduced to one number.
-  Tensor d = from_vector({1, 2}, {2}, Device::cuda_emu), e = from_vector({1e-20f}, {1}, Device::cuda_emu);
+  Tensor d = from_vector({1, 2}, {2}, Device::cuda_emu),
+         e = from_vector({1e-20f}, {1}, Device::cuda_emu);
   for (Tensor* t : {&d, &e}) t->set_requires_grad(true);
   const std::vector<std::pair<std::string, Tensor>> on_device = {{"d", d}, {"e", e}};
   sum(d * d).backward();

@@ -39,8 +39,12 @@ struct Run {
   }
 
   Checkpoint capture(int64_t epoch) const {
-    return {model.state_dict(), optimizer.state_dict(), schedule.state_dict(),
-            {{"data", data.state()}}, epoch, {{"note", "test"}}};
+    return {model.state_dict(),
+            optimizer.state_dict(),
+            schedule.state_dict(),
+            {{"data", data.state()}},
+            epoch,
+            {{"note", "test"}}};
   }
 
   void restore(const Checkpoint& c) {
@@ -90,7 +94,8 @@ TEST_CASE("truncated and foreign checkpoint files get clear errors") {
 
   const std::string weights = temp_file("weights.safetensors");
   save_safetensors(weights, {{"fc.weight", ones({2})}});
-  CHECK_THROWS_WITH_AS(load_checkpoint(weights), doctest::Contains("not a leuko checkpoint"), Error);
+  CHECK_THROWS_WITH_AS(load_checkpoint(weights), doctest::Contains("not a leuko checkpoint"),
+                       Error);
 }
 
 TEST_CASE("a checkpoint whose header length is 1 to 3 bytes short is refused, not read shifted") {

@@ -30,9 +30,11 @@ Tensor random_tensor(const Shape& shape, Generator& g, Device device) {
 
 // A few ops of different kinds (a convolution, a reduction, a matrix product, an
 // elementwise op), brought back to the host.
-std::vector<std::vector<float>> run_ops(const Tensor& x, const Tensor& w, const Tensor& a, const Tensor& b) {
+std::vector<std::vector<float>> run_ops(const Tensor& x, const Tensor& w, const Tensor& a,
+                                        const Tensor& b) {
   const Tensor y = relu(conv2d(x, w));
-  return {y.to_vector(), sum(y, {1, 3}).to_vector(), matmul(a, b).to_vector(), mul(add(a, 0.5f), a).to_vector()};
+  return {y.to_vector(), sum(y, {1, 3}).to_vector(), matmul(a, b).to_vector(),
+          mul(add(a, 0.5f), a).to_vector()};
 }
 
 // Runs the same ops on the compute stream and under a StreamGuard: the same kernels in the
@@ -41,7 +43,8 @@ std::vector<std::vector<float>> run_ops(const Tensor& x, const Tensor& w, const 
 template <typename Stream, typename StreamGuard>
 void check_ops_under_guard(Device device, void* (*current_stream)()) {
   Generator g(11);
-  const Tensor x = random_tensor({3, 5, 9, 7}, g, device), w = random_tensor({4, 5, 3, 3}, g, device);
+  const Tensor x = random_tensor({3, 5, 9, 7}, g, device),
+               w = random_tensor({4, 5, 3, 3}, g, device);
   const Tensor a = random_tensor({33, 17}, g, device), b = random_tensor({17, 29}, g, device);
   const std::vector<std::vector<float>> expected = run_ops(x, w, a, b);
 
@@ -77,10 +80,12 @@ void* host_data(const Tensor& t) { return t.impl()->storage->data; }
 }  // namespace
 
 TEST_CASE("ops launched under a StreamGuard give the same values, on the guard's stream") {
-  check_ops_under_guard<cuda_emu::Stream, cuda_emu::StreamGuard>(Device::cuda_emu, cuda_emu::current_stream_handle);
+  check_ops_under_guard<cuda_emu::Stream, cuda_emu::StreamGuard>(Device::cuda_emu,
+                                                                 cuda_emu::current_stream_handle);
 #if LEUKO_WITH_CUDA
   if (testing::gpu_test_device() == Device::cuda)
-    check_ops_under_guard<cuda::Stream, cuda::StreamGuard>(Device::cuda, cuda::current_stream_handle);
+    check_ops_under_guard<cuda::Stream, cuda::StreamGuard>(Device::cuda,
+                                                           cuda::current_stream_handle);
 #endif
 }
 
@@ -110,7 +115,8 @@ TEST_CASE("PendingUpload: the device's later work sees the bytes once it is fini
     const Tensor source = empty_pinned({n});
     std::memcpy(host_data(source), host_data(values), n * sizeof(float));
     const Tensor target = empty({n}, DType::f32, device);
-    PendingUpload upload(device, host_data(target), source.impl()->storage, host_data(source), n * sizeof(float));
+    PendingUpload upload(device, host_data(target), source.impl()->storage, host_data(source),
+                         n * sizeof(float));
     upload.finish();
     upload.finish();  // idempotent
     CHECK(add(target, 1.0f).to_vector() == add(values, 1.0f).to_vector());
@@ -119,16 +125,17 @@ TEST_CASE("PendingUpload: the device's later work sees the bytes once it is fini
   {
     const Tensor source = full({100}, 4.0f);
     const Tensor target = empty({100}, DType::f32, device);
-    PendingUpload upload(device, host_data(target), source.impl()->storage, host_data(source), 100 * sizeof(float));
+    PendingUpload upload(device, host_data(target), source.impl()->storage, host_data(source),
+                         100 * sizeof(float));
   }
   const Tensor empty_source = empty({0});
   PendingUpload nothing(device, nullptr, empty_source.impl()->storage, nullptr, 0);
   nothing.finish();
 
   const Tensor source = full({4}, 1.0f);
-  CHECK_THROWS_WITH_AS(PendingUpload(Device::cpu, host_data(source), source.impl()->storage,
-                                     host_data(source), 16),
-                       doctest::Contains("not to the cpu"), leuko::Error);
+  CHECK_THROWS_WITH_AS(
+      PendingUpload(Device::cpu, host_data(source), source.impl()->storage, host_data(source), 16),
+      doctest::Contains("not to the cpu"), leuko::Error);
 }
 
 TEST_CASE("a page-locked block is handed out again only after the uploads from it") {
@@ -150,7 +157,8 @@ TEST_CASE("a page-locked block is handed out again only after the uploads from i
 
 TEST_CASE("DeviceBatches hands out the loader's batches on the device, one upload ahead") {
   const testing::TempFolder folder;
-  data::write_synthetic_folder(folder.path(), {.size = 16, .train_per_class = 3, .test_per_class = 1});
+  data::write_synthetic_folder(folder.path(),
+                               {.size = 16, .train_per_class = 3, .test_per_class = 1});
   const data::Dataset dataset = data::scan_image_folder(folder / "train");
   data::LoaderOptions options;
   options.batch_size = 4;  // 5 classes x 3 images: batches of 4, 4, 4, 3

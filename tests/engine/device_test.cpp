@@ -60,8 +60,10 @@ TEST_CASE("devices report what they are, a missing GPU is a clear error") {
 TEST_CASE("out of device memory names the size asked for and what to try") {
   // 2^46 floats (256 TiB): more than any device has, on the emulator as on a GPU.
   const int64_t huge = int64_t{1} << 46;
-  CHECK_THROWS_WITH(empty({huge}, DType::f32, Device::cuda_emu),
-                    doctest::Contains("out of device memory: 281474976710656 bytes (262144.00 GiB) asked for; "
-                                      "try a smaller --batch"));
-  CHECK(zeros({4}, DType::f32, Device::cuda_emu).to(Device::cpu).to_vector() == std::vector<float>(4, 0.0f));
+  CHECK_THROWS_WITH(
+      empty({huge}, DType::f32, Device::cuda_emu),
+      doctest::Contains("out of device memory: 281474976710656 bytes (262144.00 GiB) asked for; "
+                        "try a smaller --batch"));
+  CHECK(zeros({4}, DType::f32, Device::cuda_emu).to(Device::cpu).to_vector() ==
+        std::vector<float>(4, 0.0f));
 }

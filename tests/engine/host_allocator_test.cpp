@@ -111,8 +111,10 @@ TEST_CASE("peak bytes in use: tracked and resettable") {
 TEST_CASE("out of host memory names the size asked for and what to try") {
   // 1 PiB: more than the arena's address space (twice the machine's memory) can hold.
   const size_t huge = size_t{1} << 50;
-  CHECK_THROWS_WITH_AS(host_allocate(huge),
-                       doctest::Contains("out of host memory: 1125899906842624 bytes (1048576.0 GiB) asked for, "),
-                       Error);
-  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 48}), doctest::Contains("try a smaller --batch or input size"), Error);
+  CHECK_THROWS_WITH_AS(
+      host_allocate(huge),
+      doctest::Contains("out of host memory: 1125899906842624 bytes (1048576.0 GiB) asked for, "),
+      Error);
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 48}),
+                       doctest::Contains("try a smaller --batch or input size"), Error);
 }

@@ -127,7 +127,8 @@ TEST_CASE("load_state_dict copies by name, strict and non-strict, with clear err
   partial.erase("second.weight");
   partial["extra.weight"] = zeros({1});
   CHECK_THROWS_WITH_AS(target.load_state_dict(partial),
-                       doctest::Contains("1 missing key(s), the first 'second.weight'; 1 unexpected key(s), the first 'extra.weight'"),
+                       doctest::Contains("1 missing key(s), the first 'second.weight'; 1 "
+                                         "unexpected key(s), the first 'extra.weight'"),
                        Error);
   const auto report = target.load_state_dict(partial, /*strict=*/false);
   CHECK(report.missing == std::vector<std::string>{"second.weight"});
@@ -136,9 +137,9 @@ TEST_CASE("load_state_dict copies by name, strict and non-strict, with clear err
   auto wrong = source.state_dict();
   wrong["first.weight"] = zeros({3});
   target.first->weight.fill_(7.0f);
-  CHECK_THROWS_WITH_AS(target.load_state_dict(wrong, false),
-                       doctest::Contains("'first.weight' has shape [3] in the file but [2] in the model"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      target.load_state_dict(wrong, false),
+      doctest::Contains("'first.weight' has shape [3] in the file but [2] in the model"), Error);
   CHECK(target.first->weight.to_vector() == std::vector<float>{7, 7});  // untouched on failure
 }
 

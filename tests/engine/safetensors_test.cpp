@@ -43,7 +43,8 @@ TEST_CASE("safetensors round trip keeps names, shapes, dtypes, values and metada
   CHECK(file.metadata.at("format") == "pt");
   REQUIRE(file.tensors.size() == 4);
   CHECK(file.tensors["layer1.0.conv1.weight"].shape() == Shape{1, 2, 3});
-  CHECK(file.tensors["layer1.0.conv1.weight"].to_vector() == tensors["layer1.0.conv1.weight"].to_vector());
+  CHECK(file.tensors["layer1.0.conv1.weight"].to_vector() ==
+        tensors["layer1.0.conv1.weight"].to_vector());
   CHECK(file.tensors["bn.num_batches_tracked"].dtype() == DType::i64);
   CHECK(file.tensors["bn.num_batches_tracked"].item() == 7.0f);
   CHECK(file.tensors["view"].to_vector() == std::vector<float>{1, 3, 2, 4});
@@ -66,7 +67,8 @@ TEST_CASE("broken safetensors files get errors naming the file and the problem")
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("shorter than the 8-byte"), Error);
 
   write_raw(path, R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", "1234");
-  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("outside the file (truncated?)"), Error);
+  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("outside the file (truncated?)"),
+                       Error);
 
   write_raw(path, R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "1234");
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("has dtype F16"), Error);
@@ -89,7 +91,8 @@ static void write_with_length(const fs::path& path, uint64_t length, const std::
   out << header << data;
 }
 
-TEST_CASE("the tensors must cover the data section exactly: a header length a few bytes off is refused") {
+TEST_CASE(
+    "the tensors must cover the data section exactly: a header length a few bytes off is refused") {
   const fs::path path = temp_path("shifted.safetensors");
   // Two tensors, then spaces padding the header (as writers do, for alignment).
   const std::string header = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
@@ -105,30 +108,42 @@ TEST_CASE("the tensors must cover the data section exactly: a header length a fe
     CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains(message.c_str()), Error);
   }
   write_with_length(path, 1, header, data);
-  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("header of 1 bytes announced"), Error);
+  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("header of 1 bytes announced"),
+                       Error);
 }
 
 TEST_CASE("gaps, overlaps, duplicated keys and impossible shapes are refused") {
   const fs::path path = temp_path("crafted.safetensors");
-  write_raw(path, R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                  R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, '\0'));
+  write_raw(path,
+            R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+            R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+            std::string(8, '\0'));
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("has the key 'a' twice"), Error);
 
-  write_raw(path, R"({"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}})", std::string(4, '\0'));
-  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("has the key 'dtype' twice"), Error);
+  write_raw(path, R"({"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}})",
+            std::string(4, '\0'));
+  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("has the key 'dtype' twice"),
+                       Error);
 
-  write_raw(path, R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", std::string(8, '\0'));
+  write_raw(path,
+            R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+            R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+            std::string(8, '\0'));
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("two tensors overlap"), Error);
 
-  write_raw(path, R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})", std::string(12, '\0'));
-  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("bytes 4 to 8 of the data section belong to no tensor"),
+  write_raw(path,
+            R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+            R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+            std::string(12, '\0'));
+  CHECK_THROWS_WITH_AS(load_safetensors(path),
+                       doctest::Contains("bytes 4 to 8 of the data section belong to no tensor"),
                        Error);
 
   // 2^62 x 4 floats: the byte count wraps around to 0 in 64 bits.
-  write_raw(path, R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}})", "");
-  CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("tensor 'a' has an impossible shape"), Error);
+  write_raw(path, R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}})",
+            "");
+  CHECK_THROWS_WITH_AS(load_safetensors(path),
+                       doctest::Contains("tensor 'a' has an impossible shape"), Error);
   write_raw(path, R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})", "");
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("impossible shape"), Error);
 }
@@ -137,11 +152,13 @@ TEST_CASE("check_finite names the first tensor holding a NaN or an infinity") {
   const Tensor good = from_vector({1, 2}, {2});
   CHECK_NOTHROW(check_finite({{"good", good}}, "weights.safetensors"));
   const Tensor nan = from_vector({1, std::nanf(""), 3}, {3});
-  CHECK_THROWS_WITH_AS(check_finite({{"good", good}, {"layer.weight", nan}}, "weights.safetensors"),
-                       doctest::Contains("weights.safetensors: tensor 'layer.weight' holds nan at element 1"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      check_finite({{"good", good}, {"layer.weight", nan}}, "weights.safetensors"),
+      doctest::Contains("weights.safetensors: tensor 'layer.weight' holds nan at element 1"),
+      Error);
   const Tensor inf = from_vector({-std::numeric_limits<float>::infinity()}, {1});
-  CHECK_THROWS_WITH_AS(check_finite({{"bias", inf}}, "w"), doctest::Contains("tensor 'bias' holds -inf"), Error);
+  CHECK_THROWS_WITH_AS(check_finite({{"bias", inf}}, "w"),
+                       doctest::Contains("tensor 'bias' holds -inf"), Error);
 }
 
 // Every fsync the program makes, by the path of the file or folder synced: this definition

@@ -38,8 +38,8 @@ int64_t count_lines(const std::string& text) {
 // A small image folder of generated cells (5 classes, 32x32).
 fs::path make_data(const testing::TempFolder& folder, int64_t per_class = 8) {
   const fs::path root = folder / "data";
-  data::write_synthetic_folder(root, {.size = 32, .train_per_class = per_class,
-                                      .test_per_class = 4, .seed = 3});
+  data::write_synthetic_folder(
+      root, {.size = 32, .train_per_class = per_class, .test_per_class = 4, .seed = 3});
   return root;
 }
 
@@ -65,25 +65,27 @@ TEST_CASE("a wrong flag or value gets one line and exit code 2") {
   const std::string file = (scratch / "file").string();
   testing::write_bytes(file, {1});
   for (const std::string& arguments : std::vector<std::string>{
-        "train --model tiny_cnn --bogus", "train --model tiny_cnn --optimizer adagrad",
-        "train --model tiny_cnn --epochs -3", "eval --data /nonexistent",
-        // Values checked while parsing, each against a range a person can read.
-        "train --model nonexistent", "train --model tiny_cnn --device tpu",
-        "train --model tiny_cnn --lr nan", "train --model tiny_cnn --lr inf",
-        "train --model tiny_cnn --lr 0", "train --model tiny_cnn --size 0",
-        "train --model tiny_cnn --size 99999", "train --model tiny_cnn --size -32",
-        "train --model tiny_cnn --size 4294967360", "train --model tiny_cnn --size 32x",
-        "train --model wbc_net --size 128x96", "train --model wbc_net --size 16", "train --model kandel_cnn --size 64",
-        "train --model tiny_cnn --epochs 9223372036854775807", "train --model tiny_cnn --batch 100000",
-        "train --model tiny_cnn --clip-norm nan", "train --model tiny_cnn --clip-value -1",
-        "train --model tiny_cnn --seed -1", "train --model tiny_cnn --seed 1e3",
-        "train --model tiny_cnn --workers 100000", "train --model tiny_cnn --momentum nan",
-        "train --model tiny_cnn --weight-decay 1e308", "train --model tiny_cnn --val-fraction nan",
-        "demo --lr nan", "demo --batch 0", "demo --steps 1e9", "demo --seed -1", "subsets --seed -1",
-        "predict --checkpoint '" + file + "' --batch 0 '" + file + "'",
-        "predict --checkpoint '" + file + "' --device tpu '" + file + "'",
-        "eval --checkpoint '" + file + "' --data '" + scratch.path().string() + "' --device tpu",
-        "reproduce study-a --device tpu --out '" + (scratch / "never").string() + "'"}) {
+           "train --model tiny_cnn --bogus", "train --model tiny_cnn --optimizer adagrad",
+           "train --model tiny_cnn --epochs -3", "eval --data /nonexistent",
+           // Values checked while parsing, each against a range a person can read.
+           "train --model nonexistent", "train --model tiny_cnn --device tpu",
+           "train --model tiny_cnn --lr nan", "train --model tiny_cnn --lr inf",
+           "train --model tiny_cnn --lr 0", "train --model tiny_cnn --size 0",
+           "train --model tiny_cnn --size 99999", "train --model tiny_cnn --size -32",
+           "train --model tiny_cnn --size 4294967360", "train --model tiny_cnn --size 32x",
+           "train --model wbc_net --size 128x96", "train --model wbc_net --size 16",
+           "train --model kandel_cnn --size 64",
+           "train --model tiny_cnn --epochs 9223372036854775807",
+           "train --model tiny_cnn --batch 100000", "train --model tiny_cnn --clip-norm nan",
+           "train --model tiny_cnn --clip-value -1", "train --model tiny_cnn --seed -1",
+           "train --model tiny_cnn --seed 1e3", "train --model tiny_cnn --workers 100000",
+           "train --model tiny_cnn --momentum nan", "train --model tiny_cnn --weight-decay 1e308",
+           "train --model tiny_cnn --val-fraction nan", "demo --lr nan", "demo --batch 0",
+           "demo --steps 1e9", "demo --seed -1", "subsets --seed -1",
+           "predict --checkpoint '" + file + "' --batch 0 '" + file + "'",
+           "predict --checkpoint '" + file + "' --device tpu '" + file + "'",
+           "eval --checkpoint '" + file + "' --data '" + scratch.path().string() + "' --device tpu",
+           "reproduce study-a --device tpu --out '" + (scratch / "never").string() + "'"}) {
     const Result r = leuko(arguments, scratch.path());
     INFO(arguments);
     CHECK(r.code == 2);
@@ -101,30 +103,32 @@ TEST_CASE("a folder name with shell syntax runs nothing: the commit is read from
   const fs::path folder = scratch / "x'; touch PWNED; echo '";
   fs::create_directories(folder);
   fs::copy_file(fs::read_symlink("/proc/self/exe").parent_path() / "leuko", folder / "leuko");
-  const std::string command = cat("cd \"", folder.string(), "\" && ./leuko train", kTiny,
-                                  " --epochs 1 --data '", data.string(), "' --out run >/dev/null 2>&1");
+  const std::string command =
+      cat("cd \"", folder.string(), "\" && ./leuko train", kTiny, " --epochs 1 --data '",
+          data.string(), "' --out run >/dev/null 2>&1");
   CHECK(std::system(command.c_str()) == 0);
   CHECK_FALSE(fs::exists(folder / "PWNED"));
   CHECK_FALSE(fs::exists(scratch / "PWNED"));
   const nlohmann::json config = nlohmann::json::parse(read_text(folder / "run/config.json"));
   const std::string commit = config.at("git_commit");
-  CHECK_MESSAGE((commit == "unknown" ||
-                 (commit.size() == 40 && commit.find_first_not_of("0123456789abcdef") == std::string::npos)),
-                commit);
+  CHECK_MESSAGE(
+      (commit == "unknown" ||
+       (commit.size() == 40 && commit.find_first_not_of("0123456789abcdef") == std::string::npos)),
+      commit);
 }
 
 TEST_CASE("train, eval and predict round trip on generated cells") {
   testing::TempFolder scratch;
   const fs::path data = make_data(scratch);
   const fs::path run = scratch / "run";
-  const Result train = leuko("train" + kTiny + " --epochs 2 --data '" + data.string() +
-                                 "' --out '" + run.string() + "'",
-                             scratch.path());
+  const Result train = leuko(
+      "train" + kTiny + " --epochs 2 --data '" + data.string() + "' --out '" + run.string() + "'",
+      scratch.path());
   REQUIRE(train.code == 0);
   CHECK(train.out.find("test: accuracy") != std::string::npos);
-  for (const char* file : {"config.json", "metrics.csv", "checkpoint.safetensors", "results.json",
-                           "report.md", "plots/loss.svg", "plots/accuracy.svg",
-                           "plots/confusion.svg", "plots/per_class.svg"})
+  for (const char* file :
+       {"config.json", "metrics.csv", "checkpoint.safetensors", "results.json", "report.md",
+        "plots/loss.svg", "plots/accuracy.svg", "plots/confusion.svg", "plots/per_class.svg"})
     CHECK_MESSAGE(fs::exists(run / file), file);
   CHECK(count_lines(read_text(run / "metrics.csv")) == 3);  // header + 2 epochs
   const std::string report = read_text(run / "report.md");
@@ -141,9 +145,9 @@ TEST_CASE("train, eval and predict round trip on generated cells") {
   CHECK(eval.out.find("20 images") != std::string::npos);  // 5 classes x 4 test images
   CHECK(eval.out.find("confusion matrix") != std::string::npos);
 
-  const Result predict = leuko("predict --checkpoint '" + checkpoint + "' '" +
-                                   (data / "test").string() + "'",
-                               scratch.path());
+  const Result predict =
+      leuko("predict --checkpoint '" + checkpoint + "' '" + (data / "test").string() + "'",
+            scratch.path());
   CHECK(predict.code == 0);
   CHECK(count_lines(predict.out) == 21);  // header + one row per image
   CHECK(predict.out.rfind("file,predicted,p_basophil,", 0) == 0);
@@ -156,7 +160,8 @@ TEST_CASE("a run stopped after epoch 1 and resumed ends exactly like an uninterr
   const fs::path whole = scratch / "whole", parts = scratch / "parts";
   REQUIRE(leuko(common + " --out '" + whole.string() + "'", scratch.path()).code == 0);
 
-  const Result first = leuko(common + " --stop-after 1 --out '" + parts.string() + "'", scratch.path());
+  const Result first =
+      leuko(common + " --stop-after 1 --out '" + parts.string() + "'", scratch.path());
   REQUIRE(first.code == 0);
   CHECK(count_lines(read_text(parts / "metrics.csv")) == 2);
   CHECK_FALSE(fs::exists(parts / "results.json"));
@@ -174,8 +179,10 @@ TEST_CASE("a run stopped after epoch 1 and resumed ends exactly like an uninterr
   for (const auto& [name, tensor] : a.model) {
     INFO(name);
     REQUIRE(b.model.count(name) == 1);
-    if (tensor.dtype() == DType::f32) CHECK(tensor.to_vector() == b.model.at(name).to_vector());
-    else CHECK(tensor.to_vector_i64() == b.model.at(name).to_vector_i64());
+    if (tensor.dtype() == DType::f32)
+      CHECK(tensor.to_vector() == b.model.at(name).to_vector());
+    else
+      CHECK(tensor.to_vector_i64() == b.model.at(name).to_vector_i64());
   }
 }
 
@@ -185,7 +192,9 @@ TEST_CASE("training on cuda-emu (batches uploaded on the copy stream) follows th
   const std::string common = "train" + kTiny + " --epochs 2 --data '" + data.string() + "'";
   const fs::path on_cpu = scratch / "cpu", emulated = scratch / "emu";
   REQUIRE(leuko(common + " --out '" + on_cpu.string() + "'", scratch.path()).code == 0);
-  REQUIRE(leuko(common + " --device cuda-emu --out '" + emulated.string() + "'", scratch.path()).code == 0);
+  REQUIRE(
+      leuko(common + " --device cuda-emu --out '" + emulated.string() + "'", scratch.path()).code ==
+      0);
   // metrics.csv: epoch,lr,train_loss,... The two backends sum in different orders, so the
   // losses agree to float rounding grown over 2 epochs of training, not bit for bit.
   const auto train_losses = [](const fs::path& run) {
@@ -212,9 +221,11 @@ TEST_CASE("an autoencoder run writes reconstructions next to their inputs") {
   testing::TempFolder scratch;
   const fs::path data = make_data(scratch, 4);
   const fs::path run = scratch / "ae";
-  const Result r = leuko("train --model prcc_autoencoder --size 16 --batch 8 --epochs 1 --workers 1"
-                         " --val-fraction 0 --data '" + data.string() + "' --out '" + run.string() + "'",
-                         scratch.path());
+  const Result r = leuko(
+      "train --model prcc_autoencoder --size 16 --batch 8 --epochs 1 --workers 1"
+      " --val-fraction 0 --data '" +
+          data.string() + "' --out '" + run.string() + "'",
+      scratch.path());
   REQUIRE(r.code == 0);
   CHECK(fs::exists(run / "reconstructions/0_input.png"));
   CHECK(fs::exists(run / "reconstructions/0_output.png"));
@@ -225,7 +236,8 @@ TEST_CASE("an autoencoder run writes reconstructions next to their inputs") {
 TEST_CASE("bad input gets one clear message and exit code 1") {
   testing::TempFolder scratch;
   const fs::path data = make_data(scratch, 4);
-  const std::string tiny = "train" + kTiny + " --epochs 1 --out '" + (scratch / "run").string() + "'";
+  const std::string tiny =
+      "train" + kTiny + " --epochs 1 --out '" + (scratch / "run").string() + "'";
   const auto expect_failure = [&](const std::string& arguments, const std::string& message) {
     const Result r = leuko(arguments, scratch.path());
     INFO(arguments);
@@ -253,8 +265,10 @@ TEST_CASE("bad input gets one clear message and exit code 1") {
   fs::remove(data / "train/zz_empty");
 
   // A NaN loss names the epoch and the step.
-  expect_failure("train" + kTiny + " --epochs 1 --optimizer sgd --lr 1e30 --schedule constant"
-                 " --data '" + data.string() + "' --out '" + (scratch / "nan").string() + "'",
+  expect_failure("train" + kTiny +
+                     " --epochs 1 --optimizer sgd --lr 1e30 --schedule constant"
+                     " --data '" +
+                     data.string() + "' --out '" + (scratch / "nan").string() + "'",
                  "epoch 1 step 2: the loss is");
 
   // A truncated checkpoint, and a resume into a folder of another model.
@@ -278,8 +292,10 @@ TEST_CASE("weights that do not fit or are not numbers, and configs asking too mu
   testing::TempFolder scratch;
   const fs::path data = make_data(scratch, 4);
   const fs::path run = scratch / "run";
-  REQUIRE(leuko("train" + kTiny + " --epochs 1 --data '" + data.string() + "' --out '" + run.string() + "'",
-                scratch.path()).code == 0);
+  REQUIRE(leuko("train" + kTiny + " --epochs 1 --data '" + data.string() + "' --out '" +
+                    run.string() + "'",
+                scratch.path())
+              .code == 0);
   const Checkpoint good = load_checkpoint((run / "checkpoint.safetensors").string());
   const auto expect_failure = [&](const std::string& arguments, const std::string& message) {
     const Result r = leuko(arguments, scratch.path());
@@ -300,20 +316,24 @@ TEST_CASE("weights that do not fit or are not numbers, and configs asking too mu
   std::map<std::string, Tensor> other;
   for (int i = 0; i < 40; ++i) other[cat("encoder.", i, ".weight")] = zeros({2});
   save_safetensors(foreign.string(), other);
-  expect_failure(train + "'" + foreign.string() + "'", "foreign.safetensors: does not fit tiny_cnn (0 of its");
+  expect_failure(train + "'" + foreign.string() + "'",
+                 "foreign.safetensors: does not fit tiny_cnn (0 of its");
   // The same as a checkpoint given to eval: one line, and every name with --verbose.
   Checkpoint mismatched = good;
   mismatched.model = other;
   save_checkpoint((scratch / "mismatched.safetensors").string(), mismatched);
-  expect_failure(eval(scratch / "mismatched.safetensors"), "40 not in the network; --verbose lists them");
-  const Result verbose = leuko(eval(scratch / "mismatched.safetensors") + " --verbose", scratch.path());
+  expect_failure(eval(scratch / "mismatched.safetensors"),
+                 "40 not in the network; --verbose lists them");
+  const Result verbose =
+      leuko(eval(scratch / "mismatched.safetensors") + " --verbose", scratch.path());
   CHECK(verbose.code == 1);
   CHECK(count_lines(verbose.err) > 40);
 
   // A NaN weight, for eval, predict and --weights.
   Checkpoint poisoned = good;
-  auto parameter = std::find_if(poisoned.model.begin(), poisoned.model.end(),
-                                [](const auto& entry) { return entry.second.dtype() == DType::f32; });
+  auto parameter =
+      std::find_if(poisoned.model.begin(), poisoned.model.end(),
+                   [](const auto& entry) { return entry.second.dtype() == DType::f32; });
   REQUIRE(parameter != poisoned.model.end());
   const std::string name = parameter->first;
   Tensor weight = parameter->second.clone();
@@ -323,7 +343,8 @@ TEST_CASE("weights that do not fit or are not numbers, and configs asking too mu
   save_checkpoint(nan.string(), poisoned);
   const std::string named = cat("nan.safetensors: tensor '", name, "' holds nan");
   expect_failure(eval(nan), named);
-  expect_failure("predict --checkpoint '" + nan.string() + "' '" + (data / "test").string() + "'", named);
+  expect_failure("predict --checkpoint '" + nan.string() + "' '" + (data / "test").string() + "'",
+                 named);
   expect_failure(train + "'" + nan.string() + "'", named);
 
   // A run config asking for 100000 loader threads.
@@ -342,15 +363,17 @@ namespace leuko {
 
 TEST_CASE("leuko subsets prints WBC-1/10/50/100 counts equal to floor(p * N_c)") {
   const testing::TempFolder folder;
-  data::write_synthetic_folder(folder / "pbc", {.size = 16, .train_per_class = 120,
-                                                .test_per_class = 1, .seed = 4});
-  const Result synthetic = leuko(cat("subsets --data '", folder.path().string(), "'"), folder.path());
+  data::write_synthetic_folder(
+      folder / "pbc", {.size = 16, .train_per_class = 120, .test_per_class = 1, .seed = 4});
+  const Result synthetic =
+      leuko(cat("subsets --data '", folder.path().string(), "'"), folder.path());
   CHECK(synthetic.code == 0);
   CHECK(synthetic.out.find("every count equals floor(p * N_c)") != std::string::npos);
-  CHECK(synthetic.out.find("1 / 1") != std::string::npos);      // WBC-1 of 120 images
-  CHECK(synthetic.out.find("60 / 60") != std::string::npos);    // WBC-50
+  CHECK(synthetic.out.find("1 / 1") != std::string::npos);    // WBC-1 of 120 images
+  CHECK(synthetic.out.find("60 / 60") != std::string::npos);  // WBC-50
 
-  const Result missing = leuko(cat("subsets --data '", (folder / "nowhere").string(), "'"), folder.path());
+  const Result missing =
+      leuko(cat("subsets --data '", (folder / "nowhere").string(), "'"), folder.path());
   CHECK(missing.code == 1);
   CHECK(count_lines(missing.err) == 1);
 

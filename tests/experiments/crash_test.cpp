@@ -49,12 +49,26 @@ constexpr int kSyntheticPerClass = 8;  // training cells per class; test cells: 
 // its output appended to out/../<name>.log. Returns the child's pid.
 pid_t start_training(const fs::path& out) {
   const fs::path binary = fs::read_symlink("/proc/self/exe").parent_path() / "leuko";
-  REQUIRE_MESSAGE(fs::exists(binary), "build the leuko binary first (ninja leuko): ", binary.string());
-  std::vector<std::string> args = {binary.string(), "train", "--model", "tiny_cnn", "--size", "32",
-                                   "--batch", "8", "--workers", "1", "--seed", "5",
-                                   "--epochs", std::to_string(kEpochs),
-                                   "--synthetic-per-class", std::to_string(kSyntheticPerClass),
-                                   "--out", out.string()};
+  REQUIRE_MESSAGE(fs::exists(binary),
+                  "build the leuko binary first (ninja leuko): ", binary.string());
+  std::vector<std::string> args = {binary.string(),
+                                   "train",
+                                   "--model",
+                                   "tiny_cnn",
+                                   "--size",
+                                   "32",
+                                   "--batch",
+                                   "8",
+                                   "--workers",
+                                   "1",
+                                   "--seed",
+                                   "5",
+                                   "--epochs",
+                                   std::to_string(kEpochs),
+                                   "--synthetic-per-class",
+                                   std::to_string(kSyntheticPerClass),
+                                   "--out",
+                                   out.string()};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -93,7 +107,8 @@ std::optional<int> exited_before(pid_t pid, Clock::time_point until) {
 
 // Kills `pid` when checkpoint.safetensors.tmp has been created in `out` for the `nth` time,
 // `delay` later. Returns the exit code when the run ended first, else nullopt (killed).
-std::optional<int> kill_in_checkpoint_write(pid_t pid, int inotify, int nth, std::chrono::microseconds delay) {
+std::optional<int> kill_in_checkpoint_write(pid_t pid, int inotify, int nth,
+                                            std::chrono::microseconds delay) {
   int seen = 0;
   alignas(inotify_event) char buffer[4096];
   while (true) {
@@ -102,7 +117,8 @@ std::optional<int> kill_in_checkpoint_write(pid_t pid, int inotify, int nth, std
       const ssize_t n = read(inotify, buffer, sizeof buffer);
       for (ssize_t at = 0; at < n;) {
         const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
-        if (event->len > 0 && std::strcmp(event->name, "checkpoint.safetensors.tmp") == 0 && ++seen == nth) {
+        if (event->len > 0 && std::strcmp(event->name, "checkpoint.safetensors.tmp") == 0 &&
+            ++seen == nth) {
           if (delay.count() > 0) std::this_thread::sleep_for(delay);
           kill(pid, SIGKILL);
           wait_for(pid);
@@ -125,12 +141,13 @@ void drain(int inotify) {
 
 int64_t count_images(const fs::path& split) {
   int64_t n = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(split)) n += entry.path().extension() == ".png";
+  for (const auto& entry : fs::recursive_directory_iterator(split))
+    n += entry.path().extension() == ".png";
   return n;
 }
 
-void check_same_tensors(const std::map<std::string, Tensor>& got, const std::map<std::string, Tensor>& expected,
-                        const std::string& what) {
+void check_same_tensors(const std::map<std::string, Tensor>& got,
+                        const std::map<std::string, Tensor>& expected, const std::string& what) {
   CHECK(got.size() == expected.size());
   for (const auto& [name, tensor] : expected) {
     INFO(what, " tensor ", name);
@@ -144,7 +161,9 @@ void check_same_tensors(const std::map<std::string, Tensor>& got, const std::map
 
 }  // namespace
 
-TEST_CASE("training killed with SIGKILL at random moments and in checkpoint writes resumes to identical results") {
+TEST_CASE(
+    "training killed with SIGKILL at random moments and in checkpoint writes resumes to identical "
+    "results") {
   testing::TempFolder scratch;
   const fs::path reference = scratch / "reference", run = scratch / "run";
 
@@ -226,9 +245,11 @@ TEST_CASE("training killed with SIGKILL at random moments and in checkpoint writ
   const pid_t last = start_training(run);
   REQUIRE_MESSAGE(wait_for(last) == 0, read_text(run.string() + ".log"));
   close(inotify);
-  MESSAGE(kills, " kills survived (", in_checkpoint_write, " inside a checkpoint write; the last checkpoint ",
-          "seen was epoch ", last_epoch, " of ", kEpochs, "), ", finished_early, " run(s) ended before their kill; ",
-          std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(), " ms per uninterrupted run");
+  MESSAGE(kills, " kills survived (", in_checkpoint_write,
+          " inside a checkpoint write; the last checkpoint ", "seen was epoch ", last_epoch, " of ",
+          kEpochs, "), ", finished_early, " run(s) ended before their kill; ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(),
+          " ms per uninterrupted run");
   CHECK(kills == kKills);
   CHECK(in_checkpoint_write >= 2);
   CHECK(read_text(run / "metrics.csv") == reference_metrics);

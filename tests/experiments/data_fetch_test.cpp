@@ -39,14 +39,14 @@ struct FetchSetup {
   }
   testing::LeukoResult fetch(const std::string& dataset) {
     return testing::run_leuko("data fetch " + dataset + " '" + data.string() + "' --mirror " +
-                                  server.url() + " --pins '" + (folder / "pins.json").string() + "'",
+                                  server.url() + " --pins '" + (folder / "pins.json").string() +
+                                  "'",
                               folder.path());
   }
   size_t requests_for(const std::string& path_start) const {
     const std::vector<std::string> all = server.requests();
-    return static_cast<size_t>(std::count_if(all.begin(), all.end(), [&](const std::string& r) {
-      return r.rfind(path_start, 0) == 0;
-    }));
+    return static_cast<size_t>(std::count_if(
+        all.begin(), all.end(), [&](const std::string& r) { return r.rfind(path_start, 0) == 0; }));
   }
 };
 
@@ -120,8 +120,10 @@ std::set<std::string> jpg_names(const std::set<std::string>& names) {
 TEST_CASE("pbc: the five classes, the hashed 80/20 split and the holdout, 224x224 JPEG") {
   FetchSetup setup;
   const std::vector<std::pair<std::string, std::string>> classes = {
-      {"other_types/basophil", "basophil"}, {"wbc/eosinophil", "eosinophil"},
-      {"wbc/lymphocyte", "lymphocyte"},     {"wbc/monocyte", "monocyte"},
+      {"other_types/basophil", "basophil"},
+      {"wbc/eosinophil", "eosinophil"},
+      {"wbc/lymphocyte", "lymphocyte"},
+      {"wbc/monocyte", "monocyte"},
       {"wbc/neutrophil", "neutrophil"}};
   std::map<std::string, std::vector<std::string>> names;
   for (size_t c = 0; c < classes.size(); ++c) {
@@ -158,7 +160,8 @@ TEST_CASE("pbc: the five classes, the hashed 80/20 split and the holdout, 224x22
   CHECK(setup.requests_for(setup.repository.raw_path("wbc/neutrophil/.DS_1.jpg")) == 0);
   // Only the layout and the fetch's own marker remain.
   CHECK(file_names(setup.data / "pbc") == std::set<std::string>{".leuko-fetch", "test", "train"});
-  CHECK(file_names(setup.data / "pbc" / ".leuko-fetch") == std::set<std::string>{"complete", "source"});
+  CHECK(file_names(setup.data / "pbc" / ".leuko-fetch") ==
+        std::set<std::string>{"complete", "source"});
 }
 
 // ---- idc: byte copies, and what goes wrong on the way -------------------------------------
@@ -172,7 +175,8 @@ void add_idc_images(FetchSetup& setup) {
     for (int i = 0; i < 2; ++i) {
       const data::Image image = f == 0 && i == 0 ? noise_image(100, 100, 9)
                                                  : testing::pattern_image(50, 50, 3, 10 * f + i);
-      setup.repository.add(cat(kIdcFolders[f], "/p_x", i, "_class", f % 2, ".png"), encoded(image, ".png"));
+      setup.repository.add(cat(kIdcFolders[f], "/p_x", i, "_class", f % 2, ".png"),
+                           encoded(image, ".png"));
     }
   }
 }
@@ -186,9 +190,10 @@ TEST_CASE("idc: byte-identical copies by patient and class, and a rerun does not
 
   const testing::LeukoResult run = setup.fetch("idc");
   REQUIRE(run.code == 0);
-  const std::pair<std::string, std::string> placements[] = {
-      {"data/14082/0", "train/normal"}, {"data/14082/1", "train/tumor"},
-      {"data/14306/0", "test/normal"}, {"data/14306/1", "test/tumor"}};
+  const std::pair<std::string, std::string> placements[] = {{"data/14082/0", "train/normal"},
+                                                            {"data/14082/1", "train/tumor"},
+                                                            {"data/14306/0", "test/normal"},
+                                                            {"data/14306/1", "test/tumor"}};
   for (const auto& [source, target] : placements) {
     for (const std::string& name : file_names(setup.folder / "source" / source)) {
       CHECK(read_file(setup.data / "idc" / target / name) ==
@@ -283,8 +288,10 @@ TEST_CASE("segwbc: BMP images and PNG masks sorted into classes by the label CSV
   FetchSetup setup;
   // Dataset 1: images 1..3 (classes 2, 5, 1), Dataset 2: image 1 (class 4); odd sizes, as there.
   const std::vector<std::tuple<std::string, int, int, std::string>> images = {
-      {"Dataset 1", 1, 2, "lymphocyte"}, {"Dataset 1", 2, 5, "basophil"},
-      {"Dataset 1", 3, 1, "neutrophil"}, {"Dataset 2", 1, 4, "eosinophil"}};
+      {"Dataset 1", 1, 2, "lymphocyte"},
+      {"Dataset 1", 2, 5, "basophil"},
+      {"Dataset 1", 3, 1, "neutrophil"},
+      {"Dataset 2", 1, 4, "eosinophil"}};
   std::map<std::string, std::string> labels = {{"Dataset 1", "image ID,class label\r\n"},
                                                {"Dataset 2", "image ID,class\r\n"}};
   for (const auto& [dataset, id, label, class_name] : images) {
@@ -322,7 +329,8 @@ data::Image smooth_image(int seed) {
   data::Image image(1000, 1000, 3);
   for (int y = 0; y < 1000; ++y)
     for (int x = 0; x < 1000; ++x)
-      for (int c = 0; c < 3; ++c) image.at(y, x, c) = static_cast<uint8_t>((y + x) / 8 + 20 * c + seed);
+      for (int c = 0; c < 3; ++c)
+        image.at(y, x, c) = static_cast<uint8_t>((y + x) / 8 + 20 * c + seed);
   return image;
 }
 
@@ -375,7 +383,8 @@ TEST_CASE("monuseg: TIFF images cut into four 500x500 JPEG tiles, masks cut alik
   const testing::LeukoResult run = setup.fetch("monuseg");
   REQUIRE(run.code == 0);
   std::set<std::string> expected_images, expected_masks;
-  for (const std::string stem : {"kidney__TCGA-HE-7128-01Z-00-DX1", "unknown__TCGA-IZ-8196-01A-01-BS1"}) {
+  for (const std::string stem :
+       {"kidney__TCGA-HE-7128-01Z-00-DX1", "unknown__TCGA-IZ-8196-01A-01-BS1"}) {
     for (const std::string tile : {"r0c0", "r0c1", "r1c0", "r1c1"}) {
       expected_images.insert(stem + "__" + tile + ".jpg");
       expected_masks.insert(stem + "__" + tile + ".png");
@@ -385,18 +394,21 @@ TEST_CASE("monuseg: TIFF images cut into four 500x500 JPEG tiles, masks cut alik
   CHECK(file_names(setup.data / "monuseg" / "masks") == expected_masks);
   // r1c0: rows 500..999, columns 0..499.
   const data::CropWindow r1c0{500, 0, 500, 500};
-  CHECK(data::read_mask(setup.data / "monuseg" / "masks" / "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.png")
+  CHECK(data::read_mask(setup.data / "monuseg" / "masks" /
+                        "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.png")
             .pixels == data::crop(masks["TCGA-HE-7128-01Z-00-DX1"], r1c0).pixels);
-  const data::Image tile =
-      data::read_image(setup.data / "monuseg" / "images" / "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.jpg");
+  const data::Image tile = data::read_image(setup.data / "monuseg" / "images" /
+                                            "kidney__TCGA-HE-7128-01Z-00-DX1__r1c0.jpg");
   const data::Image source = data::crop(smooth_image(0), r1c0);
   REQUIRE(tile.bytes() == source.bytes());
   double difference = 0;
-  for (size_t i = 0; i < tile.bytes(); ++i) difference += std::abs(tile.pixels[i] - source.pixels[i]);
+  for (size_t i = 0; i < tile.bytes(); ++i)
+    difference += std::abs(tile.pixels[i] - source.pixels[i]);
   CHECK(difference / static_cast<double>(tile.bytes()) < 1.5);  // JPEG q90
   // The image not in the shared copy is not downloaded, its mask neither.
   for (const std::string folder : {"/tissue_image/", "/masks/"}) {
-    CHECK(setup.requests_for(setup.repository.raw_path(images[2].first + folder + images[2].second)) == 0);
+    CHECK(setup.requests_for(
+              setup.repository.raw_path(images[2].first + folder + images[2].second)) == 0);
   }
 }
 

@@ -40,7 +40,8 @@ class FakeGithubRepository {
   void add(const std::string& path, const std::string& bytes) {
     const std::filesystem::path file = work_ / path;
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(file, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     for (std::filesystem::path folder = std::filesystem::path(path).parent_path();;
          folder = folder.parent_path()) {
       folders_.insert(folder.string());
@@ -64,8 +65,10 @@ class FakeGithubRepository {
         std::istringstream fields(line.substr(0, line.find('\t')));
         std::string mode, type, sha, size;
         fields >> mode >> type >> sha >> size;
-        nlohmann::json entry = {{"path", line.substr(line.find('\t') + 1)}, {"mode", mode},
-                                {"type", type}, {"sha", sha}};
+        nlohmann::json entry = {{"path", line.substr(line.find('\t') + 1)},
+                                {"mode", mode},
+                                {"type", type},
+                                {"sha", sha}};
         if (type == "blob") entry["size"] = std::stoll(size);
         tree.push_back(entry);
       }
@@ -96,7 +99,10 @@ class FakeGithubRepository {
     nlohmann::json trees = nlohmann::json::object();
     for (const std::string& folder : folders) trees[folder] = trees_.at(folder);
     std::ofstream(file) << nlohmann::json{
-        {dataset, {{"repository", repository_}, {"commit", commit_}, {"folders", trees}}}}.dump(2);
+        {dataset,
+         {{"repository", repository_},
+          {"commit", commit_},
+          {"folders", trees}}}}.dump(2);
   }
 
  private:

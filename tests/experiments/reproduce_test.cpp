@@ -39,7 +39,8 @@ bool contains(const std::string& text, const std::string& part) {
 TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete study report") {
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-a";
-  const std::string arguments = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  const std::string arguments =
+      cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
   const Result first = leuko(arguments, scratch.path());
   REQUIRE(first.code == 0);
   CHECK(contains(first.out, "GENERATED"));
@@ -47,8 +48,8 @@ TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete
   const std::string report = read_text(out / "report.md");
   CHECK(contains(report, "ours: accuracy"));
   CHECK(contains(report, "published: accuracy"));
-  CHECK(contains(report, "0.8750"));     // the published Camelyon16 accuracy
-  CHECK(contains(report, "0.00093"));    // the published pRCC test loss (9.3208e-4)
+  CHECK(contains(report, "0.8750"));   // the published Camelyon16 accuracy
+  CHECK(contains(report, "0.00093"));  // the published pRCC test loss (9.3208e-4)
   CHECK(contains(report, "## Differences from the study"));
   CHECK(contains(report, "GENERATED"));
   CHECK(contains(report, "profile: `smoke`"));
@@ -75,10 +76,13 @@ TEST_CASE("reproduce study-a --profile smoke on generated data writes a complete
   CHECK(read_text(out / "report.md") == report);
 }
 
-TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as not run, and checks what they need") {
+TEST_CASE(
+    "reproduce --only trains the selected sub-runs, reports the rest as not run, and checks what "
+    "they need") {
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-a";
-  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  const std::string base =
+      cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
   // --dry-run: the plan (every sub-run, an estimate) and nothing trained.
   const Result plan = leuko(base + " --dry-run", scratch.path());
   REQUIRE(plan.code == 0);
@@ -102,7 +106,9 @@ TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as no
   // The combined model starts from the Camelyon16 classifier, which has not run.
   const Result missing = leuko(base + " --only 'wbc-1-comb*'", scratch.path());
   CHECK(missing.code == 1);
-  CHECK(contains(missing.err, "wbc-1-combined starts from the weights of cam16-classifier, which has not finished"));
+  CHECK(contains(
+      missing.err,
+      "wbc-1-combined starts from the weights of cam16-classifier, which has not finished"));
 
   const Result no_match = leuko(base + " --only wbc-7-base", scratch.path());
   CHECK(no_match.code == 2);
@@ -113,17 +119,20 @@ TEST_CASE("reproduce --only trains the selected sub-runs, reports the rest as no
   CHECK(!contains(read_text(out / "report.md"), "not run yet"));
 }
 
-TEST_CASE("a second reproduce into an --out in use is refused in one line before it writes anything") {
+TEST_CASE(
+    "a second reproduce into an --out in use is refused in one line before it writes anything") {
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-a";
   fs::create_directories(out);
-  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  const std::string base =
+      cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
   {
     const testing::HeldRunLock lock(out);  // as a first reproduce into it would
     for (const std::string dry_run : {"", " --dry-run"}) {
       CAPTURE(dry_run);
       const Result refused = leuko(base + dry_run, scratch.path());
-      expect_one_line_failure(refused, out.string() + " is in use by another leuko run (pid " + lock.pid() + ")");
+      expect_one_line_failure(
+          refused, out.string() + " is in use by another leuko run (pid " + lock.pid() + ")");
       CHECK(refused.out.empty());
       CHECK(!fs::exists(out / "synthetic-data"));
     }
@@ -131,10 +140,12 @@ TEST_CASE("a second reproduce into an --out in use is refused in one line before
   CHECK(leuko(base + " --dry-run", scratch.path()).code == 0);  // the lock went with its holder
 }
 
-TEST_CASE("reproduce --restart trains the selected sub-runs again from scratch and keeps the others") {
+TEST_CASE(
+    "reproduce --restart trains the selected sub-runs again from scratch and keeps the others") {
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-a";
-  const std::string base = cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
+  const std::string base =
+      cat("reproduce study-a --profile smoke --workers 1 --out '", out.string(), "'");
   REQUIRE(leuko(base + " --only 'prcc-autoencoder,cam16-classifier'", scratch.path()).code == 0);
   const std::string metrics = read_text(out / "prcc-autoencoder" / "metrics.csv");
   for (const char* sub_run : {"prcc-autoencoder", "cam16-classifier"})
@@ -161,8 +172,9 @@ TEST_CASE("reproduce --restart trains the selected sub-runs again from scratch a
 TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask segmentation on") {
   testing::TempFolder scratch;
   const fs::path out = scratch / "study-b";
-  const Result run = leuko(cat("reproduce study-b --profile smoke --workers 1 --out '", out.string(), "'"),
-                           scratch.path());
+  const Result run =
+      leuko(cat("reproduce study-b --profile smoke --workers 1 --out '", out.string(), "'"),
+            scratch.path());
   REQUIRE(run.code == 0);
   const fs::path stage1 = out / "wbc-1-stage1-segmentation";
   CHECK(fs::exists(stage1 / "done"));
@@ -175,7 +187,8 @@ TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask seg
   const std::string stage1_report = read_text(stage1 / "report.md");
   CHECK(contains(stage1_report, "## Segmentation examples (test)"));
   CHECK(contains(stage1_report, "| mask_iou |"));
-  for (const char* file : {"segmentations/0_input.png", "segmentations/0_output.png", "segmentations/0_mask.png"}) {
+  for (const char* file :
+       {"segmentations/0_input.png", "segmentations/0_output.png", "segmentations/0_mask.png"}) {
     CAPTURE(file);
     CHECK(fs::exists(stage1 / file));
     CHECK(contains(stage1_report, file));
@@ -193,10 +206,12 @@ TEST_CASE("reproduce study-b --profile smoke runs the whole chain, from mask seg
   // The study report lists the stage and says what it was trained on.
   const std::string report = read_text(out / "report.md");
   CHECK(contains(report, "wbc-1-stage1-segmentation"));
-  CHECK(contains(report, "Stage 1 (mask segmentation) trains on the generated cells that have a mask"));
+  CHECK(contains(report,
+                 "Stage 1 (mask segmentation) trains on the generated cells that have a mask"));
   CHECK(!contains(report, "NOT run"));
-  for (const char* sub_run : {"wbc-1-baseline", "wbc-1-stage2-cam16-autoencoder", "wbc-1-stage3-prcc-autoencoder",
-                              "wbc-1-stage4-wbc-autoencoder", "wbc-1-stage5-cam16-classifier", "wbc-1-stage6-enhanced"}) {
+  for (const char* sub_run :
+       {"wbc-1-baseline", "wbc-1-stage2-cam16-autoencoder", "wbc-1-stage3-prcc-autoencoder",
+        "wbc-1-stage4-wbc-autoencoder", "wbc-1-stage5-cam16-classifier", "wbc-1-stage6-enhanced"}) {
     CAPTURE(sub_run);
     CHECK(fs::exists(out / sub_run / "done"));
   }
@@ -208,9 +223,8 @@ TEST_CASE("reproduce has --help with examples and rejects bad flags with exit co
   CHECK(help.code == 0);
   CHECK(contains(help.out, "Examples"));
   CHECK(contains(help.out, "study-d"));
-  for (const std::string arguments :
-       {"reproduce study-z", "reproduce study-a --profile huge", "reproduce study-a --bogus",
-        "reproduce"}) {
+  for (const std::string arguments : {"reproduce study-z", "reproduce study-a --profile huge",
+                                      "reproduce study-a --bogus", "reproduce"}) {
     const Result r = leuko(arguments, scratch.path());
     CHECK(r.code == 2);
     CHECK(contains(r.err, "leuko:"));

@@ -47,12 +47,14 @@ inline LeukoResult run_leuko(const std::string& arguments, const std::filesystem
                              const std::string& prefix = "") {
   namespace fs = std::filesystem;
   const fs::path binary = fs::read_symlink("/proc/self/exe").parent_path() / "leuko";
-  REQUIRE_MESSAGE(fs::exists(binary), "build the leuko binary first (ninja leuko): ", binary.string());
+  REQUIRE_MESSAGE(fs::exists(binary),
+                  "build the leuko binary first (ninja leuko): ", binary.string());
   const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
   const std::string command = cat(prefix, prefix.empty() ? "" : " ", "'", binary.string(), "' ",
                                   arguments, " >'", out.string(), "' 2>'", err.string(), "'");
   const int status = std::system(command.c_str());
-  LeukoResult result{{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ""}, read_text(out), read_text(err)};
+  LeukoResult result{
+      {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ""}, read_text(out), read_text(err)};
   result.code.transcript =
       cat("leuko ", arguments, "\nstdout:\n", result.out, "\nstderr:\n", result.err);
   return result;

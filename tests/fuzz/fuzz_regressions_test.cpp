@@ -23,14 +23,17 @@ static std::vector<uint8_t> from_hex(const std::string& hex) {
 static std::vector<uint8_t> oversized_huffman_table_jpeg() {
   std::vector<uint8_t> bytes{0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00};  // SOI, DQT of 64 ones
   bytes.insert(bytes.end(), 64, 0x01);
+  // One JPEG segment a line, as the file lays it out (clang-format would reflow it).
+  // clang-format off
   const std::vector<uint8_t> rest{
-      0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00,  // SOF0 8x8 grey
+      0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00,  // SOF0 8x8
       0xff, 0xc4, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // DHT DC 0: one code
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                    // DHT DC 0: one code
       0xff, 0xc4, 0x00, 0x14, 0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x33, 0x76, 0x06,
-      0xeb, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // DHT AC 0: 411 codes, in a segment for one
+      0xeb, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                    // DHT AC 0: 411 codes
       0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00,  // SOS
-      0x3f, 0xff, 0xd9};  // coded data, EOI
+      0x3f, 0xff, 0xd9};                                           // coded data, EOI
+  // clang-format on
   bytes.insert(bytes.end(), rest.begin(), rest.end());
   return bytes;
 }
@@ -39,9 +42,9 @@ TEST_CASE("fuzz_image: a JPEG Huffman table of more than 256 codes is refused, n
   const std::vector<uint8_t> bytes = oversized_huffman_table_jpeg();
   REQUIRE(bytes.size() == 141);
   for (const int channels : {3, 1}) {
-    CHECK_THROWS_WITH_AS(data::decode_image(bytes, "cell.jpg", channels),
-                         "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)",
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        data::decode_image(bytes, "cell.jpg", channels),
+        "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)", Error);
   }
   testing::TempFolder folder;
   testing::write_bytes(folder / "cell.jpg", bytes);
@@ -60,9 +63,9 @@ TEST_CASE("fuzz_image: an oversized Huffman table behind non-marker bytes is ref
       "000c03010002000300003f0003ffd96360606462666165636700931c9c5c0002220051d63d54600000000049"
       "454e44ae426082");
   REQUIRE(bytes.size() == 227);
-  CHECK_THROWS_WITH_AS(data::decode_image(bytes, "cell.jpg", 3),
-                       "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      data::decode_image(bytes, "cell.jpg", 3),
+      "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)", Error);
 }
 
 // fuzz_image, after that: an oversized table (1 + 3 x 251 codes) after a scan whose coded
@@ -77,9 +80,9 @@ TEST_CASE("fuzz_image: an oversized Huffman table after the first scan is refuse
       "ffffffffffffffffffffffffffffff000100000000000000000000000000000000ffc4001410010000000000"
       "fbfbfb0000000000000000000000ffda000c04fffffdfffcffff3f0003ffffffffffffffffffffd9");
   REQUIRE(bytes.size() == 260);
-  CHECK_THROWS_WITH_AS(data::decode_image(bytes, "cell.jpg", 3),
-                       "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      data::decode_image(bytes, "cell.jpg", 3),
+      "image cell.jpg: corrupt JPEG (a Huffman table declares more than 256 codes)", Error);
 }
 
 // fuzz_image: a 2x2 RGBA PNG cut short after a zero-length IDAT chunk. stb_image copies the

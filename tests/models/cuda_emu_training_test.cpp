@@ -52,7 +52,8 @@ struct Learner {
   float loss_and_grads(const data::Batch& batch) {
     const Device device = scale.device();
     const Tensor images = batch.images.to(device);
-    Tensor loss = cross_entropy(net(images), batch.labels.to(device)) + ssim_loss(images * scale, images);
+    Tensor loss =
+        cross_entropy(net(images), batch.labels.to(device)) + ssim_loss(images * scale, images);
     loss.backward();
     return loss.item();
   }
@@ -86,7 +87,8 @@ TEST_CASE("a small CNN with CE and SSIM losses trains the same on cuda-emu as on
     //    ~1e-8, of either sign), so the scale is the model's largest gradient: 1e-4
     //    relative, plus 1e-5 of that (measured worst on an AMD EPYC: 3e-6 of it).
     const data::Batch batch = data::synthetic_batch(4, 16, data);
-    const float cpu_loss = cpu.loss_and_grads(batch), emulated_loss = emulated.loss_and_grads(batch);
+    const float cpu_loss = cpu.loss_and_grads(batch),
+                emulated_loss = emulated.loss_and_grads(batch);
     CHECK(emulated_loss == doctest::Approx(cpu_loss).epsilon(1e-4));
     const float atol = 1e-5f * largest_gradient(cpu);
     for (const auto& [name, p] : cpu.named())

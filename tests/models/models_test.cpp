@@ -52,7 +52,8 @@ TEST_CASE("WBC net: 175,533 parameters and the spec's stage shapes") {
 
 TEST_CASE("WBC net at other sizes: the head is sized from the input, below 32 px refused") {
   // fc1 takes 8 (side/32)^2 features: 512 at 256 px, 128 at 128 px, 8 at 33 px.
-  for (const auto& [side, fc1_inputs] : std::vector<std::pair<int, int64_t>>{{128, 128}, {33, 8}, {96, 72}}) {
+  for (const auto& [side, fc1_inputs] :
+       std::vector<std::pair<int, int64_t>>{{128, 128}, {33, 8}, {96, 72}}) {
     CAPTURE(side);
     WbcNet net(5, side);
     CHECK(net.parameter_count() == 175533 - (512 - fc1_inputs) * 64);
@@ -79,14 +80,14 @@ TEST_CASE("ResNet-18 and ResNet-50: torchvision parameter counts, names and stag
   ResNet r18(ResNet::Depth::resnet18, 1000);
   CHECK(r18.parameter_count() == 11689512);
   const auto state = r18.state_dict();
-  for (const char* key : {"conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight",
-                          "layer2.0.downsample.0.weight", "layer2.0.downsample.1.num_batches_tracked",
-                          "layer4.1.bn2.bias", "fc.weight", "fc.bias"}) {
+  for (const char* key :
+       {"conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+        "layer2.0.downsample.1.num_batches_tracked", "layer4.1.bn2.bias", "fc.weight", "fc.bias"}) {
     CHECK_MESSAGE(state.count(key) == 1, key);
   }
   r18.eval();
-  const auto shapes = stage_shapes(r18, zeros({1, 3, 224, 224}),
-                                   {"layer1", "layer2", "layer3", "layer4", ""});
+  const auto shapes =
+      stage_shapes(r18, zeros({1, 3, 224, 224}), {"layer1", "layer2", "layer3", "layer4", ""});
   CHECK(shapes.at("layer1") == Shape{1, 64, 56, 56});
   CHECK(shapes.at("layer2") == Shape{1, 128, 28, 28});
   CHECK(shapes.at("layer3") == Shape{1, 256, 14, 14});
@@ -105,8 +106,8 @@ TEST_CASE("ResNet freezing through a stage: Study B's first six children") {
   ResNet r18(ResNet::Depth::resnet18, 1000);
   r18.freeze_through("layer2", FreezeMode::gradients_only);
   CHECK(r18.parameter_count() - r18.parameter_count(true) == 683072);
-  CHECK_THROWS_WITH_AS(r18.freeze_through("layer9", FreezeMode::full), doctest::Contains("unknown stage"),
-                       Error);
+  CHECK_THROWS_WITH_AS(r18.freeze_through("layer9", FreezeMode::full),
+                       doctest::Contains("unknown stage"), Error);
 }
 
 TEST_CASE("Camelyon16 classifier: 77,233 trainable on a frozen ResNet-18") {
@@ -127,8 +128,9 @@ TEST_CASE("combined WBC model: 861,552 trainable, frozen branches get no gradien
   CHECK(net.parameter_count(true) == 861552);
   net.train();
   Generator g(1);
-  const Tensor logits = net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
-                                rand({2, 3, 224, 224}, g));
+  const Tensor logits =
+      net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
+              rand({2, 3, 224, 224}, g));
   CHECK(logits.shape() == Shape{2, 5});
   cross_entropy(logits, from_vector_i64({0, 3}, {2})).backward();
   for (const auto& [name, p] : net.named_parameters()) {
@@ -150,7 +152,9 @@ TEST_CASE("Kandel ELU CNN: 9,171,652 parameters and the spec's block shapes at 3
   CHECK(shapes.at("") == Shape{1, 4});
 }
 
-TEST_CASE("Study B classifier: the study's 11,954,157 parameters (C = 5), 11,271,085 trainable with six children frozen") {
+TEST_CASE(
+    "Study B classifier: the study's 11,954,157 parameters (C = 5), 11,271,085 trainable with six "
+    "children frozen") {
   StudyBClassifier net(5);
   CHECK(net.parameter_count() == 11954157);  // encoder 11,689,512 + head 264,645
   CHECK(StudyBClassifier(2).parameter_count() == 11954058);
@@ -189,7 +193,9 @@ TEST_CASE("Study B autoencoder: size-parameterised decoder, counts and shapes") 
   CHECK_THROWS_WITH_AS(StudyBAutoencoder(32, 4), doctest::Contains("at least 8"), Error);
 }
 
-TEST_CASE("freeze modes on a real network: gradients-only frozen BN still tracks batch stats, full does not") {
+TEST_CASE(
+    "freeze modes on a real network: gradients-only frozen BN still tracks batch stats, full does "
+    "not") {
   for (const auto mode : {FreezeMode::gradients_only, FreezeMode::full}) {
     Cam16Classifier cam(mode);
     cam.train();
@@ -243,15 +249,18 @@ TEST_CASE("every network trains a few steps on generated data") {
   }
   SUBCASE("Camelyon16 classifier (frozen backbone)") {
     Cam16Classifier cam;
-    check_trains(cam, [&] { return cross_entropy(cam(rand({2, 3, 64, 64}, g)), from_vector_i64({0, 1}, {2})); });
+    check_trains(cam, [&] {
+      return cross_entropy(cam(rand({2, 3, 64, 64}, g)), from_vector_i64({0, 1}, {2}));
+    });
   }
   SUBCASE("combined WBC model") {
     CombinedWbc net(std::make_shared<PrccAutoencoder>(), std::make_shared<Cam16Classifier>(),
                     FreezeMode::gradients_only);
     check_trains(net, [&] {
-      return cross_entropy(net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
-                                   rand({2, 3, 224, 224}, g)),
-                           two_labels);
+      return cross_entropy(
+          net.run(rand({2, 3, 256, 256}, g), net.prcc_latent(rand({2, 3, 512, 512}, g)),
+                  rand({2, 3, 224, 224}, g)),
+          two_labels);
     });
   }
   SUBCASE("ResNet-18 and ResNet-50 with a replaced head, stem and layer1 frozen") {
@@ -279,7 +288,8 @@ TEST_CASE("every network trains a few steps on generated data") {
   SUBCASE("Kandel ELU CNN with dropout (model 4)") {
     KandelCnn net(4, 0.3f);
     check_trains(net, [&] {
-      return cross_entropy(net(mul(rand({2, 3, 320, 240}, g), 255.0f)), from_vector_i64({0, 3}, {2}));
+      return cross_entropy(net(mul(rand({2, 3, 320, 240}, g), 255.0f)),
+                           from_vector_i64({0, 3}, {2}));
     });
   }
 }

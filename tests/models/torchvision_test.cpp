@@ -15,7 +15,8 @@ using models::ResNet;
 static void check_against_torchvision(const std::string& name, ResNet::Depth depth) {
   const std::filesystem::path dir = LEUKO_TORCHVISION_DIR;
   if (!std::filesystem::exists(dir / (name + "_io.safetensors"))) {
-    MESSAGE("skipped: ", (dir / name).string(), " not exported (install python3-torchvision: "
+    MESSAGE("skipped: ", (dir / name).string(),
+            " not exported (install python3-torchvision: "
             "scripts/setup.sh --dev)");
     return;
   }

@@ -21,8 +21,8 @@ static std::vector<std::string> keys_of(const nn::Module& m) {
 TEST_CASE("nn::ConvBnRelu: state dict keys of a Conv2d named conv and a BatchNorm2d named bn") {
   nn::ConvBnRelu block(3, 8, 3, 1, 1);
   CHECK(keys_of(block) == std::vector<std::string>{"bn.bias", "bn.num_batches_tracked",
-                                                   "bn.running_mean", "bn.running_var",
-                                                   "bn.weight", "conv.bias", "conv.weight"});
+                                                   "bn.running_mean", "bn.running_var", "bn.weight",
+                                                   "conv.bias", "conv.weight"});
   CHECK(block.state_dict().at("conv.weight").shape() == Shape{8, 3, 3, 3});
   CHECK(keys_of(nn::ConvBnRelu(3, 8, 1, 1, 0, /*conv_bias=*/false)).size() == 6);
 }

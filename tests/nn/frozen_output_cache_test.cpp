@@ -23,7 +23,8 @@ Tensor rows(const Tensor& batch, const std::vector<int64_t>& order) {
 
 bool same_bits(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  if (a.dtype() == DType::i64) return a.to(Device::cpu).to_vector_i64() == b.to(Device::cpu).to_vector_i64();
+  if (a.dtype() == DType::i64)
+    return a.to(Device::cpu).to_vector_i64() == b.to(Device::cpu).to_vector_i64();
   return a.to(Device::cpu).to_vector() == b.to(Device::cpu).to_vector();
 }
 
@@ -94,15 +95,18 @@ TEST_CASE("the combined model trains bit for bit the same with its frozen encode
     const auto latent = [&](const Tensor& x512) { return net.prcc_latent(x512); };
     nn::FrozenOutputCache cache(latent, {.budget_bytes = int64_t{1} << 30});
     Generator g(2);
-    const Tensor wbc = uniform({4, 3, 256, 256}, 0.0f, 1.0f, g), prcc512 = uniform({4, 3, 512, 512}, 0.0f, 1.0f, g),
+    const Tensor wbc = uniform({4, 3, 256, 256}, 0.0f, 1.0f, g),
+                 prcc512 = uniform({4, 3, 512, 512}, 0.0f, 1.0f, g),
                  cam = uniform({4, 3, 224, 224}, 0.0f, 1.0f, g);
     const std::vector<int64_t> labels{0, 3, 1, 4};
     std::vector<float> losses;
-    const std::vector<std::vector<int64_t>> batches{{0, 1}, {2, 3}, {3, 1}, {0, 2}};  // two shuffled epochs
+    const std::vector<std::vector<int64_t>> batches{
+        {0, 1}, {2, 3}, {3, 1}, {0, 2}};  // two shuffled epochs
     for (const std::vector<int64_t>& b : batches) {
       const Tensor x = rows(prcc512, b);
-      Tensor loss = cross_entropy(net.run(rows(wbc, b), cached ? cache(x) : latent(x), rows(cam, b)),
-                                  from_vector_i64({labels[b[0]], labels[b[1]]}, {2}));
+      Tensor loss =
+          cross_entropy(net.run(rows(wbc, b), cached ? cache(x) : latent(x), rows(cam, b)),
+                        from_vector_i64({labels[b[0]], labels[b[1]]}, {2}));
       loss.backward();
       optimizer.step();
       optimizer.zero_grad();

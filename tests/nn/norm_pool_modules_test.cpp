@@ -149,7 +149,8 @@ TEST_CASE("BatchNorm2d::forward_relu equals relu(forward) and counts batches on 
     const leuko::Tensor x = leuko::uniform({2, 3, 4, 5}, -1.0f, 1.0f, g).to(device);
     const leuko::Tensor expected = leuko::relu(plain(x));
     leuko::testing::check_close(fused.forward_relu(x), expected, 1e-5f, 1e-6f, "forward_relu");
-    leuko::testing::check_close(fused.running_mean, plain.running_mean, 1e-6f, 1e-7f, "running_mean");
+    leuko::testing::check_close(fused.running_mean, plain.running_mean, 1e-6f, 1e-7f,
+                                "running_mean");
     CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 1);
     fused.forward_relu(x);
     CHECK(fused.num_batches_tracked.to_vector_i64()[0] == 2);

@@ -79,8 +79,7 @@ TEST_CASE("a strided input gives the values and gradients of its dense copy") {
   const Tensor view = base.transpose(0, 1);  // [6, 4], strided
   REQUIRE_FALSE(view.is_contiguous());
   const Tensor other = random_input({6, 4}, g).detach();
-  check_close(add_relu(view, other), relu(add(view.clone(), other)), 0.0f, 0.0f,
-              "transposed view");
+  check_close(add_relu(view, other), relu(add(view.clone(), other)), 0.0f, 0.0f, "transposed view");
   sum(add_relu(view, other)).backward();
   const Tensor passed = relu(add(view.detach().clone(), other));
   const std::vector<float> p = passed.transpose(0, 1).contiguous().to_vector();
@@ -109,7 +108,7 @@ TEST_CASE("errors: shapes must match exactly (no broadcasting), float32, one dev
                        doctest::Contains("add_relu: b must be float32, got int64"), leuko::Error);
   CHECK_THROWS_WITH_AS(add_relu(Tensor(), zeros({2})),
                        doctest::Contains("add_relu: a is undefined"), leuko::Error);
-  CHECK_THROWS_WITH_AS(add_relu(zeros({2}), zeros({2}, DType::f32, Device::cuda_emu)),
-                       doctest::Contains("add_relu: tensors on different devices (cpu and cuda-emu)"),
-                       leuko::Error);
+  CHECK_THROWS_WITH_AS(
+      add_relu(zeros({2}), zeros({2}, DType::f32, Device::cuda_emu)),
+      doctest::Contains("add_relu: tensors on different devices (cpu and cuda-emu)"), leuko::Error);
 }

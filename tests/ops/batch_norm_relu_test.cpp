@@ -119,8 +119,9 @@ TEST_CASE("gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine
   }
 }
 
-TEST_CASE("residual: forward, running buffers and every gradient equal "
-          "relu(batch_norm(...) + residual), training and eval") {
+TEST_CASE(
+    "residual: forward, running buffers and every gradient equal "
+    "relu(batch_norm(...) + residual), training and eval") {
   Generator g(22);
   for (const Shape& shape : std::vector<Shape>{{4, 5, 7, 9}, {1, 3, 16, 16}, {6, 8}}) {
     for (const bool training : {true, false}) {
@@ -138,8 +139,8 @@ TEST_CASE("residual: forward, running buffers and every gradient equal "
       Tensor x = in.x, weight = in.weight, bias = in.bias;
       for (Tensor* t : {&x, &weight, &bias, &residual}) t->zero_grad();
       const Tensor mean_b = in.running_mean.clone(), var_b = in.running_var.clone();
-      const Tensor composed = relu(
-          add(batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training, 0.1f, 1e-5f), residual));
+      const Tensor composed = relu(add(
+          batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training, 0.1f, 1e-5f), residual));
       composed.backward(grad);
       // Same math, same summation order: differences are only FMA contraction (1e-5 relative).
       check_close(fused, composed, 1e-5f, 1e-6f, "output");
@@ -154,8 +155,9 @@ TEST_CASE("residual: forward, running buffers and every gradient equal "
   }
 }
 
-TEST_CASE("residual gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine on "
-          "and off") {
+TEST_CASE(
+    "residual gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine on "
+    "and off") {
   Generator g(23);
   for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {5, 4}, {1, 2, 3, 1}}) {
     for (const bool training : {true, false}) {
@@ -189,10 +191,10 @@ TEST_CASE("large input: the threaded kernels agree with the composition") {
   check_close(batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true),
               relu(batch_norm(in.x, in.weight, in.bias, Tensor(), Tensor(), true)), 1e-5f, 1e-6f,
               "output");
-  check_close(batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true, 0.1f, 1e-5f,
-                              residual),
-              relu(add(batch_norm(in.x, in.weight, in.bias, Tensor(), Tensor(), true), residual)),
-              1e-5f, 1e-6f, "output with residual");
+  check_close(
+      batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true, 0.1f, 1e-5f, residual),
+      relu(add(batch_norm(in.x, in.weight, in.bias, Tensor(), Tensor(), true), residual)), 1e-5f,
+      1e-6f, "output with residual");
 }
 
 // A copy of a CPU tensor on `device`, as a fresh leaf when it had a gradient.
@@ -203,8 +205,9 @@ static Tensor leaf_on(const Tensor& t, Device device) {
   return copy;
 }
 
-TEST_CASE("GPU device matches the CPU: training and eval, with and without residual, affine "
-          "on and off (values, running buffers, every gradient)") {
+TEST_CASE(
+    "GPU device matches the CPU: training and eval, with and without residual, affine "
+    "on and off (values, running buffers, every gradient)") {
   const Device device = gpu_test_device();
   Generator g(24);
   // Channel sizes m = N*S below, above and not a multiple of the per-channel block (up to
@@ -221,9 +224,8 @@ TEST_CASE("GPU device matches the CPU: training and eval, with and without resid
           Inputs cpu = make_inputs(shape, g);
           if (!affine) cpu.weight = cpu.bias = Tensor();
           const Tensor residual = with_residual ? random_input(shape, g) : Tensor();
-          Inputs gpu{leaf_on(cpu.x, device), leaf_on(cpu.weight, device),
-                     leaf_on(cpu.bias, device), leaf_on(cpu.running_mean, device),
-                     leaf_on(cpu.running_var, device)};
+          Inputs gpu{leaf_on(cpu.x, device), leaf_on(cpu.weight, device), leaf_on(cpu.bias, device),
+                     leaf_on(cpu.running_mean, device), leaf_on(cpu.running_var, device)};
           const Tensor gpu_residual = leaf_on(residual, device);
           const Tensor grad_y = uniform(shape, -1.0f, 1.0f, g);
 
@@ -283,9 +285,9 @@ TEST_CASE("cuda-emu gradcheck: the device paths' backward, training and eval, wi
 
 TEST_CASE("errors name the op and the shapes") {
   const Tensor x = zeros({2, 3, 4, 4});
-  CHECK_THROWS_WITH_AS(batch_norm_relu(zeros({2, 3, 4}), Tensor(), Tensor(), Tensor(), Tensor(), true),
-                       doctest::Contains("batch_norm_relu: input must be 2-D [N, C] or 4-D"),
-                       leuko::Error);
+  CHECK_THROWS_WITH_AS(
+      batch_norm_relu(zeros({2, 3, 4}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+      doctest::Contains("batch_norm_relu: input must be 2-D [N, C] or 4-D"), leuko::Error);
   CHECK_THROWS_WITH_AS(batch_norm_relu(x, ones({4}), Tensor(), Tensor(), Tensor(), true),
                        doctest::Contains("weight must have shape [3]"), leuko::Error);
   CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), zeros({3}), Tensor(), false),
@@ -295,13 +297,13 @@ TEST_CASE("errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(
       batch_norm_relu(zeros({2, 3}, DType::i64), Tensor(), Tensor(), Tensor(), Tensor(), true),
       doctest::Contains("batch_norm_relu"), leuko::Error);
-  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f,
-                                       1e-5f, zeros({2, 3, 4, 5})),
+  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f, 1e-5f,
+                                       zeros({2, 3, 4, 5})),
                        doctest::Contains("batch_norm_relu: residual must have the input's shape "
                                          "[2, 3, 4, 4], got [2, 3, 4, 5]"),
                        leuko::Error);
-  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f,
-                                       1e-5f, zeros({2, 3, 4, 4}, DType::i64)),
+  CHECK_THROWS_WITH_AS(batch_norm_relu(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1f, 1e-5f,
+                                       zeros({2, 3, 4, 4}, DType::i64)),
                        doctest::Contains("batch_norm_relu: residual must be float32, got int64"),
                        leuko::Error);
   CHECK_THROWS_WITH_AS(

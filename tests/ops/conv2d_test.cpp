@@ -47,11 +47,8 @@ static double dot(const Tensor& a, const Tensor& b) {
 }
 
 TEST_CASE("conv2d: hand-computed values (2x2 kernel, padding 1 with stride 2, bias)") {
-  Tensor x = from_vector({1, 2, 3,
-                          4, 5, 6,
-                          7, 8, 9}, {1, 1, 3, 3});
-  Tensor w = from_vector({1, 1,
-                          1, 1}, {1, 1, 2, 2});
+  Tensor x = from_vector({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+  Tensor w = from_vector({1, 1, 1, 1}, {1, 1, 2, 2});
   CHECK(conv2d(x, w).to_vector() == std::vector<float>{12, 16, 24, 28});
   CHECK(conv2d(x, w, from_vector({0.5f}, {1})).to_vector() ==
         std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f});
@@ -61,7 +58,7 @@ TEST_CASE("conv2d: hand-computed values (2x2 kernel, padding 1 with stride 2, bi
   CHECK(conv2d(x, w, Tensor(), 1, 0, 2).to_vector() == std::vector<float>{20});
   // Two input channels are summed; two output channels are separate.
   Tensor x2 = from_vector({1, 2, 3, 4, 10, 20, 30, 40}, {1, 2, 2, 2});
-  Tensor w2 = from_vector({1, 0, 0, 0, 0, 0, 0, 1,    // out 0: x[0,0,0] + x[1,1,1]
+  Tensor w2 = from_vector({1, 0, 0, 0, 0, 0, 0, 1,   // out 0: x[0,0,0] + x[1,1,1]
                            0, 1, 0, 0, 0, 0, 1, 0},  // out 1: x[0,0,1] + x[1,1,0]
                           {2, 2, 2, 2});
   CHECK(conv2d(x2, w2).to_vector() == std::vector<float>{41, 32});
@@ -75,13 +72,13 @@ TEST_CASE("gradcheck: conv2d over odd sizes, stride, padding, dilation, batch, b
     bool bias;
   };
   const std::vector<Case> cases = {
-      {{2, 3, 7, 5}, {4, 3, 3, 3}, 1, 1, 1, true},             // odd H/W, padding 1
-      {{1, 2, 7, 5}, {3, 2, 3, 3}, 2, 1, 1, true},             // batch 1, stride 2
-      {{3, 2, 6, 7}, {2, 2, 3, 3}, 2, 2, 1, false},            // batch 3, padding 2, no bias
-      {{2, 2, 9, 8}, {3, 2, 3, 3}, 1, 2, 2, true},             // dilation 2
-      {{1, 2, 5, 6}, {2, 2, 3, 3}, 1, 3, 1, false},            // stride 1, padding > k - 1
-      {{2, 4, 5, 6}, {3, 4, 1, 1}, 1, 0, 1, true},             // pointwise fast path
-      {{1, 3, 6, 5}, {2, 3, 1, 1}, 2, 0, 1, false},            // 1x1 with stride 2 (im2col)
+      {{2, 3, 7, 5}, {4, 3, 3, 3}, 1, 1, 1, true},                 // odd H/W, padding 1
+      {{1, 2, 7, 5}, {3, 2, 3, 3}, 2, 1, 1, true},                 // batch 1, stride 2
+      {{3, 2, 6, 7}, {2, 2, 3, 3}, 2, 2, 1, false},                // batch 3, padding 2, no bias
+      {{2, 2, 9, 8}, {3, 2, 3, 3}, 1, 2, 2, true},                 // dilation 2
+      {{1, 2, 5, 6}, {2, 2, 3, 3}, 1, 3, 1, false},                // stride 1, padding > k - 1
+      {{2, 4, 5, 6}, {3, 4, 1, 1}, 1, 0, 1, true},                 // pointwise fast path
+      {{1, 3, 6, 5}, {2, 3, 1, 1}, 2, 0, 1, false},                // 1x1 with stride 2 (im2col)
       {{2, 2, 8, 7}, {2, 2, 3, 2}, {2, 1}, {1, 0}, {1, 2}, true},  // rectangular everything
   };
   for (const Case& c : cases) {
@@ -89,9 +86,11 @@ TEST_CASE("gradcheck: conv2d over odd sizes, stride, padding, dilation, batch, b
     CAPTURE(to_string(c.w));
     std::vector<Tensor> inputs{random_input(c.x, g), random_input(c.w, g)};
     if (c.bias) inputs.push_back(random_input({c.w[0]}, g));
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return conv2d(v[0], v[1], c.bias ? v[2] : Tensor(), c.stride, c.padding, c.dilation);
-    }, inputs);
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return conv2d(v[0], v[1], c.bias ? v[2] : Tensor(), c.stride, c.padding, c.dilation);
+        },
+        inputs);
   }
 }
 
@@ -125,8 +124,7 @@ TEST_CASE("conv2d on images split into several im2col bands matches the direct d
       Tensor x = random_input({batch, 16, 50, 48}, g);
       Tensor w = random_input({5, 16, 3, 3}, g);
       Tensor y = conv2d(x, w, Tensor(), stride, 1);
-      const std::vector<double> expected =
-          direct_conv2d(x, w, stride, 1, y.size(2), y.size(3));
+      const std::vector<double> expected = direct_conv2d(x, w, stride, 1, y.size(2), y.size(3));
       std::vector<float> expected_f(expected.begin(), expected.end());
       // Sums of 144 products: float32 rounding stays below 1e-5 relative + 1e-5 absolute.
       check_close(y, from_vector(expected_f, y.shape()), 1e-5f, 1e-5f, "y");
@@ -141,11 +139,14 @@ TEST_CASE("conv2d on images split into several im2col bands matches the direct d
   }
 }
 
-TEST_CASE("conv2d on small images, several side by side in one product, matches the direct definition") {
+TEST_CASE(
+    "conv2d on small images, several side by side in one product, matches the direct definition") {
   Generator g(34);
   // 6x5 images have 30 positions or fewer: the kernels put several images into one column
   // matrix (gather/scatter between NCHW and the block's product). Batch 7 makes uneven blocks.
-  struct Case { int64_t kernel, stride, padding; };
+  struct Case {
+    int64_t kernel, stride, padding;
+  };
   for (const Case& c : {Case{3, 1, 1}, Case{3, 2, 1}, Case{1, 1, 0}, Case{1, 2, 0}}) {
     CAPTURE(c.kernel);
     CAPTURE(c.stride);
@@ -193,20 +194,20 @@ TEST_CASE("conv2d rejects bad input with clear messages") {
   Tensor x = zeros({2, 4, 8, 8});
   CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 3, 3, 3})),
                        doctest::Contains("conv2d: input has 4 channels, weight expects 3"), Error);
-  CHECK_THROWS_WITH_AS(conv2d(x, zeros({4, 3})),
-                       doctest::Contains("conv2d: weight [out, in, kh, kw] must be 4-D, got shape [4, 3]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(conv2d(zeros({4, 8, 8}), zeros({5, 4, 3, 3})),
-                       doctest::Contains("conv2d: input [N, C, H, W] must be 4-D, got shape [4, 8, 8]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      conv2d(x, zeros({4, 3})),
+      doctest::Contains("conv2d: weight [out, in, kh, kw] must be 4-D, got shape [4, 3]"), Error);
+  CHECK_THROWS_WITH_AS(
+      conv2d(zeros({4, 8, 8}), zeros({5, 4, 3, 3})),
+      doctest::Contains("conv2d: input [N, C, H, W] must be 4-D, got shape [4, 8, 8]"), Error);
   CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 11, 3}), Tensor(), 1, 1),
                        doctest::Contains("is larger than the padded input 10x10"), Error);
-  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 1, 0, 5),
-                       doctest::Contains("kernel 3x3 (11x11 dilated) is larger than the padded input 8x8"),
-                       Error);
-  CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), zeros({4})),
-                       doctest::Contains("conv2d: bias must be [5] (one per output channel), got [4]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 1, 0, 5),
+      doctest::Contains("kernel 3x3 (11x11 dilated) is larger than the padded input 8x8"), Error);
+  CHECK_THROWS_WITH_AS(
+      conv2d(x, zeros({5, 4, 3, 3}), zeros({4})),
+      doctest::Contains("conv2d: bias must be [5] (one per output channel), got [4]"), Error);
   CHECK_THROWS_WITH_AS(conv2d(zeros({2, 4, 8, 8}, DType::i64), zeros({5, 4, 3, 3})),
                        doctest::Contains("conv2d: input must be"), Error);
   CHECK_THROWS_WITH_AS(conv2d(x, zeros({5, 4, 3, 3}), Tensor(), 0),

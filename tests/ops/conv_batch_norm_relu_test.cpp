@@ -56,9 +56,8 @@ static Layer make_layer(const LayerShape& s, Generator& g) {
 // The op on the layer's tensors (running buffers as given: they move in training).
 static Tensor fused(const Layer& l, const Tensor& running_mean, const Tensor& running_var,
                     bool training) {
-  return conv_batch_norm_relu(l.x, l.conv_weight, l.conv_bias, l.bn_weight, l.bn_bias,
-                              running_mean, running_var, l.stride, l.padding, training, 0.1f,
-                              1e-5f, l.residual);
+  return conv_batch_norm_relu(l.x, l.conv_weight, l.conv_bias, l.bn_weight, l.bn_bias, running_mean,
+                              running_var, l.stride, l.padding, training, 0.1f, 1e-5f, l.residual);
 }
 
 // The leaves that require grad, in a fixed order, with their names.
@@ -68,9 +67,9 @@ struct Leaf {
 };
 static std::vector<Leaf> named_leaves(const Layer& l) {
   std::vector<Leaf> out;
-  for (const Leaf& leaf : {Leaf{"x", l.x}, Leaf{"conv_weight", l.conv_weight},
-                           Leaf{"conv_bias", l.conv_bias}, Leaf{"bn_weight", l.bn_weight},
-                           Leaf{"bn_bias", l.bn_bias}, Leaf{"residual", l.residual}}) {
+  for (const Leaf& leaf :
+       {Leaf{"x", l.x}, Leaf{"conv_weight", l.conv_weight}, Leaf{"conv_bias", l.conv_bias},
+        Leaf{"bn_weight", l.bn_weight}, Leaf{"bn_bias", l.bn_bias}, Leaf{"residual", l.residual}}) {
     if (leaf.tensor.defined()) out.push_back(leaf);
   }
   return out;
@@ -159,11 +158,16 @@ static Tensor moved_to(const Tensor& t, Device device) {
 }
 
 static Layer layer_on(const Layer& l, Device device) {
-  return {moved_to(l.x, device),         moved_to(l.conv_weight, device),
-          moved_to(l.conv_bias, device), moved_to(l.bn_weight, device),
-          moved_to(l.bn_bias, device),   moved_to(l.running_mean, device),
-          moved_to(l.running_var, device), moved_to(l.residual, device),
-          l.stride,                      l.padding};
+  return {moved_to(l.x, device),
+          moved_to(l.conv_weight, device),
+          moved_to(l.conv_bias, device),
+          moved_to(l.bn_weight, device),
+          moved_to(l.bn_bias, device),
+          moved_to(l.running_mean, device),
+          moved_to(l.running_var, device),
+          moved_to(l.residual, device),
+          l.stride,
+          l.padding};
 }
 
 TEST_CASE("CUDA (emulated unless LEUKO_TEST_GPU=1) matches the CPU: training and eval") {
@@ -194,13 +198,12 @@ TEST_CASE("CUDA (emulated unless LEUKO_TEST_GPU=1) matches the CPU: training and
       // on both; the batch-norm backward subtracts channel sums from m * dy, which shows
       // their float rounding at ~1e-5 of the gradient's scale: 1e-4 on gradients.
       check_close(y_gpu.to(Device::cpu), y_cpu, 1e-4f, 1e-5f, "output");
-      check_close(gpu.running_mean.to(Device::cpu), cpu.running_mean, 1e-5f, 1e-6f,
-                  "running_mean");
+      check_close(gpu.running_mean.to(Device::cpu), cpu.running_mean, 1e-5f, 1e-6f, "running_mean");
       check_close(gpu.running_var.to(Device::cpu), cpu.running_var, 1e-5f, 1e-6f, "running_var");
       const std::vector<Leaf> cpu_leaves = named_leaves(cpu), gpu_leaves = named_leaves(gpu);
       for (size_t i = 0; i < cpu_leaves.size(); ++i) {
-        check_close(gpu_leaves[i].tensor.grad().to(Device::cpu), cpu_leaves[i].tensor.grad(),
-                    1e-4f, 1e-4f, std::string("grad ") + cpu_leaves[i].name);
+        check_close(gpu_leaves[i].tensor.grad().to(Device::cpu), cpu_leaves[i].tensor.grad(), 1e-4f,
+                    1e-4f, std::string("grad ") + cpu_leaves[i].name);
       }
     }
   }
@@ -254,13 +257,12 @@ TEST_CASE("conv2d_forward_batch_stats: y as conv2d, statistics of the values wri
     Tensor mean = empty({O}, DType::f32, emu), variance = empty({O}, DType::f32, emu);
     Tensor inv_std = empty({O}, DType::f32, emu);
     const float eps = 1e-5f;
-    const ConvGeometry problem{c.x[0],    c.x[1],    c.x[2],         c.x[3],        O,
-                              c.kernel,  c.kernel,  c.stride,       c.stride,      c.padding,
-                              c.padding, 1,         1,              y_cpu.size(2), y_cpu.size(3)};
-    cuda_emu::conv2d_forward_batch_stats(x_dev.data<float>(), weight_dev.data<float>(),
-                                         bias_dev.data<float>(), eps, y.data<float>(),
-                                         mean.data<float>(), variance.data<float>(),
-                                         inv_std.data<float>(), problem);
+    const ConvGeometry problem{c.x[0],    c.x[1],   c.x[2],   c.x[3],        O,
+                               c.kernel,  c.kernel, c.stride, c.stride,      c.padding,
+                               c.padding, 1,        1,        y_cpu.size(2), y_cpu.size(3)};
+    cuda_emu::conv2d_forward_batch_stats(
+        x_dev.data<float>(), weight_dev.data<float>(), bias_dev.data<float>(), eps, y.data<float>(),
+        mean.data<float>(), variance.data<float>(), inv_std.data<float>(), problem);
     check_close(y.to(Device::cpu), y_cpu, 1e-5f, 1e-5f, "y");
 
     // The statistics of the very values written, summed in double here: only the order of
@@ -284,12 +286,11 @@ TEST_CASE("errors name the op and what was expected") {
   auto call = [&](const Tensor& input, const Tensor& weight, const Tensor& conv_bias,
                   const Tensor& bn_weight, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& residual, bool training) {
-    return conv_batch_norm_relu(input, weight, conv_bias, bn_weight, c4, running_mean,
-                                running_var, 1, 1, training, 0.1f, 1e-5f, residual);
+    return conv_batch_norm_relu(input, weight, conv_bias, bn_weight, c4, running_mean, running_var,
+                                1, 1, training, 0.1f, 1e-5f, residual);
   };
   CHECK_THROWS_WITH_AS(call(zeros({3, 5, 5}), w, c4, c4, c4, c4, Tensor(), true),
-                       doctest::Contains("conv_batch_norm_relu: input [N, C, H, W]"),
-                       leuko::Error);
+                       doctest::Contains("conv_batch_norm_relu: input [N, C, H, W]"), leuko::Error);
   CHECK_THROWS_WITH_AS(call(x, zeros({4, 2, 3, 3}), c4, c4, c4, c4, Tensor(), true),
                        doctest::Contains("input has 3 channels, conv_weight expects 2"),
                        leuko::Error);
@@ -307,10 +308,9 @@ TEST_CASE("errors name the op and what was expected") {
                        leuko::Error);
   CHECK_THROWS_WITH_AS(call(zeros({1, 3, 1, 1}), w, c4, c4, c4, c4, Tensor(), true),
                        doctest::Contains("more than 1 value per channel"), leuko::Error);
-  CHECK_THROWS_WITH_AS(call(zeros({2, 3, 1, 1}), zeros({4, 3, 5, 5}), c4, c4, c4, c4, Tensor(),
-                            true),
-                       doctest::Contains("kernel 5x5 is larger than the padded input 3x3"),
-                       leuko::Error);
+  CHECK_THROWS_WITH_AS(
+      call(zeros({2, 3, 1, 1}), zeros({4, 3, 5, 5}), c4, c4, c4, c4, Tensor(), true),
+      doctest::Contains("kernel 5x5 is larger than the padded input 3x3"), leuko::Error);
   CHECK_THROWS_WITH_AS(conv_batch_norm_relu(x, w, c4, c4, c4, c4, c4, 0, 1, true),
                        doctest::Contains("stride must be positive"), leuko::Error);
 }

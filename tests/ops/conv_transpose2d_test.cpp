@@ -21,15 +21,10 @@ TEST_CASE("conv_transpose2d: hand-computed values (each input pixel stamps the k
   Tensor x = from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
   Tensor ones_kernel = ones({1, 1, 2, 2});
   CHECK(conv_transpose2d(x, ones_kernel, Tensor(), 2).to_vector() ==
-        std::vector<float>{1, 1, 2, 2,
-                           1, 1, 2, 2,
-                           3, 3, 4, 4,
-                           3, 3, 4, 4});
+        std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
   // Stride 1: the stamps overlap and add up; bias is added everywhere.
   CHECK(conv_transpose2d(x, ones_kernel, from_vector({10}, {1})).to_vector() ==
-        std::vector<float>{11, 13, 12,
-                           14, 20, 16,
-                           13, 17, 14});
+        std::vector<float>{11, 13, 12, 14, 20, 16, 13, 17, 14});
   // Padding 1 crops one row and column off each side of that 3x3 result; output_padding 1
   // (with stride 2) adds a row and column at the far end, reached by no input pixel.
   CHECK(conv_transpose2d(x, ones_kernel, Tensor(), 1, 1).to_vector() == std::vector<float>{10});
@@ -51,21 +46,23 @@ TEST_CASE("gradcheck: conv_transpose2d (stride 2, padding 1, output_padding 1, d
   };
   const std::vector<Case> cases = {
       {{2, 3, 4, 5}, {3, 2, 3, 3}, 1, 0, 0, 1, true},
-      {{1, 2, 5, 4}, {2, 3, 3, 3}, 2, 1, 1, 1, true},               // the autoencoder's upsampling
-      {{3, 2, 3, 3}, {2, 2, 2, 2}, 2, 0, 0, 1, false},              // kernel 2 stride 2, batch 3
-      {{2, 2, 4, 3}, {2, 2, 3, 3}, 1, 1, 1, 2, true},               // dilation 2, output_padding 1
+      {{1, 2, 5, 4}, {2, 3, 3, 3}, 2, 1, 1, 1, true},   // the autoencoder's upsampling
+      {{3, 2, 3, 3}, {2, 2, 2, 2}, 2, 0, 0, 1, false},  // kernel 2 stride 2, batch 3
+      {{2, 2, 4, 3}, {2, 2, 3, 3}, 1, 1, 1, 2, true},   // dilation 2, output_padding 1
       {{1, 2, 3, 4}, {2, 3, 3, 2}, {2, 1}, {1, 0}, {1, 0}, {1, 2}, true},  // rectangular
-      {{2, 3, 4, 4}, {3, 2, 1, 1}, 1, 0, 0, 1, true},               // 1x1 (pointwise path)
+      {{2, 3, 4, 4}, {3, 2, 1, 1}, 1, 0, 0, 1, true},                      // 1x1 (pointwise path)
   };
   for (const Case& c : cases) {
     CAPTURE(to_string(c.x));
     CAPTURE(to_string(c.w));
     std::vector<Tensor> inputs{random_input(c.x, g), random_input(c.w, g)};
     if (c.bias) inputs.push_back(random_input({c.w[1]}, g));
-    gradcheck([&](const std::vector<Tensor>& v) {
-      return conv_transpose2d(v[0], v[1], c.bias ? v[2] : Tensor(), c.stride, c.padding,
-                              c.output_padding, c.dilation);
-    }, inputs);
+    gradcheck(
+        [&](const std::vector<Tensor>& v) {
+          return conv_transpose2d(v[0], v[1], c.bias ? v[2] : Tensor(), c.stride, c.padding,
+                                  c.output_padding, c.dilation);
+        },
+        inputs);
   }
 }
 
@@ -104,20 +101,24 @@ TEST_CASE("conv_transpose2d is the adjoint of conv2d, also on images of several 
 
 TEST_CASE("conv_transpose2d rejects bad input with clear messages") {
   Tensor x = zeros({2, 4, 5, 5});
-  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({3, 2, 3, 3})),
-                       doctest::Contains("conv_transpose2d: input has 4 channels, weight expects 3"),
-                       Error);
-  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({4, 2, 3})),
-                       doctest::Contains("conv_transpose2d: weight [C_in, C_out, kh, kw] must be 4-D"),
-                       Error);
-  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({4, 2, 3, 3}), zeros({4})),
-                       doctest::Contains("conv_transpose2d: bias must be [2] (one per output channel), got [4]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), 2, 1, 2),
-                       doctest::Contains("output_padding 2x2 must be smaller than either stride 2x2 or dilation 1x1"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      conv_transpose2d(x, zeros({3, 2, 3, 3})),
+      doctest::Contains("conv_transpose2d: input has 4 channels, weight expects 3"), Error);
+  CHECK_THROWS_WITH_AS(
+      conv_transpose2d(x, zeros({4, 2, 3})),
+      doctest::Contains("conv_transpose2d: weight [C_in, C_out, kh, kw] must be 4-D"), Error);
+  CHECK_THROWS_WITH_AS(
+      conv_transpose2d(x, zeros({4, 2, 3, 3}), zeros({4})),
+      doctest::Contains("conv_transpose2d: bias must be [2] (one per output channel), got [4]"),
+      Error);
+  CHECK_THROWS_WITH_AS(
+      conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), 2, 1, 2),
+      doctest::Contains(
+          "output_padding 2x2 must be smaller than either stride 2x2 or dilation 1x1"),
+      Error);
   CHECK_THROWS_WITH_AS(conv_transpose2d(zeros({1, 4, 1, 1}), zeros({4, 2, 1, 1}), Tensor(), 1, 1),
-                       doctest::Contains("conv_transpose2d: output size -1x-1 is not positive"), Error);
+                       doctest::Contains("conv_transpose2d: output size -1x-1 is not positive"),
+                       Error);
   CHECK_THROWS_WITH_AS(conv_transpose2d(zeros({2, 4, 5, 5}, DType::i64), zeros({4, 2, 3, 3})),
                        doctest::Contains("conv_transpose2d: input must be"), Error);
 }
@@ -177,8 +178,8 @@ TEST_CASE("cuda-emu matches the CPU: conv_transpose2d, stride 2, padding, output
 }
 
 TEST_CASE("cuda-emu matches the CPU: conv_transpose2d with dilation, uneven stride, batch 1") {
-  check_transpose_device_matches_cpu({1, 2, 4, 3}, {2, 3, 2, 3}, false, {1, 2}, {0, 1}, 0,
-                                     {2, 1}, 22);
+  check_transpose_device_matches_cpu({1, 2, 4, 3}, {2, 3, 2, 3}, false, {1, 2}, {0, 1}, 0, {2, 1},
+                                     22);
   // output_padding below the dilation (not the stride): a grid cuDNN cannot describe.
   check_transpose_device_matches_cpu({1, 2, 3, 4}, {2, 2, 3, 3}, true, 1, 0, {1, 0}, {2, 1}, 23);
 }
@@ -186,6 +187,5 @@ TEST_CASE("cuda-emu matches the CPU: conv_transpose2d with dilation, uneven stri
 TEST_CASE("conv_transpose2d rejects tensors on different devices") {
   const Tensor x = zeros({1, 2, 5, 5}, DType::f32, Device::cuda_emu);
   CHECK_THROWS_WITH_AS(conv_transpose2d(x, zeros({2, 3, 3, 3})),
-                       doctest::Contains("conv_transpose2d: tensors on different devices"),
-                       Error);
+                       doctest::Contains("conv_transpose2d: tensors on different devices"), Error);
 }

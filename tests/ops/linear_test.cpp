@@ -11,11 +11,9 @@ using leuko::testing::random_input;
 
 TEST_CASE("linear: hand-computed values, with and without bias") {
   Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
-  Tensor w = from_vector({1, 0, 0,
-                          1, 1, 1}, {2, 3});  // feature 0 copies x0, feature 1 sums
+  Tensor w = from_vector({1, 0, 0, 1, 1, 1}, {2, 3});  // feature 0 copies x0, feature 1 sums
   CHECK(linear(x, w).to_vector() == std::vector<float>{1, 6, 4, 15});
-  CHECK(linear(x, w, from_vector({10, -1}, {2})).to_vector() ==
-        std::vector<float>{11, 5, 14, 14});
+  CHECK(linear(x, w, from_vector({10, -1}, {2})).to_vector() == std::vector<float>{11, 5, 14, 14});
 }
 
 TEST_CASE("gradcheck: linear with and without bias, one row and a batch") {
@@ -35,8 +33,9 @@ TEST_CASE("linear matches PyTorch: output and input, weight, bias gradients (gol
     const std::string key = name;
     // float64 reference; float32 dot products of at most 64 terms in (-1, 1).
     testing::check_layer_against_golden(
-        file, key, [](const Tensor& x, const Tensor& w, const Tensor& b) { return linear(x, w, b); },
-        1e-5f, 1e-5f);
+        file, key,
+        [](const Tensor& x, const Tensor& w, const Tensor& b) { return linear(x, w, b); }, 1e-5f,
+        1e-5f);
   }
 }
 
@@ -63,9 +62,9 @@ TEST_CASE("linear computes only the gradients its inputs need") {
 TEST_CASE("linear rejects bad input with clear messages") {
   CHECK_THROWS_WITH_AS(linear(zeros({2, 5}), zeros({3, 4})),
                        doctest::Contains("linear: input has 5 features, weight expects 4"), Error);
-  CHECK_THROWS_WITH_AS(linear(zeros({2, 4}), zeros({3, 4}), zeros({4})),
-                       doctest::Contains("linear: bias must be [3] (one per output feature), got [4]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      linear(zeros({2, 4}), zeros({3, 4}), zeros({4})),
+      doctest::Contains("linear: bias must be [3] (one per output feature), got [4]"), Error);
   CHECK_THROWS_WITH_AS(linear(zeros({2, 1, 4}), zeros({3, 4})),
                        doctest::Contains("linear: input [N, in] must be 2-D, got shape [2, 1, 4]"),
                        Error);
@@ -87,8 +86,8 @@ static Tensor device_leaf(const Tensor& t, Device device) {
 // linear forward and its gradients on the test device vs the CPU (device outputs start as
 // NaN under the emulator, so an unwritten element fails). Tolerance: the device sums the
 // products in another order than OpenBLAS (float32 rounding of sums of up to 70 terms).
-static void check_linear_device_matches_cpu(int64_t rows, int64_t in, int64_t out,
-                                            bool with_bias, uint64_t seed) {
+static void check_linear_device_matches_cpu(int64_t rows, int64_t in, int64_t out, bool with_bias,
+                                            uint64_t seed) {
   Generator g(seed);
   const Device device = testing::gpu_test_device();
   Tensor x = random_input({rows, in}, g), w = random_input({out, in}, g);

@@ -89,16 +89,15 @@ TEST_CASE("matmul split over threads (tall and wide products) matches the triple
 }
 
 TEST_CASE("matmul rejects bad input with clear messages naming both shapes") {
-  CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}), zeros({4, 5})),
-                       doctest::Contains("matmul: inner dimensions differ (3 vs 4): [2, 3] x [4, 5]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(matmul(zeros({2, 2, 3}), zeros({3, 3, 5})),
-                       doctest::Contains("matmul: batch sizes differ (2 vs 3): [2, 2, 3] x [3, 3, 5]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      matmul(zeros({2, 3}), zeros({4, 5})),
+      doctest::Contains("matmul: inner dimensions differ (3 vs 4): [2, 3] x [4, 5]"), Error);
+  CHECK_THROWS_WITH_AS(
+      matmul(zeros({2, 2, 3}), zeros({3, 3, 5})),
+      doctest::Contains("matmul: batch sizes differ (2 vs 3): [2, 2, 3] x [3, 3, 5]"), Error);
   CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}), zeros({2, 3, 5})),
                        doctest::Contains("must both be 2-D [M, K] x [K, N] or both 3-D"), Error);
-  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3})),
-                       doctest::Contains("got [3] x [3]"), Error);
+  CHECK_THROWS_WITH_AS(matmul(zeros({3}), zeros({3})), doctest::Contains("got [3] x [3]"), Error);
   CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}, DType::i64), zeros({3, 2})),
                        doctest::Contains("matmul: first operand must be"), Error);
 }

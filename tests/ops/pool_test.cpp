@@ -216,10 +216,10 @@ TEST_CASE("cuda-emu matches the CPU: max_pool2d and avg_pool2d, forward and back
   // Outputs and inputs not multiples of the 256-thread block, overlapping windows (shared
   // winners), padding, ceil_mode windows hanging past the input, rectangles, batch 1, and
   // a 2x2 pool large enough for the CPU's OpenMP path, with an odd last row and column.
-  for (const Case& c : {Case{{2, 3, 9, 11}, 2, 2, 0, false}, Case{{2, 5, 67, 101}, 2, 2, 0, false},
-                        Case{{2, 3, 9, 11}, 3, 2, 1, false},
-                        Case{{1, 2, 10, 7}, 3, 2, 0, true}, Case{{1, 2, 10, 7}, 3, 1, 1, false},
-                        Case{{2, 1, 8, 13}, {2, 3}, {1, 2}, {1, 0}, true}}) {
+  for (const Case& c :
+       {Case{{2, 3, 9, 11}, 2, 2, 0, false}, Case{{2, 5, 67, 101}, 2, 2, 0, false},
+        Case{{2, 3, 9, 11}, 3, 2, 1, false}, Case{{1, 2, 10, 7}, 3, 2, 0, true},
+        Case{{1, 2, 10, 7}, 3, 1, 1, false}, Case{{2, 1, 8, 13}, {2, 3}, {1, 2}, {1, 0}, true}}) {
     CAPTURE(to_string(c.shape));
     CAPTURE(c.kernel.h);
     CAPTURE(c.stride.h);

@@ -44,8 +44,8 @@ double reference_ssim(const std::vector<double>& x, const std::vector<double>& y
           }
         }
         const double var_x = xx - mx * mx, var_y = yy - my * my, cov = xy - mx * my;
-        sum += (2 * mx * my + c1) / (mx * mx + my * my + c1) * (2 * cov + c2) /
-               (var_x + var_y + c2);
+        sum +=
+            (2 * mx * my + c1) / (mx * mx + my * my + c1) * (2 * cov + c2) / (var_x + var_y + c2);
       }
     }
   }
@@ -88,7 +88,8 @@ std::pair<Tensor, Tensor> image_pair(const Shape& shape, Generator& g) {
   Tensor x = rand(shape, g);
   std::vector<float> noisy = x.to_vector();
   const std::vector<float> noise = randn(shape, g).to_vector();
-  for (size_t i = 0; i < noisy.size(); ++i) noisy[i] = std::clamp(noisy[i] + 0.2f * noise[i], 0.0f, 1.0f);
+  for (size_t i = 0; i < noisy.size(); ++i)
+    noisy[i] = std::clamp(noisy[i] + 0.2f * noise[i], 0.0f, 1.0f);
   Tensor y = from_vector(noisy, shape);
   x.set_requires_grad(true);
   y.set_requires_grad(true);
@@ -129,7 +130,8 @@ TEST_CASE("gradcheck w.r.t. both images: odd sizes, batch 1, several planes, str
     // Gradients scale as 1 / (number of map positions), and the float32 moments put ~1e-6
     // relative noise on the value, which central differences divide by the step: hence a
     // large step and an atol proportional to the gradients' scale.
-    const float positions = static_cast<float>(shape[0] * shape[1] * (shape[2] - 10) * (shape[3] - 10));
+    const float positions =
+        static_cast<float>(shape[0] * shape[1] * (shape[2] - 10) * (shape[3] - 10));
     gradcheck(f(1.0f), {random_input(shape, g, 0.0f, 1.0f), random_input(shape, g, 0.0f, 1.0f)},
               GradcheckOptions{3e-2f, 2e-2f, 2e-3f / positions});
     // data_range 255 on [0,255] images is the same function scaled: step and atol scale too.
@@ -231,9 +233,9 @@ TEST_CASE("bad input is a clear error") {
   const Tensor image = zeros({1, 3, 12, 12});
   CHECK_THROWS_WITH_AS(ssim(zeros({3, 12, 12}), zeros({3, 12, 12})),
                        doctest::Contains("ssim: x must be 4-D, got shape [3, 12, 12]"), Error);
-  CHECK_THROWS_WITH_AS(ssim(image, zeros({1, 3, 12, 13})),
-                       doctest::Contains("ssim: shapes must match, got [1, 3, 12, 12] and [1, 3, 12, 13]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      ssim(image, zeros({1, 3, 12, 13})),
+      doctest::Contains("ssim: shapes must match, got [1, 3, 12, 12] and [1, 3, 12, 13]"), Error);
   CHECK_THROWS_WITH_AS(
       ssim(zeros({1, 1, 8, 20}), zeros({1, 1, 8, 20})),
       doctest::Contains("ssim: images must be at least 11x11 for the 11-tap window, got 8x20"),

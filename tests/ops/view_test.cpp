@@ -27,20 +27,35 @@ Tensor arange_tensor(const Shape& shape) {
 // Every view op once, on a [2, 3, 4] input (a strided one where the op reads strides).
 const std::vector<std::pair<const char*, ViewFn>>& view_cases() {
   static const std::vector<std::pair<const char*, ViewFn>> cases{
-      {"reshape [4, -1]", [](const auto& in) { return reshape(in[0], {4, -1}); }},
+      {"reshape [4, -1]",
+       [](const auto& in) {
+         return reshape(in[0], {4, -1});
+       }},
       {"reshape of a transposed view",
-       [](const auto& in) { return reshape(transpose(in[0], 0, 2), {12, 2}); }},
+       [](const auto& in) {
+         return reshape(transpose(in[0], 0, 2), {12, 2});
+       }},
       {"flatten 1..2", [](const auto& in) { return flatten(in[0], 1, 2); }},
-      {"permute [2, 0, 1]", [](const auto& in) { return permute(in[0], {2, 0, 1}); }},
+      {"permute [2, 0, 1]",
+       [](const auto& in) {
+         return permute(in[0], {2, 0, 1});
+       }},
       {"transpose 0, -1", [](const auto& in) { return transpose(in[0], 0, -1); }},
       {"slice dim 2, 1..4 step 2", [](const auto& in) { return slice(in[0], 2, 1, 4, 2); }},
       {"slice of a permuted view, negative bounds",
-       [](const auto& in) { return slice(permute(in[0], {1, 0, 2}), 0, -2, -1); }},
+       [](const auto& in) {
+         return slice(permute(in[0], {1, 0, 2}), 0, -2, -1);
+       }},
       {"contiguous of a transposed view",
        [](const auto& in) { return contiguous(transpose(in[0], 1, 2)); }},
       {"expand [2, 3, 1] slice to [2, 2, 3, 4]",
-       [](const auto& in) { return expand(slice(in[0], 2, 0, 1), {2, 2, 3, 4}); }},
-      {"sum_to [3, 1]", [](const auto& in) { return sum_to(in[0], {3, 1}); }},
+       [](const auto& in) {
+         return expand(slice(in[0], 2, 0, 1), {2, 2, 3, 4});
+       }},
+      {"sum_to [3, 1]",
+       [](const auto& in) {
+         return sum_to(in[0], {3, 1});
+       }},
   };
   return cases;
 }
@@ -128,17 +143,17 @@ TEST_CASE("bad input is a clear error") {
                        Error);
   CHECK_THROWS_WITH_AS(reshape(x, {-1, -1}),
                        doctest::Contains("reshape: only one dimension may be -1"), Error);
-  CHECK_THROWS_WITH_AS(flatten(x, 2, 1), doctest::Contains("flatten: start_dim 2 is after end_dim 1"),
-                       Error);
-  CHECK_THROWS_WITH_AS(permute(x, {0, 1}), doctest::Contains("permute: got 2 dims for a 3-D tensor"),
-                       Error);
+  CHECK_THROWS_WITH_AS(flatten(x, 2, 1),
+                       doctest::Contains("flatten: start_dim 2 is after end_dim 1"), Error);
+  CHECK_THROWS_WITH_AS(permute(x, {0, 1}),
+                       doctest::Contains("permute: got 2 dims for a 3-D tensor"), Error);
   CHECK_THROWS_WITH_AS(permute(x, {0, 1, 1}), doctest::Contains("permute: dimension 1 repeated"),
                        Error);
   CHECK_THROWS_WITH_AS(transpose(x, 0, 3),
                        doctest::Contains("transpose: dimension 3 out of range for a 3-D tensor"),
                        Error);
-  CHECK_THROWS_WITH_AS(slice(x, 1, 0, 2, 0), doctest::Contains("slice: step must be positive, got 0"),
-                       Error);
+  CHECK_THROWS_WITH_AS(slice(x, 1, 0, 2, 0),
+                       doctest::Contains("slice: step must be positive, got 0"), Error);
   CHECK_THROWS_WITH_AS(expand(x, {2, 5, 4}),
                        doctest::Contains("expand: shapes [2, 3, 4] and [2, 5, 4] cannot be "
                                          "broadcast together"),

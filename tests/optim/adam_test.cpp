@@ -36,8 +36,7 @@ TEST_CASE("Adam and AdamW match torch.optim over 5 steps") {
   replay_golden_steps("adam_betas", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6}),
                       kRtol, kAtol);
   replay_golden_steps("adamw", adamw({.lr = 0.01}), kRtol, kAtol);  // default weight_decay 0.01
-  replay_golden_steps("adamw_weight_decay", adamw({.lr = 0.01, .weight_decay = 0.5}), kRtol,
-                      kAtol);
+  replay_golden_steps("adamw_weight_decay", adamw({.lr = 0.01, .weight_decay = 0.5}), kRtol, kAtol);
 }
 
 TEST_CASE("Adam's first step moves each element by lr against its gradient's sign") {
@@ -100,8 +99,8 @@ TEST_CASE("cuda-emu matches the CPU over several steps: Adam, Adam with L2, Adam
   // parameter, two blocks with a tail. The same float formula in the same order on both:
   // kRtol / kAtol leave room for fused multiply-adds placed differently.
   const std::vector<Shape> shapes = {{1}, {37}, {3, 5, 7}, {300}};
-  leuko::testing::check_device_matches_cpu(adam({.lr = 0.01}), shapes, leuko::testing::gpu_test_device(), 4,
-                                           kRtol, kAtol);
+  leuko::testing::check_device_matches_cpu(adam({.lr = 0.01}), shapes,
+                                           leuko::testing::gpu_test_device(), 4, kRtol, kAtol);
   leuko::testing::check_device_matches_cpu(
       adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1}), shapes,
       leuko::testing::gpu_test_device(), 4, kRtol, kAtol);

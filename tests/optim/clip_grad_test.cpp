@@ -21,8 +21,11 @@ static Tensor with_grad(const Tensor& grad) {
 TEST_CASE("clip_grad_norm_ matches torch for the 2-, 1-, 3- and infinity norms") {
   const SafetensorsFile golden = leuko::testing::load_golden("optim_clip_grad");
   const std::vector<std::tuple<const char*, double, double>> cases = {
-      {"norm2", 1.0, 2.0},  {"norm2_no_clip", 100.0, 2.0}, {"norm1", 2.0, 1.0},
-      {"norm3", 0.5, 3.0},  {"norm_inf", 0.25, optim::kInfinityNorm}};
+      {"norm2", 1.0, 2.0},
+      {"norm2_no_clip", 100.0, 2.0},
+      {"norm1", 2.0, 1.0},
+      {"norm3", 0.5, 3.0},
+      {"norm_inf", 0.25, optim::kInfinityNorm}};
   for (const auto& [name, max_norm, norm_type] : cases) {
     CAPTURE(name);
     const std::string prefix = name;
@@ -30,8 +33,8 @@ TEST_CASE("clip_grad_norm_ matches torch for the 2-, 1-, 3- and infinity norms")
                                   with_grad(golden_tensor(golden, prefix + ".g1"))};
     const float total = clip_grad_norm_(params, max_norm, norm_type);
     // PyTorch sums in float32 (pairwise), this in double: equal to ~1e-6 relative.
-    CHECK(total == doctest::Approx(golden_tensor(golden, prefix + ".total_norm").item())
-                       .epsilon(1e-6));
+    CHECK(total ==
+          doctest::Approx(golden_tensor(golden, prefix + ".total_norm").item()).epsilon(1e-6));
     for (int k = 0; k < 2; ++k) {
       check_close(params[k].grad(), golden_tensor(golden, prefix + ".clipped" + std::to_string(k)),
                   1e-6f, 1e-8f, prefix + " gradient " + std::to_string(k));
@@ -109,8 +112,8 @@ TEST_CASE("clipping rejects bad arguments with clear messages") {
   CHECK_THROWS_WITH_AS(clip_grad_value_({p}, -0.1),
                        doctest::Contains("clip_grad_value_: clip_value must be >= 0, got -0.1"),
                        Error);
-  CHECK_THROWS_WITH_AS(clip_grad_value_({Tensor()}, 0.1),
-                       doctest::Contains("clip_grad_value_"), Error);
+  CHECK_THROWS_WITH_AS(clip_grad_value_({Tensor()}, 0.1), doctest::Contains("clip_grad_value_"),
+                       Error);
 }
 
 // ---- the CUDA kernels (kernels/cuda/clip_grad.cu) under the SIMT emulator ------------------
@@ -130,11 +133,8 @@ TEST_CASE("cuda-emu matches the CPU: every norm over several gradients, then the
   Generator g(6);
   const std::vector<Shape> shapes = {{1}, {3, 37}, {5, 211}};
   const std::vector<std::tuple<double, double, std::vector<Shape>>> cases = {
-      {2.0, 0.5, shapes},
-      {2.0, 1e9, shapes},  // left alone: factor 1
-      {1.0, 0.5, shapes},
-      {3.0, 0.5, shapes},
-      {optim::kInfinityNorm, 0.5, shapes},
+      {2.0, 0.5, shapes},         {2.0, 1e9, shapes},  // left alone: factor 1
+      {1.0, 0.5, shapes},         {3.0, 0.5, shapes}, {optim::kInfinityNorm, 0.5, shapes},
       {2.0, 0.5, {{7}, {263000}}}};
   for (const auto& [norm_type, max_norm, case_shapes] : cases) {
     CAPTURE(norm_type);
@@ -162,7 +162,8 @@ TEST_CASE("cuda-emu: clip_grad_value_ matches the CPU exactly, and NaN stays vis
   std::vector<float> values = uniform({517}, -2, 2, g).to_vector();
   values[100] = NAN;
   const Tensor grad = from_vector(values, {11, 47});
-  Tensor on_cpu = with_grad(grad), on_device = with_grad_on(grad, leuko::testing::gpu_test_device());
+  Tensor on_cpu = with_grad(grad),
+         on_device = with_grad_on(grad, leuko::testing::gpu_test_device());
   clip_grad_value_({on_cpu}, 0.75);
   clip_grad_value_({on_device}, 0.75);
   const std::vector<float> expected = on_cpu.grad().to_vector();
@@ -186,6 +187,5 @@ TEST_CASE("cuda-emu: a NaN gradient makes every norm NaN, and gradients must sha
   Tensor on_device = with_grad_on(ones({2}), Device::cuda_emu);
   CHECK_THROWS_WITH_AS(
       clip_grad_norm_({on_device, on_cpu}, 1.0),
-      doctest::Contains("clip_grad_norm_: tensors on different devices (cuda-emu and cpu)"),
-      Error);
+      doctest::Contains("clip_grad_norm_: tensors on different devices (cuda-emu and cpu)"), Error);
 }

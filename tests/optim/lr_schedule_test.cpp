@@ -50,8 +50,13 @@ static std::vector<GoldenSchedule> golden_schedules() {
       {"onecycle_epochs", "adam", 0.01,
        onecycle({.max_lr = 0.01, .epochs = 3, .steps_per_epoch = 7}), 21},
       {"onecycle_linear_sgd", "sgd", 0.1,
-       onecycle({.max_lr = 0.5, .total_steps = 37, .pct_start = 0.25, .anneal = Anneal::linear,
-                 .base_momentum = 0.8, .max_momentum = 0.9, .div_factor = 10.0,
+       onecycle({.max_lr = 0.5,
+                 .total_steps = 37,
+                 .pct_start = 0.25,
+                 .anneal = Anneal::linear,
+                 .base_momentum = 0.8,
+                 .max_momentum = 0.9,
+                 .div_factor = 10.0,
                  .final_div_factor = 100.0}),
        37},
       {"onecycle_three_phase", "sgd", 0.1,
@@ -106,7 +111,7 @@ TEST_CASE("OneCycle with defaults: the spec's landmarks (study A: max_lr 0.01, 1
   for (int i = 0; i < 29; ++i) schedule.step();  // phase 1 ends at 0.3 * 100 - 1
   CHECK(adam.lr() == doctest::Approx(0.01));
   CHECK(adam.beta1() == doctest::Approx(0.85));
-  for (int i = 29; i < 99; ++i) schedule.step();  // phase 2 ends at 100 - 1
+  for (int i = 29; i < 99; ++i) schedule.step();            // phase 2 ends at 100 - 1
   CHECK(adam.lr() == doctest::Approx(4e-8).epsilon(1e-9));  // initial / 1e4
   CHECK(adam.beta1() == doctest::Approx(0.95));
   CHECK(adam.beta2() == 0.999);  // untouched

@@ -20,8 +20,8 @@ using MakeOptimizer =
 // Runs every step of golden case `name` with the optimizer `make` builds and checks each
 // parameter after each step. Returns the optimizer (for checks on its state).
 inline std::unique_ptr<optim::Optimizer> replay_golden_steps(const std::string& name,
-                                                             const MakeOptimizer& make,
-                                                             float rtol, float atol) {
+                                                             const MakeOptimizer& make, float rtol,
+                                                             float atol) {
   const SafetensorsFile golden = load_golden("optim");
   std::vector<Tensor> params, grads, after;
   for (int k = 0; golden.tensors.count(name + ".p" + std::to_string(k) + ".init"); ++k) {
@@ -39,9 +39,9 @@ inline std::unique_ptr<optim::Optimizer> replay_golden_steps(const std::string& 
     }
     optimizer->step();
     for (size_t k = 0; k < params.size(); ++k) {
-      check_close(params[k], after[k].slice(0, step, step + 1).reshape(params[k].shape()), rtol,
-                  atol, name + " parameter " + std::to_string(k) + " after step " +
-                            std::to_string(step + 1));
+      check_close(
+          params[k], after[k].slice(0, step, step + 1).reshape(params[k].shape()), rtol, atol,
+          name + " parameter " + std::to_string(k) + " after step " + std::to_string(step + 1));
     }
   }
   return optimizer;

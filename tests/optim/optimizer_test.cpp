@@ -25,13 +25,13 @@ static const std::vector<std::pair<const char*, MakeOptimizer>>& all_optimizers(
       {"SGD nesterov",
        [](const std::vector<Tensor>& p) {
          return std::make_unique<optim::SGD>(
-             p, optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3,
-                                  .nesterov = true});
+             p, optim::SGDOptions{
+                    .lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
        }},
       {"Adam",
        [](const std::vector<Tensor>& p) {
-         return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = 0.05,
-                                                                    .weight_decay = 1e-4});
+         return std::make_unique<optim::Adam>(p,
+                                              optim::AdamOptions{.lr = 0.05, .weight_decay = 1e-4});
        }},
       {"AdamW",
        [](const std::vector<Tensor>& p) {

@@ -26,8 +26,12 @@ TEST_CASE("RMSprop matches torch.optim.RMSprop over 5 steps: plain, momentum, ce
   replay_golden_steps("rmsprop_momentum", rmsprop({.lr = 0.01, .momentum = 0.9}), kRtol, kAtol);
   replay_golden_steps("rmsprop_centered", rmsprop({.lr = 0.01, .centered = true}), kRtol, kAtol);
   replay_golden_steps("rmsprop_all",
-                      rmsprop({.lr = 0.01, .alpha = 0.9, .eps = 1e-6, .weight_decay = 0.1,
-                               .momentum = 0.5, .centered = true}),
+                      rmsprop({.lr = 0.01,
+                               .alpha = 0.9,
+                               .eps = 1e-6,
+                               .weight_decay = 0.1,
+                               .momentum = 0.5,
+                               .centered = true}),
                       kRtol, kAtol);
 }
 
@@ -79,11 +83,11 @@ TEST_CASE("cuda-emu matches the CPU over several steps: plain, momentum, centere
   for (const RMSpropOptions& options :
        {RMSpropOptions{.lr = 0.01}, RMSpropOptions{.lr = 0.01, .momentum = 0.9},
         RMSpropOptions{.lr = 0.01, .centered = true},
-        RMSpropOptions{.lr = 0.01, .alpha = 0.9, .weight_decay = 0.1, .momentum = 0.5,
-                       .centered = true}}) {
+        RMSpropOptions{
+            .lr = 0.01, .alpha = 0.9, .weight_decay = 0.1, .momentum = 0.5, .centered = true}}) {
     CAPTURE(options.momentum);
     CAPTURE(options.centered);
-    leuko::testing::check_device_matches_cpu(rmsprop(options), shapes, leuko::testing::gpu_test_device(), 4,
-                                             kRtol, kAtol);
+    leuko::testing::check_device_matches_cpu(rmsprop(options), shapes,
+                                             leuko::testing::gpu_test_device(), 4, kRtol, kAtol);
   }
 }

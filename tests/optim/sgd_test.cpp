@@ -22,12 +22,12 @@ static constexpr float kRtol = 1e-6f, kAtol = 1e-7f;
 TEST_CASE("SGD matches torch.optim.SGD over 5 steps, for every option") {
   replay_golden_steps("sgd", sgd({.lr = 0.1}), kRtol, kAtol);
   replay_golden_steps("sgd_momentum", sgd({.lr = 0.1, .momentum = 0.9}), kRtol, kAtol);
-  replay_golden_steps("sgd_dampening", sgd({.lr = 0.1, .momentum = 0.9, .dampening = 0.5}),
-                      kRtol, kAtol);
+  replay_golden_steps("sgd_dampening", sgd({.lr = 0.1, .momentum = 0.9, .dampening = 0.5}), kRtol,
+                      kAtol);
   replay_golden_steps("sgd_nesterov", sgd({.lr = 0.1, .momentum = 0.9, .nesterov = true}), kRtol,
                       kAtol);
-  replay_golden_steps("sgd_weight_decay",
-                      sgd({.lr = 0.1, .momentum = 0.9, .weight_decay = 0.05}), kRtol, kAtol);
+  replay_golden_steps("sgd_weight_decay", sgd({.lr = 0.1, .momentum = 0.9, .weight_decay = 0.05}),
+                      kRtol, kAtol);
 }
 
 TEST_CASE("SGD with momentum: two steps by hand") {
@@ -86,8 +86,8 @@ TEST_CASE("cuda-emu matches the CPU over several steps, for every option") {
         SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true}}) {
     CAPTURE(options.momentum);
     CAPTURE(options.nesterov);
-    leuko::testing::check_device_matches_cpu(sgd(options), kDeviceShapes, leuko::testing::gpu_test_device(), 4,
-                                             kRtol, kAtol);
+    leuko::testing::check_device_matches_cpu(sgd(options), kDeviceShapes,
+                                             leuko::testing::gpu_test_device(), 4, kRtol, kAtol);
   }
 }
 

@@ -10,7 +10,8 @@
 #include <numeric>
 #include <vector>
 
-TEST_CASE("atomicAdd from 64 blocks of 256 threads loses no update (int, unsigned, u64, float, double)") {
+TEST_CASE(
+    "atomicAdd from 64 blocks of 256 threads loses no update (int, unsigned, u64, float, double)") {
   const int blocks = 64, threads = 256, total = blocks * threads;
   DeviceArray<int> count(1);
   DeviceArray<unsigned> unsigned_count(1);

@@ -98,7 +98,8 @@ TEST_CASE("dynamic shared memory is sized by the launch, up to 48 KiB per block"
   }
 }
 
-TEST_CASE("a grid-stride loop visits every element once for sizes that are not multiples of the block") {
+TEST_CASE(
+    "a grid-stride loop visits every element once for sizes that are not multiples of the block") {
   for (const int n : {1, 127, 129, 1000, 4099}) {
     for (const int blocks : {1, 3}) {
       DeviceArray<int> visits(n);

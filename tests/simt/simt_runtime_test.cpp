@@ -23,13 +23,13 @@ TEST_CASE("launches beyond the device's limits run nothing and report CUDA's err
     cudaError_t expected;
   };
   for (const BadLaunch bad : {
-           BadLaunch{1, 1025, 0, cudaErrorInvalidConfiguration},          // too many threads
+           BadLaunch{1, 1025, 0, cudaErrorInvalidConfiguration},             // too many threads
            BadLaunch{1, dim3(64, 32, 1), 0, cudaErrorInvalidConfiguration},  // 2048 in total
            BadLaunch{1, dim3(1, 1, 65), 0, cudaErrorInvalidConfiguration},   // z beyond 64
-           BadLaunch{1, 0, 0, cudaErrorInvalidConfiguration},             // empty block
-           BadLaunch{0, 32, 0, cudaErrorInvalidConfiguration},            // empty grid
+           BadLaunch{1, 0, 0, cudaErrorInvalidConfiguration},                // empty block
+           BadLaunch{0, 32, 0, cudaErrorInvalidConfiguration},               // empty grid
            BadLaunch{dim3(1, 65536, 1), 32, 0, cudaErrorInvalidConfiguration},
-           BadLaunch{1, 32, 48 * 1024 + 1, cudaErrorInvalidValue},        // too much shared
+           BadLaunch{1, 32, 48 * 1024 + 1, cudaErrorInvalidValue},  // too much shared
        }) {
     leuko_launch(touch_dynamic_shared, bad.grid, bad.block, bad.shared_bytes, nullptr,
                  static_cast<int>(bad.shared_bytes), threads_run.get());
@@ -44,7 +44,8 @@ TEST_CASE("launches beyond the device's limits run nothing and report CUDA's err
                threads_run.get());
   CHECK(cudaGetLastError() == cudaSuccess);
   CHECK(threads_run.download()[0] == 2 * 1024);
-  CHECK(std::string(cudaGetErrorString(cudaErrorInvalidConfiguration)) == "invalid configuration argument");
+  CHECK(std::string(cudaGetErrorString(cudaErrorInvalidConfiguration)) ==
+        "invalid configuration argument");
   CHECK(std::string(cudaGetErrorName(cudaErrorInvalidValue)) == "cudaErrorInvalidValue");
 }
 
@@ -71,7 +72,8 @@ TEST_CASE("memory: malloc, memset, memcpy both ways and device to device, and ba
   CHECK(pattern == 0x3f3f3f3fu);
   CHECK(back[10] == host[10]);
 
-  CHECK(cudaMemcpy(back.data(), b, 4, static_cast<cudaMemcpyKind>(7)) == cudaErrorInvalidMemcpyDirection);
+  CHECK(cudaMemcpy(back.data(), b, 4, static_cast<cudaMemcpyKind>(7)) ==
+        cudaErrorInvalidMemcpyDirection);
   CHECK(cudaMemcpy(nullptr, b, 4, cudaMemcpyDeviceToHost) == cudaErrorInvalidValue);
   CHECK(cudaGetLastError() == cudaErrorInvalidValue);  // the latest failure
 
@@ -102,7 +104,8 @@ TEST_CASE("streams order async copies, memsets and launches, events time them") 
   REQUIRE(cudaEventCreateWithFlags(&untimed, cudaEventDisableTiming) == cudaSuccess);
 
   float elapsed = -1.0f;
-  CHECK(cudaEventElapsedTime(&elapsed, start, stop) == cudaErrorInvalidResourceHandle);  // unrecorded
+  CHECK(cudaEventElapsedTime(&elapsed, start, stop) ==
+        cudaErrorInvalidResourceHandle);                        // unrecorded
   CHECK(cudaGetLastError() == cudaErrorInvalidResourceHandle);  // failed calls set the last error
 
   DeviceArray<float> values(n);
@@ -112,13 +115,15 @@ TEST_CASE("streams order async copies, memsets and launches, events time them") 
   REQUIRE(cudaMemsetAsync(values.get(), 0, n * sizeof(float), stream) == cudaSuccess);
   launch_fill(values.get(), 2.5f, n, stream);
   REQUIRE(cudaGetLastError() == cudaSuccess);
-  REQUIRE(cudaMemcpyAsync(host.data(), values.get(), n * sizeof(float), cudaMemcpyDeviceToHost, stream) == cudaSuccess);
+  REQUIRE(cudaMemcpyAsync(host.data(), values.get(), n * sizeof(float), cudaMemcpyDeviceToHost,
+                          stream) == cudaSuccess);
   REQUIRE(cudaEventRecord(stop, stream) == cudaSuccess);
   REQUIRE(cudaStreamWaitEvent(nullptr, stop) == cudaSuccess);
   REQUIRE(cudaEventSynchronize(stop) == cudaSuccess);
   REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
   const double host_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - host_start).count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - host_start)
+          .count();
 
   CHECK(std::all_of(host.begin(), host.end(), [](float v) { return v == 2.5f; }));
   CHECK(cudaEventQuery(stop) == cudaSuccess);
@@ -150,7 +155,8 @@ TEST_CASE("cudaMemcpyToSymbol fills constant memory that kernels read") {
     const float x = static_cast<float>(i);
     REQUIRE(values[i] == 1.0f + x * (-2.0f + x * (0.5f + x * 0.25f)));
   }
-  CHECK(cudaMemcpyToSymbol(polynomial, coefficients, sizeof coefficients, 4) == cudaErrorInvalidValue);
+  CHECK(cudaMemcpyToSymbol(polynomial, coefficients, sizeof coefficients, 4) ==
+        cudaErrorInvalidValue);
   cudaGetLastError();
 }
 

@@ -18,7 +18,9 @@ static double best_milliseconds(int repeats, Launch launch) {
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
     launch();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count());
   }
   return best;
 }
@@ -46,12 +48,10 @@ TEST_CASE("block sum of 1M floats with 256-thread blocks: exact, and millisecond
 
 TEST_CASE("a barrier costs each thread a few fiber switches") {
   const int blocks = 8, threads = 256, rounds = 200;
-  const double with_barriers = best_milliseconds(3, [&] {
-    leuko_launch(barriers_only, blocks, threads, 0, nullptr, rounds);
-  });
-  const double without = best_milliseconds(3, [&] {
-    leuko_launch(barriers_only, blocks, threads, 0, nullptr, 0);
-  });
+  const double with_barriers = best_milliseconds(
+      3, [&] { leuko_launch(barriers_only, blocks, threads, 0, nullptr, rounds); });
+  const double without =
+      best_milliseconds(3, [&] { leuko_launch(barriers_only, blocks, threads, 0, nullptr, 0); });
   REQUIRE(cudaGetLastError() == cudaSuccess);
   // Per thread and barrier: a switch into the fiber and one back out, plus the runner's
   // bookkeeping; blocks run on all workers at once, so this is wall time per worker.
@@ -59,5 +59,6 @@ TEST_CASE("a barrier costs each thread a few fiber switches") {
   const double ns_per_barrier =
       (with_barriers - without) * 1e6 * workers / (double(blocks) * threads * rounds);
   MESSAGE("emulated __syncthreads: ", ns_per_barrier, " ns per thread per barrier (", workers,
-          " workers); a launch of ", blocks, " empty blocks of ", threads, " threads: ", without, " ms");
+          " workers); a launch of ", blocks, " empty blocks of ", threads, " threads: ", without,
+          " ms");
 }

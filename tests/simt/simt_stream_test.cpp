@@ -26,8 +26,8 @@ TEST_CASE("a copy queued on one stream reaches another stream's kernel only thro
   DeviceArray<float> staged(n), out(n);  // both zero
   const std::vector<float> host(n, 3.0f);
 
-  REQUIRE(cudaMemcpyAsync(staged.get(), host.data(), n * sizeof(float), cudaMemcpyHostToDevice, copier) ==
-          cudaSuccess);
+  REQUIRE(cudaMemcpyAsync(staged.get(), host.data(), n * sizeof(float), cudaMemcpyHostToDevice,
+                          copier) == cudaSuccess);
   launch_scale(staged.get(), out.get(), 2.0f, n, worker);  // not ordered after the copy
   REQUIRE(cudaGetLastError() == cudaSuccess);
   CHECK(all_equal(out.download(), 0.0f));  // it read the old contents
@@ -36,7 +36,7 @@ TEST_CASE("a copy queued on one stream reaches another stream's kernel only thro
   REQUIRE(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming) == cudaSuccess);
   REQUIRE(cudaEventRecord(copied, copier) == cudaSuccess);
   CHECK(cudaEventQuery(copied) == cudaErrorNotReady);  // the copy is still queued ...
-  CHECK(cudaGetLastError() == cudaSuccess);             // ... which is an answer, not an error
+  CHECK(cudaGetLastError() == cudaSuccess);            // ... which is an answer, not an error
   REQUIRE(cudaStreamWaitEvent(worker, copied) == cudaSuccess);
   launch_scale(staged.get(), out.get(), 2.0f, n, worker);
   CHECK(all_equal(out.download(), 6.0f));
@@ -44,8 +44,8 @@ TEST_CASE("a copy queued on one stream reaches another stream's kernel only thro
 
   // A download queued on the worker stream is there once the host synchronizes the stream.
   std::vector<float> back(n, -1.0f);
-  REQUIRE(cudaMemcpyAsync(back.data(), out.get(), n * sizeof(float), cudaMemcpyDeviceToHost, worker) ==
-          cudaSuccess);
+  REQUIRE(cudaMemcpyAsync(back.data(), out.get(), n * sizeof(float), cudaMemcpyDeviceToHost,
+                          worker) == cudaSuccess);
   CHECK(all_equal(back, -1.0f));
   REQUIRE(cudaStreamSynchronize(worker) == cudaSuccess);
   CHECK(all_equal(back, 6.0f));

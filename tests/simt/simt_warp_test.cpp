@@ -47,7 +47,8 @@ TEST_CASE("__shfl_xor_sync butterflies give every lane its segment's total") {
     const std::vector<int> totals = out.download();
     for (int t = 0; t < threads; ++t) {
       const int start = t / width * width;
-      const int expected = std::accumulate(values.begin() + start, values.begin() + start + width, 0);
+      const int expected =
+          std::accumulate(values.begin() + start, values.begin() + start + width, 0);
       REQUIRE(totals[t] == expected);
     }
   }
@@ -127,7 +128,8 @@ TEST_CASE("warp shuffles and block barriers combine, also with a partial last wa
     REQUIRE(cudaGetLastError() == cudaSuccess);
     const std::vector<int> sums = out.download();
     for (int b = 0; b < blocks; ++b) {
-      CHECK(sums[b] == std::accumulate(values.begin() + b * threads, values.begin() + (b + 1) * threads, 0));
+      CHECK(sums[b] ==
+            std::accumulate(values.begin() + b * threads, values.begin() + (b + 1) * threads, 0));
     }
   }
 }
@@ -138,7 +140,7 @@ TEST_CASE("a shuffle that waits for a returned lane fails the launch instead of 
     leuko_launch(shuffle_after_early_return, 3, 32, 0, nullptr, out.get());
     CHECK(cudaPeekAtLastError() == cudaErrorLaunchFailure);
     CHECK(cudaDeviceSynchronize() == cudaErrorLaunchFailure);  // reported once at sync ...
-    CHECK(cudaDeviceSynchronize() == cudaSuccess);              // ... and then cleared
+    CHECK(cudaDeviceSynchronize() == cudaSuccess);             // ... and then cleared
     CHECK(cudaGetLastError() == cudaErrorLaunchFailure);
     CHECK(cudaGetLastError() == cudaSuccess);
   }

@@ -140,7 +140,8 @@ void LoopbackHttpServer::answer(int connection) {
   const std::string header = head.str();
   send_all(connection, header.data(), header.size());
   const size_t length = send_limit >= 0 && send_limit < static_cast<int64_t>(body.size())
-                            ? static_cast<size_t>(send_limit) : body.size();
+                            ? static_cast<size_t>(send_limit)
+                            : body.size();
   send_all(connection, body.data(), length);
 }
 

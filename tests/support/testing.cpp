@@ -36,7 +36,8 @@ void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
     std::vector<int64_t> indices(input.numel());
     std::iota(indices.begin(), indices.end(), 0);
     if (static_cast<int>(indices.size()) > options.max_checks_per_input) {
-      for (size_t i = 0; i < indices.size(); ++i) std::swap(indices[i], indices[i + g.next_u64() % (indices.size() - i)]);
+      for (size_t i = 0; i < indices.size(); ++i)
+        std::swap(indices[i], indices[i + g.next_u64() % (indices.size() - i)]);
       indices.resize(options.max_checks_per_input);
     }
     for (int64_t index : indices) {
@@ -53,7 +54,8 @@ void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
         numeric = (plus - minus) / (2.0 * options.eps);
       }
       const double a = analytic[index];
-      const double tolerance = options.atol + options.rtol * std::max(std::fabs(a), std::fabs(numeric));
+      const double tolerance =
+          options.atol + options.rtol * std::max(std::fabs(a), std::fabs(numeric));
       if (std::fabs(a - numeric) > tolerance) {
         FAIL_CHECK("gradcheck: input ", k, " shape ", to_string(input.shape()), " element ", index,
                    ": analytic ", a, " vs numeric ", numeric);
@@ -117,7 +119,7 @@ Tensor golden_tensor(const SafetensorsFile& file, const std::string& key) {
 }
 
 void check_layer_against_golden(const SafetensorsFile& file, const std::string& key,
-                                 const Layer& layer, float rtol, float atol) {
+                                const Layer& layer, float rtol, float atol) {
   const bool has_bias = file.tensors.count(key + ".bias") > 0;
   const auto leaf = [&](const std::string& name) {
     return golden_tensor(file, key + "." + name).clone().set_requires_grad(true);
@@ -128,7 +130,8 @@ void check_layer_against_golden(const SafetensorsFile& file, const std::string& 
   y.backward(golden_tensor(file, key + ".grad_y"));
   check_close(y, golden_tensor(file, key + ".y"), rtol, atol, key + ".y");
   check_close(x.grad(), golden_tensor(file, key + ".grad_x"), rtol, atol, key + ".grad_x");
-  check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), rtol, atol, key + ".grad_weight");
+  check_close(w.grad(), golden_tensor(file, key + ".grad_weight"), rtol, atol,
+              key + ".grad_weight");
   if (has_bias) {
     check_close(b.grad(), golden_tensor(file, key + ".grad_bias"), rtol, atol, key + ".grad_bias");
   }

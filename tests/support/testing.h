@@ -47,7 +47,7 @@ Device gpu_test_device();
 // stored `key`.grad_y, and checks y, grad_x, grad_weight (and grad_bias) against the file.
 using Layer = std::function<Tensor(const Tensor& x, const Tensor& weight, const Tensor& bias)>;
 void check_layer_against_golden(const SafetensorsFile& file, const std::string& key,
-                                 const Layer& layer, float rtol, float atol);
+                                const Layer& layer, float rtol, float atol);
 
 // tests/golden/<name>.safetensors; FAILs with a hint to run scripts/make_golden.py if absent.
 SafetensorsFile load_golden(const std::string& name);

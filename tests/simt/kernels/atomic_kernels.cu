@@ -26,7 +26,8 @@ __global__ void extremes(const int* values, const float* float_values, int n, in
   const float candidate = float_values[i];
   int seen = __float_as_int(*largest_float);
   while (__int_as_float(seen) < candidate) {
-    const int before = atomicCAS(reinterpret_cast<int*>(largest_float), seen, __float_as_int(candidate));
+    const int before =
+        atomicCAS(reinterpret_cast<int*>(largest_float), seen, __float_as_int(candidate));
     if (before == seen) break;
     seen = before;
   }
@@ -47,7 +48,8 @@ __global__ void first_claim_wins(int* winner, int* wins) {
 
 // Bitwise atomics: thread t sets bit t % 32 of `all_bits`, clears bit t % 32 of `no_bits`,
 // flips bit 0 of `parity`, and subtracts 1 from `countdown`.
-__global__ void bitwise_updates(unsigned* all_bits, unsigned* no_bits, unsigned* parity, int* countdown) {
+__global__ void bitwise_updates(unsigned* all_bits, unsigned* no_bits, unsigned* parity,
+                                int* countdown) {
   const unsigned bit = 1u << (threadIdx.x % 32);
   atomicOr(all_bits, bit);
   atomicAnd(no_bits, ~bit);

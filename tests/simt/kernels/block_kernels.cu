@@ -79,7 +79,8 @@ __global__ void reverse_in_dynamic_shared(const float* in, float* out, int count
   const float* slice = in + blockIdx.x * count;
   for (int i = threadIdx.x; i < count; i += blockDim.x) staged[i] = slice[i];
   __syncthreads();
-  for (int i = threadIdx.x; i < count; i += blockDim.x) out[blockIdx.x * count + i] = staged[count - 1 - i];
+  for (int i = threadIdx.x; i < count; i += blockDim.x)
+    out[blockIdx.x * count + i] = staged[count - 1 - i];
 }
 
 // Counts how often each of n elements is visited by a grid-stride loop: once, if the loop

@@ -4,7 +4,8 @@
 
 // out[i] = value for i < n (grid-stride).
 __global__ void fill(float* out, float value, int n) {
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) out[i] = value;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+    out[i] = value;
 }
 
 // A host-side launcher, as the backend's will be: leuko_launch is <<<...>>> under nvcc.

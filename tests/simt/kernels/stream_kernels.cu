@@ -4,7 +4,8 @@
 
 // out[i] = factor * in[i] for i < n (grid-stride).
 __global__ void scale(const float* in, float* out, float factor, int n) {
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) out[i] = factor * in[i];
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+    out[i] = factor * in[i];
 }
 
 void launch_scale(const float* in, float* out, float factor, int n, cudaStream_t stream) {
