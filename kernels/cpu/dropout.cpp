@@ -10,15 +10,6 @@ namespace leuko::cpu {
 
 static constexpr int64_t kParallelThreshold = 65536;
 
-// SplitMix64's finalizer over seed + i * (golden ratio constant): consecutive indices give
-// well-mixed, independent-looking 64-bit values.
-static inline uint64_t mix(uint64_t seed, uint64_t i) {
-  uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 // keep iff u >= p, with u = (top 24 bits) / 2^24 (exact in float): compared as integers
 // against threshold = ceil(p * 2^24).
 static inline uint32_t keep_threshold(float p) {
@@ -32,7 +23,7 @@ static void apply_mask(const float* in, int64_t n, float p, uint64_t seed, float
   const float scale = 1.0f / (1.0f - p);
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) {
-    const uint32_t bits = static_cast<uint32_t>(mix(seed, static_cast<uint64_t>(i)) >> 40);
+    const uint32_t bits = static_cast<uint32_t>(dropout_hash(seed, static_cast<uint64_t>(i)) >> 40);
     out[i] = bits >= threshold ? in[i] * scale : 0.0f;
   }
 }

@@ -8,6 +8,16 @@
 
 namespace leuko::cpu {
 
+// The hash behind the mask: SplitMix64's finalizer over seed + (i + 1) * (the golden ratio
+// constant), so consecutive indices give well-mixed, independent-looking 64-bit values.
+// Element i is kept iff its top 24 bits, read as a number in [0, 1), are >= p.
+inline uint64_t dropout_hash(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 // y[i] = keep(seed, i) ? x[i] / (1 - p) : 0, for 0 <= p < 1.
 void dropout_forward(const float* x, int64_t n, float p, uint64_t seed, float* y);
 
