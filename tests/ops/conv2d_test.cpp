@@ -4,6 +4,7 @@
 #include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "kernels/cpu/conv2d_reference.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -12,30 +13,27 @@ using leuko::testing::golden_tensor;
 using leuko::testing::gradcheck;
 using leuko::testing::random_input;
 
-// The definition of conv2d, loop by loop, in double: the reference for shapes too large for
-// golden files (they make im2col work in several bands of output rows).
-static std::vector<double> direct_conv2d(const Tensor& x, const Tensor& w, Size2 stride,
-                                         Size2 padding, int64_t out_h, int64_t out_w) {
-  const int64_t n_ = x.size(0), c_ = x.size(1), h_ = x.size(2), w_ = x.size(3);
-  const int64_t o_ = w.size(0), kh = w.size(2), kw = w.size(3);
-  const std::vector<float> xv = x.to_vector(), wv = w.to_vector();
-  std::vector<double> y(n_ * o_ * out_h * out_w, 0.0);
-  for (int64_t n = 0; n < n_; ++n)
-    for (int64_t o = 0; o < o_; ++o)
-      for (int64_t oh = 0; oh < out_h; ++oh)
-        for (int64_t ow = 0; ow < out_w; ++ow) {
-          double acc = 0.0;
-          for (int64_t c = 0; c < c_; ++c)
-            for (int64_t i = 0; i < kh; ++i)
-              for (int64_t j = 0; j < kw; ++j) {
-                const int64_t ih = oh * stride.h - padding.h + i;
-                const int64_t iw = ow * stride.w - padding.w + j;
-                if (ih < 0 || ih >= h_ || iw < 0 || iw >= w_) continue;
-                acc += static_cast<double>(xv[((n * c_ + c) * h_ + ih) * w_ + iw]) *
-                       wv[((o * c_ + c) * kh + i) * kw + j];
-              }
-          y[((n * o_ + o) * out_h + oh) * out_w + ow] = acc;
-        }
+// conv2d's readable reference (kernels/cpu/conv2d_reference.h), dilation 1, bias b optional:
+// the ground truth for shapes too large for golden files (they make im2col work in several
+// bands of output rows).
+static Tensor reference_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
+                               int64_t padding, const Shape& y_shape) {
+  ConvGeometry g{};
+  g.batch = x.size(0);
+  g.channels = x.size(1);
+  g.height = x.size(2);
+  g.width = x.size(3);
+  g.out_channels = w.size(0);
+  g.kernel_h = w.size(2);
+  g.kernel_w = w.size(3);
+  g.stride_h = g.stride_w = stride;
+  g.pad_h = g.pad_w = padding;
+  g.dilation_h = g.dilation_w = 1;
+  g.out_h = y_shape[2];
+  g.out_w = y_shape[3];
+  Tensor y = zeros(y_shape);
+  cpu::reference::conv2d_forward(x.data<float>(), w.data<float>(),
+                                 b.defined() ? b.data<float>() : nullptr, y.data<float>(), g);
   return y;
 }
 
@@ -124,10 +122,8 @@ TEST_CASE("conv2d on images split into several im2col bands matches the direct d
       Tensor x = random_input({batch, 16, 50, 48}, g);
       Tensor w = random_input({5, 16, 3, 3}, g);
       Tensor y = conv2d(x, w, Tensor(), stride, 1);
-      const std::vector<double> expected = direct_conv2d(x, w, stride, 1, y.size(2), y.size(3));
-      std::vector<float> expected_f(expected.begin(), expected.end());
       // Sums of 144 products: float32 rounding stays below 1e-5 relative + 1e-5 absolute.
-      check_close(y, from_vector(expected_f, y.shape()), 1e-5f, 1e-5f, "y");
+      check_close(y, reference_conv2d(x, w, Tensor(), stride, 1, y.shape()), 1e-5f, 1e-5f, "y");
       // The backward passes are checked through the adjoint identities of a linear map:
       // <conv(x, w), dy> = <x, dL/dx> = <w, dL/dw> for L = <conv(x, w), dy>.
       Tensor dy = uniform(y.shape(), -1, 1, g);
@@ -154,14 +150,7 @@ TEST_CASE(
     Tensor w = random_input({4, 6, c.kernel, c.kernel}, g);
     Tensor b = random_input({4}, g);
     Tensor y = conv2d(x, w, b, c.stride, c.padding);
-    std::vector<double> expected = direct_conv2d(x, w, c.stride, c.padding, y.size(2), y.size(3));
-    const std::vector<float> bias = b.to_vector();
-    const int64_t plane = y.size(2) * y.size(3);
-    std::vector<float> expected_f(expected.size());
-    for (size_t i = 0; i < expected.size(); ++i) {
-      expected_f[i] = static_cast<float>(expected[i] + bias[(i / plane) % 4]);
-    }
-    check_close(y, from_vector(expected_f, y.shape()), 1e-5f, 1e-5f, "y");
+    check_close(y, reference_conv2d(x, w, b, c.stride, c.padding, y.shape()), 1e-5f, 1e-5f, "y");
     Tensor dy = uniform(y.shape(), -1, 1, g);
     y.backward(dy);
     const double reference = dot(y, dy) - dot(b, b.grad());  // <conv(x, w), dy> without the bias

@@ -3,6 +3,7 @@
 #include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "kernels/cpu/matmul_reference.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -11,17 +12,13 @@ using leuko::testing::golden_tensor;
 using leuko::testing::gradcheck;
 using leuko::testing::random_input;
 
-// out [m, n] = a [m, k] x b [k, n] by the textbook triple loop, in double.
-static Tensor naive_matmul(const std::vector<float>& a, const std::vector<float>& b, int64_t m,
-                           int64_t k, int64_t n) {
-  std::vector<float> out(m * n);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double acc = 0.0;
-      for (int64_t p = 0; p < k; ++p) acc += static_cast<double>(a[i * k + p]) * b[p * n + j];
-      out[i * n + j] = static_cast<float>(acc);
-    }
-  return from_vector(out, {m, n});
+// out [m, n] = a [m, k] x b [k, n] by matmul's readable reference (the triple loop of
+// kernels/cpu/matmul_reference.h).
+static Tensor reference_matmul(const std::vector<float>& a, const std::vector<float>& b, int64_t m,
+                               int64_t k, int64_t n) {
+  Tensor out = zeros({m, n});
+  cpu::reference::matmul_forward(a.data(), b.data(), out.data<float>(), 1, m, k, n);
+  return out;
 }
 
 TEST_CASE("matmul: hand-computed 2-D and batched products") {
@@ -75,16 +72,18 @@ TEST_CASE("matmul split over threads (tall and wide products) matches the triple
     Tensor y = matmul(a, b);
     // Dot products of 90-120 float32 terms: 1e-5 relative plus 1e-5 absolute for
     // near-cancelling entries.
-    check_close(y, naive_matmul(a.to_vector(), b.to_vector(), m, k, n), 1e-5f, 1e-5f, "y");
+    check_close(y, reference_matmul(a.to_vector(), b.to_vector(), m, k, n), 1e-5f, 1e-5f, "y");
     Tensor dy = uniform(y.shape(), -1, 1, g);
     y.backward(dy);
     // dA = dY x B^T and dB = A^T x dY, by the same triple loop on transposed copies.
-    check_close(a.grad(),
-                naive_matmul(dy.to_vector(), b.transpose(0, 1).contiguous().to_vector(), m, n, k),
-                1e-5f, 1e-5f, "grad_a");
-    check_close(b.grad(),
-                naive_matmul(a.transpose(0, 1).contiguous().to_vector(), dy.to_vector(), k, m, n),
-                1e-5f, 1e-5f, "grad_b");
+    check_close(
+        a.grad(),
+        reference_matmul(dy.to_vector(), b.transpose(0, 1).contiguous().to_vector(), m, n, k),
+        1e-5f, 1e-5f, "grad_a");
+    check_close(
+        b.grad(),
+        reference_matmul(a.transpose(0, 1).contiguous().to_vector(), dy.to_vector(), k, m, n),
+        1e-5f, 1e-5f, "grad_b");
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "kernels/cpu/softmax_reference.h"
 #include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
@@ -13,26 +14,16 @@ using leuko::testing::gradcheck;
 using leuko::testing::load_golden;
 using leuko::testing::random_input;
 
-// softmax along `dim` of a contiguous tensor, in double, by plain index arithmetic.
+// softmax (or log_softmax) along `dim` of a contiguous tensor by the readable reference
+// (kernels/cpu/softmax_reference.h).
 static Tensor reference_softmax(const Tensor& x, int64_t dim, bool log) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= x.size(d);
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
-  const int64_t size = x.size(dim);
-  const std::vector<float> v = x.to_vector();
-  std::vector<float> out(v.size());
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t j = 0; j < inner; ++j) {
-      auto at = [&](int64_t d) { return (o * size + d) * inner + j; };
-      double max = -INFINITY, sum = 0.0;
-      for (int64_t d = 0; d < size; ++d) max = std::max(max, double(v[at(d)]));
-      for (int64_t d = 0; d < size; ++d) sum += std::exp(v[at(d)] - max);
-      for (int64_t d = 0; d < size; ++d) {
-        out[at(d)] = log ? v[at(d)] - max - std::log(sum) : std::exp(v[at(d)] - max) / sum;
-      }
-    }
-  }
-  return from_vector(out, x.shape());
+  Tensor y = zeros(x.shape());
+  const auto forward = log ? cpu::reference::log_softmax_forward : cpu::reference::softmax_forward;
+  forward(x.data<float>(), y.data<float>(), outer, x.size(dim), inner);
+  return y;
 }
 
 TEST_CASE("softmax and log_softmax give the hand-computed values") {

@@ -4,6 +4,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "kernels/cpu/ssim_reference.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -16,70 +17,24 @@ using leuko::testing::random_input;
 
 namespace {
 
-// SSIM straight from its definition, in double: the 11x11 window summed directly at every
-// valid position (no separable passes, no ring buffers), so it shares no code or summation
-// order with the kernel.
-double reference_ssim(const std::vector<double>& x, const std::vector<double>& y,
-                      const Shape& shape, double data_range) {
-  double window[11];
-  double total_weight = 0.0;
-  for (int k = 0; k < 11; ++k) total_weight += window[k] = std::exp(-(k - 5) * (k - 5) / 4.5);
-  for (double& w : window) w /= total_weight;
-  const double c1 = std::pow(0.01 * data_range, 2), c2 = std::pow(0.03 * data_range, 2);
-  const int64_t planes = shape[0] * shape[1], h = shape[2], w = shape[3];
-  double sum = 0.0;
-  for (int64_t p = 0; p < planes; ++p) {
-    for (int64_t i = 0; i + 11 <= h; ++i) {
-      for (int64_t j = 0; j + 11 <= w; ++j) {
-        double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
-        for (int a = 0; a < 11; ++a) {
-          for (int b = 0; b < 11; ++b) {
-            const int64_t at = (p * h + i + a) * w + j + b;
-            const double weight = window[a] * window[b];
-            mx += weight * x[at];
-            my += weight * y[at];
-            xx += weight * x[at] * x[at];
-            yy += weight * y[at] * y[at];
-            xy += weight * x[at] * y[at];
-          }
-        }
-        const double var_x = xx - mx * mx, var_y = yy - my * my, cov = xy - mx * my;
-        sum +=
-            (2 * mx * my + c1) / (mx * mx + my * my + c1) * (2 * cov + c2) / (var_x + var_y + c2);
-      }
-    }
-  }
-  return sum / (planes * (h - 10) * (w - 10));
-}
-
-std::vector<double> as_double(const Tensor& t) {
-  const std::vector<float> v = t.to_vector();
-  return {v.begin(), v.end()};
-}
-
 float max_abs(const Tensor& t) {
   float m = 0.0f;
   for (float v : t.to_vector()) m = std::max(m, std::fabs(v));
   return m;
 }
 
-// d reference_ssim / d input, by central differences in double (step 1e-4 on [0,1] images:
-// truncation ~1e-8 relative, rounding ~1e-12, far below the float32 kernel's own error).
-Tensor numeric_gradient(const Tensor& x, const Tensor& y, float data_range, bool wrt_x) {
-  std::vector<double> xs = as_double(x), ys = as_double(y);
-  std::vector<double>& v = wrt_x ? xs : ys;
-  std::vector<float> grad(v.size());
-  const double step = 1e-4;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double original = v[i];
-    v[i] = original + step;
-    const double plus = reference_ssim(xs, ys, x.shape(), data_range);
-    v[i] = original - step;
-    const double minus = reference_ssim(xs, ys, x.shape(), data_range);
-    v[i] = original;
-    grad[i] = static_cast<float>((plus - minus) / (2 * step));
-  }
-  return from_vector(grad, x.shape());
+// Mean SSIM and its gradients w.r.t. both images by the readable reference
+// (kernels/cpu/ssim_reference.h: the 11x11 window summed directly, in double).
+double reference_ssim(const Tensor& x, const Tensor& y, float data_range) {
+  return cpu::reference::ssim_forward(x.data<float>(), y.data<float>(), x.size(0) * x.size(1),
+                                      x.size(2), x.size(3), data_range);
+}
+std::pair<Tensor, Tensor> reference_gradients(const Tensor& x, const Tensor& y, float data_range) {
+  Tensor grad_x = zeros(x.shape()), grad_y = zeros(x.shape());
+  cpu::reference::ssim_backward(x.data<float>(), y.data<float>(), x.size(0) * x.size(1), x.size(2),
+                                x.size(3), data_range, 1.0f, grad_x.data<float>(),
+                                grad_y.data<float>());
+  return {grad_x, grad_y};
 }
 
 // An image in [0,1] and a noisy copy clipped to [0,1]: what an autoencoder's input and its
@@ -106,12 +61,11 @@ TEST_CASE("forward value and both gradients match SSIM computed from its definit
       CAPTURE(data_range);
       auto [x, y] = image_pair(shape, g);
       Tensor value = ssim(x, y, data_range);
-      const double expected = reference_ssim(as_double(x), as_double(y), shape, data_range);
+      const double expected = reference_ssim(x, y, data_range);
       // float32 moments: ~1e-7 relative error on the value.
       CHECK(value.item() == doctest::Approx(expected).epsilon(1e-6));
       value.backward();
-      const Tensor expected_x = numeric_gradient(x, y, data_range, true);
-      const Tensor expected_y = numeric_gradient(x, y, data_range, false);
+      const auto [expected_x, expected_y] = reference_gradients(x, y, data_range);
       // The gradient sums terms of opposite sign (2x G^T b + y G^T c nearly cancel when y ~ x),
       // so the float32 error is judged against the gradient's scale, not element by element.
       check_close(x.grad(), expected_x, 1e-4f, 1e-4f * max_abs(expected_x), "grad x");
