@@ -1405,6 +1405,8 @@ std::string run_cell(const OpRow& row, const std::vector<Problem>& problems, Col
 }  // namespace
 
 TEST_CASE("every op on every device matches its reference, and the coverage matrix") {
+  // A GPU check (LEUKO_TEST_GPU=1) without a usable GPU stops here, not at a "no GPU" column.
+  testing::gpu_test_device();
   const std::vector<OpRow> rows = all_rows();
   std::vector<std::vector<std::string>> cells;
   size_t name_width = 2;
