@@ -3,12 +3,11 @@
 // gradients its inputs need.
 #include "kernels/cpu/conv2d.h"
 
-#include <string>
-
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
 #include "engine/ops.h"
+#include "engine/ops/conv_checks.h"
 #include "kernels/cuda/bias_grad.h"
 #include "kernels/cuda/conv2d.h"
 
@@ -38,57 +37,16 @@ constexpr DeviceKernels<decltype(&cpu::conv2d_backward_weight)> kBackwardWeight{
 constexpr DeviceKernels<decltype(&cpu::conv2d_backward_bias)> kBackwardBias{
     &cpu::conv2d_backward_bias, LEUKO_REAL_CUDA(&cuda::channel_sums), &cuda_emu::channel_sums};
 
-std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
-
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
               Size2 padding, Size2 dilation) {
-  check_dim(x, 4, "conv2d", "input [N, C, H, W]");
-  check_dtype(x, DType::f32, "conv2d", "input");
-  check_dim(weight, 4, "conv2d", "weight [out, in, kh, kw]");
-  check_dtype(weight, DType::f32, "conv2d", "weight");
-  check_same_device(x, weight, "conv2d");
+  check_conv_arguments("conv2d", x, weight, {"weight", "[out, in, kh, kw]", 1}, stride, padding,
+                       dilation);
   const int64_t out_channels = weight.size(0);
-  LEUKO_CHECK(x.size(1) == weight.size(1), "conv2d: input has ", x.size(1),
-              " channels, weight expects ", weight.size(1), " (input ", to_string(x.shape()),
-              ", weight ", to_string(weight.shape()), ")");
-  if (bias.defined()) {
-    check_dtype(bias, DType::f32, "conv2d", "bias");
-    check_same_device(x, bias, "conv2d");
-    LEUKO_CHECK(bias.shape() == Shape{out_channels}, "conv2d: bias must be [", out_channels,
-                "] (one per output channel), got ", to_string(bias.shape()));
-  }
-  LEUKO_CHECK(stride.h > 0 && stride.w > 0, "conv2d: stride must be positive, got ",
-              pair_text(stride));
-  LEUKO_CHECK(dilation.h > 0 && dilation.w > 0, "conv2d: dilation must be positive, got ",
-              pair_text(dilation));
-  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, "conv2d: padding must be >= 0, got ",
-              pair_text(padding));
-
-  ConvGeometry g{};
-  g.batch = x.size(0);
-  g.channels = x.size(1);
-  g.height = x.size(2);
-  g.width = x.size(3);
-  g.out_channels = out_channels;
-  g.kernel_h = weight.size(2);
-  g.kernel_w = weight.size(3);
-  g.stride_h = stride.h;
-  g.stride_w = stride.w;
-  g.pad_h = padding.h;
-  g.pad_w = padding.w;
-  g.dilation_h = dilation.h;
-  g.dilation_w = dilation.w;
-  const int64_t span_h = dilation.h * (g.kernel_h - 1) + 1;  // the dilated kernel's extent
-  const int64_t span_w = dilation.w * (g.kernel_w - 1) + 1;
-  LEUKO_CHECK(span_h <= g.height + 2 * padding.h && span_w <= g.width + 2 * padding.w,
-              "conv2d: kernel ", g.kernel_h, "x", g.kernel_w, " (", span_h, "x", span_w,
-              " dilated) is larger than the padded input ", g.height + 2 * padding.h, "x",
-              g.width + 2 * padding.w, " (input ", to_string(x.shape()), ", padding ",
-              pair_text(padding), ")");
-  g.out_h = (g.height + 2 * padding.h - span_h) / stride.h + 1;
-  g.out_w = (g.width + 2 * padding.w - span_w) / stride.w + 1;
+  check_conv_bias("conv2d", x, bias, out_channels);
+  const ConvGeometry g =
+      conv2d_geometry("conv2d", x.shape(), weight.shape(), stride, padding, dilation);
 
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();

@@ -26,6 +26,7 @@
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
 #include "engine/ops.h"
+#include "engine/ops/conv_checks.h"
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/add_relu.h"
 #include "kernels/cuda/batch_norm.h"
@@ -71,39 +72,10 @@ static ConvGeometry checked_geometry(const Tensor& x, const Tensor& conv_weight,
                                      const Tensor& bn_bias, const Tensor& running_mean,
                                      const Tensor& running_var, Size2 stride, Size2 padding,
                                      bool batch_stats, const Tensor& residual) {
-  check_dim(x, 4, kOp, "input [N, C, H, W]");
-  check_dtype(x, DType::f32, kOp, "input");
-  check_dim(conv_weight, 4, kOp, "conv_weight [out, in, kh, kw]");
-  check_dtype(conv_weight, DType::f32, kOp, "conv_weight");
-  check_same_device(x, conv_weight, kOp);
-  LEUKO_CHECK(x.size(1) == conv_weight.size(1), kOp, ": input has ", x.size(1),
-              " channels, conv_weight expects ", conv_weight.size(1), " (input ",
-              to_string(x.shape()), ", conv_weight ", to_string(conv_weight.shape()), ")");
-  LEUKO_CHECK(stride.h > 0 && stride.w > 0, kOp, ": stride must be positive, got ", stride.h, "x",
-              stride.w);
-  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, kOp, ": padding must be >= 0, got ", padding.h, "x",
-              padding.w);
-  const int64_t O = conv_weight.size(0), kh = conv_weight.size(2), kw = conv_weight.size(3);
-  const int64_t padded_h = x.size(2) + 2 * padding.h, padded_w = x.size(3) + 2 * padding.w;
-  LEUKO_CHECK(kh <= padded_h && kw <= padded_w, kOp, ": kernel ", kh, "x", kw,
-              " is larger than the padded input ", padded_h, "x", padded_w, " (input ",
-              to_string(x.shape()), ")");
-  const ConvGeometry p{x.size(0),
-                       x.size(1),
-                       x.size(2),
-                       x.size(3),
-                       O,
-                       kh,
-                       kw,
-                       stride.h,
-                       stride.w,
-                       padding.h,
-                       padding.w,
-                       1,
-                       1,
-                       (padded_h - kh) / stride.h + 1,
-                       (padded_w - kw) / stride.w + 1};
-
+  check_conv_arguments(kOp, x, conv_weight, {"conv_weight", "[out, in, kh, kw]", 1}, stride,
+                       padding, 1);
+  const ConvGeometry p = conv2d_geometry(kOp, x.shape(), conv_weight.shape(), stride, padding, 1);
+  const int64_t O = p.out_channels;
   check_channel_vector(conv_bias, O, x, "conv_bias");
   check_channel_vector(bn_weight, O, x, "bn_weight");
   check_channel_vector(bn_bias, O, x, "bn_bias");
@@ -269,6 +241,33 @@ static Tensor cuda_eval(const Tensor& x, const Tensor& conv_weight, const Tensor
   return record(out, kOp, {x, conv_weight, conv_bias, bn_weight, bn_bias, residual}, backward);
 }
 
+// How each device runs the op (see the top of this file), as the entries of one table: the
+// CPU composes the ops it fuses, a CUDA device runs one node over the fused kernels.
+static Tensor cpu_composition(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
+                              const Tensor& bn_weight, const Tensor& bn_bias,
+                              const Tensor& running_mean, const Tensor& running_var, Size2 stride,
+                              Size2 padding, bool training, float momentum, float eps,
+                              const Tensor& residual, const ConvGeometry&) {
+  const Tensor z = conv2d(x, conv_weight, conv_bias, stride, padding);
+  return batch_norm_relu(z, bn_weight, bn_bias, running_mean, running_var, training, momentum, eps,
+                         residual);
+}
+
+static Tensor cuda_fused(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
+                         const Tensor& bn_weight, const Tensor& bn_bias, const Tensor& running_mean,
+                         const Tensor& running_var, Size2, Size2, bool training, float momentum,
+                         float eps, const Tensor& residual, const ConvGeometry& p) {
+  if (training || !running_mean.defined()) {  // batch statistics
+    return cuda_training(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var,
+                         momentum, eps, residual, p);
+  }
+  return cuda_eval(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var, eps,
+                   residual, p);
+}
+
+constexpr DeviceKernels<decltype(&cpu_composition)> kImplementations{
+    &cpu_composition, LEUKO_REAL_CUDA(&cuda_fused), &cuda_fused};
+
 Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Tensor& conv_bias,
                             const Tensor& bn_weight, const Tensor& bn_bias,
                             const Tensor& running_mean, const Tensor& running_var, Size2 stride,
@@ -278,17 +277,9 @@ Tensor conv_batch_norm_relu(const Tensor& x, const Tensor& conv_weight, const Te
   const ConvGeometry p =
       checked_geometry(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var,
                        stride, padding, batch_stats, residual);
-  if (x.device() == Device::cpu) {
-    const Tensor z = conv2d(x, conv_weight, conv_bias, stride, padding);
-    return batch_norm_relu(z, bn_weight, bn_bias, running_mean, running_var, training, momentum,
-                           eps, residual);
-  }
-  if (batch_stats) {
-    return cuda_training(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var,
-                         momentum, eps, residual, p);
-  }
-  return cuda_eval(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var, eps,
-                   residual, p);
+  return kImplementations.on(x.device(), kOp)(x, conv_weight, conv_bias, bn_weight, bn_bias,
+                                              running_mean, running_var, stride, padding, training,
+                                              momentum, eps, residual, p);
 }
 
 }  // namespace leuko

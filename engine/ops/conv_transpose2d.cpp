@@ -2,12 +2,11 @@
 // with the roles of forward and input gradient swapped) and the autograd node.
 #include "kernels/cpu/conv_transpose2d.h"
 
-#include <string>
-
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
 #include "engine/ops.h"
+#include "engine/ops/conv_checks.h"
 #include "kernels/cuda/bias_grad.h"
 #include "kernels/cuda/conv2d.h"
 
@@ -48,34 +47,15 @@ constexpr DeviceKernels<decltype(&cpu::conv_transpose2d_backward_bias)> kBackwar
     &cpu::conv_transpose2d_backward_bias, LEUKO_REAL_CUDA(&gpu_backward_bias<&cuda::channel_sums>),
     &gpu_backward_bias<&cuda_emu::channel_sums>};
 
-std::string pair_text(Size2 s) { return cat(s.h, "x", s.w); }
-
 }  // namespace
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                         Size2 padding, Size2 output_padding, Size2 dilation) {
   const char* op = "conv_transpose2d";
-  check_dim(x, 4, op, "input [N, C_in, H, W]");
-  check_dtype(x, DType::f32, op, "input");
-  check_dim(weight, 4, op, "weight [C_in, C_out, kh, kw]");
-  check_dtype(weight, DType::f32, op, "weight");
-  check_same_device(x, weight, op);
-  const int64_t in_channels = weight.size(0), out_channels = weight.size(1);
-  LEUKO_CHECK(x.size(1) == in_channels, op, ": input has ", x.size(1), " channels, weight expects ",
-              in_channels, " (input ", to_string(x.shape()), ", weight ", to_string(weight.shape()),
-              ")");
-  if (bias.defined()) {
-    check_dtype(bias, DType::f32, op, "bias");
-    check_same_device(x, bias, op);
-    LEUKO_CHECK(bias.shape() == Shape{out_channels}, op, ": bias must be [", out_channels,
-                "] (one per output channel), got ", to_string(bias.shape()));
-  }
-  LEUKO_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ",
-              pair_text(stride));
-  LEUKO_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ",
-              pair_text(dilation));
-  LEUKO_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be >= 0, got ",
-              pair_text(padding));
+  check_conv_arguments(op, x, weight, {"weight", "[C_in, C_out, kh, kw]", 0}, stride, padding,
+                       dilation);
+  const int64_t out_channels = weight.size(1);
+  check_conv_bias(op, x, bias, out_channels);
   // As in PyTorch: extra rows beyond what any input pixel reaches make no sense otherwise.
   LEUKO_CHECK(output_padding.h >= 0 && output_padding.w >= 0 &&
                   (output_padding.h < stride.h || output_padding.h < dilation.h) &&
@@ -84,29 +64,22 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
               " must be smaller than either stride ", pair_text(stride), " or dilation ",
               pair_text(dilation));
 
-  // g is the conv2d that maps the output grid back onto the input grid: its output channels
-  // are this op's input channels.
-  ConvGeometry g{};
-  g.batch = x.size(0);
-  g.channels = out_channels;
-  g.out_channels = in_channels;
-  g.kernel_h = weight.size(2);
-  g.kernel_w = weight.size(3);
-  g.stride_h = stride.h;
-  g.stride_w = stride.w;
-  g.pad_h = padding.h;
-  g.pad_w = padding.w;
-  g.dilation_h = dilation.h;
-  g.dilation_w = dilation.w;
+  const int64_t kernel_h = weight.size(2), kernel_w = weight.size(3);
+  const int64_t height = (x.size(2) - 1) * stride.h - 2 * padding.h + dilation.h * (kernel_h - 1) +
+                         output_padding.h + 1;
+  const int64_t width = (x.size(3) - 1) * stride.w - 2 * padding.w + dilation.w * (kernel_w - 1) +
+                        output_padding.w + 1;
+  LEUKO_CHECK(height > 0 && width > 0, op, ": output size ", height, "x", width,
+              " is not positive (input ", to_string(x.shape()), ", kernel ", kernel_h, "x",
+              kernel_w, ", stride ", pair_text(stride), ", padding ", pair_text(padding), ")");
+  // g is the conv2d that maps the output grid back onto the input grid, by the same weight
+  // read as conv2d's [out, in, kh, kw]. Its output grid is x's: conv2d's size would be
+  // x.size(2) + output_padding.h / stride.h rows (likewise columns), more than x's where
+  // output_padding reaches the stride (allowed below the dilation).
+  ConvGeometry g = conv2d_geometry(op, {x.size(0), out_channels, height, width}, weight.shape(),
+                                   stride, padding, dilation);
   g.out_h = x.size(2);
   g.out_w = x.size(3);
-  g.height = (g.out_h - 1) * stride.h - 2 * padding.h + dilation.h * (g.kernel_h - 1) +
-             output_padding.h + 1;
-  g.width = (g.out_w - 1) * stride.w - 2 * padding.w + dilation.w * (g.kernel_w - 1) +
-            output_padding.w + 1;
-  LEUKO_CHECK(g.height > 0 && g.width > 0, op, ": output size ", g.height, "x", g.width,
-              " is not positive (input ", to_string(x.shape()), ", kernel ", g.kernel_h, "x",
-              g.kernel_w, ", stride ", pair_text(stride), ", padding ", pair_text(padding), ")");
 
   const Tensor input = x.detach().contiguous();
   const Tensor filters = weight.detach().contiguous();

@@ -7,6 +7,7 @@
 
 #include "engine/error.h"
 #include "experiments/training/checkpoint_model.h"
+#include "experiments/cli/checkpoint_options.h"
 #include "experiments/cli/commands.h"
 #include "experiments/cli/device.h"
 #include "experiments/training/evaluation.h"
@@ -17,20 +18,20 @@ namespace leuko::cli {
 namespace {
 
 struct EvalOptions {
-  std::string checkpoint, data, split = "test", device = "cpu";
-  bool verbose = false;
+  CheckpointOptions run;
+  std::string data, split = "test";
 };
 
 void run_eval(const EvalOptions& o) {
-  const Device device = select_device(o.device);
-  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device, o.verbose);
+  const Device device = select_device(o.run.device);
+  CheckpointModel loaded = load_checkpoint_model(o.run.checkpoint, device, o.run.verbose);
   const Target target = parse_target(loaded.config.value("target", std::string("images")));
   const bool masks = target == Target::masks;
   const data::Dataset dataset = masks ? scan_split_with_masks(o.data, o.split)
                                       : scan_split(o.data, o.split, loaded.info.task);
   const bool classify = loaded.info.task == Task::classification;
   LEUKO_CHECK(!classify || dataset.classes == loaded.classes, o.data, "/", o.split,
-              " has classes that differ from the ones ", o.checkpoint, " was trained on");
+              " has classes that differ from the ones ", o.run.checkpoint, " was trained on");
   data::Loader loader(dataset, loader_options(loaded.config, /*shuffle=*/false));
   LossSettings loss;
   loss.kind = parse_loss_kind(config_value(loaded.config, "loss").get<std::string>());
@@ -75,16 +76,11 @@ void add_eval_command(CLI::App& app) {
       "  leuko eval --checkpoint runs/try/best.safetensors --data data/WBC_100 --split val\n"
       "  leuko eval --checkpoint runs/seg/best.safetensors --data data/segwbc --split train"
       "   (a --target masks run: mask IoU)");
-  cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_checkpoint_options(cmd, o->run);
   cmd->add_option("--data", o->data, "image-folder root")
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split, "split folder under --data");
-  cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
-  cmd->add_flag("--verbose", o->verbose,
-                "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_eval(*o); });
 }
 

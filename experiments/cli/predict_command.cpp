@@ -12,6 +12,7 @@
 #include "engine/metrics.h"
 #include "engine/ops.h"
 #include "experiments/training/checkpoint_model.h"
+#include "experiments/cli/checkpoint_options.h"
 #include "experiments/cli/commands.h"
 #include "experiments/cli/device.h"
 #include "experiments/cli/option_checks.h"
@@ -22,10 +23,9 @@ namespace leuko::cli {
 namespace {
 
 struct PredictOptions {
-  std::string checkpoint, device = "cpu";
+  CheckpointOptions run;
   std::vector<std::string> inputs;
   int64_t batch = 32;
-  bool verbose = false;
 };
 
 // The files named, and the images under the folders named (sorted, recursively).
@@ -55,9 +55,9 @@ std::string csv_field(const std::string& text) {
 }
 
 void run_predict(const PredictOptions& o) {
-  const Device device = select_device(o.device);
-  CheckpointModel loaded = load_checkpoint_model(o.checkpoint, device, o.verbose);
-  LEUKO_CHECK(loaded.info.task == Task::classification, "predict: ", o.checkpoint, " holds a ",
+  const Device device = select_device(o.run.device);
+  CheckpointModel loaded = load_checkpoint_model(o.run.checkpoint, device, o.run.verbose);
+  LEUKO_CHECK(loaded.info.task == Task::classification, "predict: ", o.run.checkpoint, " holds a ",
               loaded.info.name, ", which does not classify");
   const data::LoaderOptions prepare = loader_options(loaded.config, false);
   const std::vector<std::filesystem::path> files = image_files(o.inputs);
@@ -102,16 +102,11 @@ void add_predict_command(CLI::App& app) {
       "  leuko predict --checkpoint runs/try/checkpoint.safetensors cell1.png cell2.jpg\n"
       "  leuko predict --checkpoint runs/try/checkpoint.safetensors data/new_cells/ > "
       "predictions.csv");
-  cmd->add_option("--checkpoint", o->checkpoint, "checkpoint written by leuko train")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_checkpoint_options(cmd, o->run);
   cmd->add_option("--batch", o->batch, "images per forward pass")->check(in_range(1, kMaxBatch));
-  cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
   cmd->add_option("inputs", o->inputs, "image files or folders")
       ->required()
       ->check(CLI::ExistingPath);
-  cmd->add_flag("--verbose", o->verbose,
-                "on a checkpoint that does not fit its network, list every mismatched tensor");
   cmd->callback([o] { run_predict(*o); });
 }
 

@@ -37,7 +37,18 @@ __device__ Span span_at(int64_t o, int64_t stride, int64_t pad, int64_t kernel, 
   return {start > 0 ? start : 0, stop < in ? stop : in, stop - start};
 }
 
-__device__ float divisor(const Span& rows, const Span& cols, bool count_include_pad) {
+// The window that output (oh, ow) pools, clipped to the input.
+struct Window {
+  Span rows, cols;
+};
+
+__device__ Window window_at(int64_t oh, int64_t ow, const Pool2dShape& s) {
+  return {span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h),
+          span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w)};
+}
+
+__device__ float divisor(const Window& window, bool count_include_pad) {
+  const Span &rows = window.rows, &cols = window.cols;
   return static_cast<float>(count_include_pad ? rows.padded_length * cols.padded_length
                                               : (rows.end - rows.begin) * (cols.end - cols.begin));
 }
@@ -55,16 +66,44 @@ __device__ OutputRange outputs_covering(int64_t i, int64_t stride, int64_t pad, 
   return {begin, last_plus_one < out ? last_plus_one : out};
 }
 
+// Where the forward kernels' element i (one per output) stands: its plane, and the clipped
+// window it pools.
+struct OutputElement {
+  int64_t plane;
+  Window window;
+};
+
+__device__ OutputElement output_element(int64_t i, const Pool2dShape& s) {
+  return {i / (s.out_w * s.out_h), window_at(i / s.out_w % s.out_h, i % s.out_w, s)};
+}
+
+// Where the backward kernels' element i (one per input) stands: its plane, its offset
+// h * in_w + w inside it, and the outputs whose windows contain it.
+struct InputElement {
+  int64_t plane, offset;
+  OutputRange out_rows, out_cols;
+};
+
+__device__ InputElement input_element(int64_t i, const Pool2dShape& s) {
+  const int64_t w = i % s.in_w, h = i / s.in_w % s.in_h;
+  return {i / (s.in_w * s.in_h), h * s.in_w + w,
+          outputs_covering(h, s.stride_h, s.pad_h, s.kernel_h, s.out_h),
+          outputs_covering(w, s.stride_w, s.pad_w, s.kernel_w, s.out_w)};
+}
+
+// The kernels below are grid-stride loops over `total` elements, one per thread at a time.
+__device__ int64_t first_element() {
+  return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+}
+__device__ int64_t element_step() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
+
 __global__ void max_pool2d_forward_kernel(const float* x, Pool2dShape s, float* y,
                                           int32_t* indices) {
   const int64_t total = s.planes * s.out_h * s.out_w;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += step) {
-    const int64_t ow = i % s.out_w, oh = i / s.out_w % s.out_h, p = i / (s.out_w * s.out_h);
-    const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
-    const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
-    const float* xp = x + p * s.in_h * s.in_w;
+  for (int64_t i = first_element(); i < total; i += element_step()) {
+    const OutputElement e = output_element(i, s);
+    const Span &rows = e.window.rows, &cols = e.window.cols;
+    const float* xp = x + e.plane * s.in_h * s.in_w;
     float best = -INFINITY;
     int64_t best_index = rows.begin * s.in_w + cols.begin;
     for (int64_t h = rows.begin; h < rows.end; ++h) {
@@ -86,19 +125,14 @@ __global__ void max_pool2d_forward_kernel(const float* x, Pool2dShape s, float* 
 __global__ void max_pool2d_backward_kernel(const float* grad_y, const int32_t* indices,
                                            Pool2dShape s, float* grad_x) {
   const int64_t total = s.planes * s.in_h * s.in_w;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += step) {
-    const int64_t w = i % s.in_w, h = i / s.in_w % s.in_h, p = i / (s.in_w * s.in_h);
-    const int64_t here = h * s.in_w + w;
-    const OutputRange out_rows = outputs_covering(h, s.stride_h, s.pad_h, s.kernel_h, s.out_h);
-    const OutputRange out_cols = outputs_covering(w, s.stride_w, s.pad_w, s.kernel_w, s.out_w);
-    const int64_t plane_offset = p * s.out_h * s.out_w;
+  for (int64_t i = first_element(); i < total; i += element_step()) {
+    const InputElement e = input_element(i, s);
+    const int64_t plane_offset = e.plane * s.out_h * s.out_w;
     float sum = 0.0f;
-    for (int64_t oh = out_rows.begin; oh < out_rows.end; ++oh) {
-      for (int64_t ow = out_cols.begin; ow < out_cols.end; ++ow) {
+    for (int64_t oh = e.out_rows.begin; oh < e.out_rows.end; ++oh) {
+      for (int64_t ow = e.out_cols.begin; ow < e.out_cols.end; ++ow) {
         const int64_t o = plane_offset + oh * s.out_w + ow;
-        if (indices[o] == here) sum += grad_y[o];
+        if (indices[o] == e.offset) sum += grad_y[o];
       }
     }
     grad_x[i] = sum;
@@ -108,13 +142,10 @@ __global__ void max_pool2d_backward_kernel(const float* grad_y, const int32_t* i
 __global__ void avg_pool2d_forward_kernel(const float* x, Pool2dShape s, bool count_include_pad,
                                           float* y) {
   const int64_t total = s.planes * s.out_h * s.out_w;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += step) {
-    const int64_t ow = i % s.out_w, oh = i / s.out_w % s.out_h, p = i / (s.out_w * s.out_h);
-    const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
-    const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
-    const float* xp = x + p * s.in_h * s.in_w;
+  for (int64_t i = first_element(); i < total; i += element_step()) {
+    const OutputElement e = output_element(i, s);
+    const Span &rows = e.window.rows, &cols = e.window.cols;
+    const float* xp = x + e.plane * s.in_h * s.in_w;
     // Column sums first, then across: the CPU kernel's order, so both give the same bits.
     float sum = 0.0f;
     for (int64_t w = cols.begin; w < cols.end; ++w) {
@@ -122,27 +153,21 @@ __global__ void avg_pool2d_forward_kernel(const float* x, Pool2dShape s, bool co
       for (int64_t h = rows.begin; h < rows.end; ++h) column += xp[h * s.in_w + w];
       sum += column;
     }
-    y[i] = sum / divisor(rows, cols, count_include_pad);
+    y[i] = sum / divisor(e.window, count_include_pad);
   }
 }
 
 __global__ void avg_pool2d_backward_kernel(const float* grad_y, Pool2dShape s,
                                            bool count_include_pad, float* grad_x) {
   const int64_t total = s.planes * s.in_h * s.in_w;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += step) {
-    const int64_t w = i % s.in_w, h = i / s.in_w % s.in_h, p = i / (s.in_w * s.in_h);
-    const OutputRange out_rows = outputs_covering(h, s.stride_h, s.pad_h, s.kernel_h, s.out_h);
-    const OutputRange out_cols = outputs_covering(w, s.stride_w, s.pad_w, s.kernel_w, s.out_w);
-    const float* gyp = grad_y + p * s.out_h * s.out_w;
+  for (int64_t i = first_element(); i < total; i += element_step()) {
+    const InputElement e = input_element(i, s);
+    const float* gyp = grad_y + e.plane * s.out_h * s.out_w;
     float sum = 0.0f;
-    for (int64_t oh = out_rows.begin; oh < out_rows.end; ++oh) {
-      const Span rows = span_at(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h);
+    for (int64_t oh = e.out_rows.begin; oh < e.out_rows.end; ++oh) {
       float row_sum = 0.0f;
-      for (int64_t ow = out_cols.begin; ow < out_cols.end; ++ow) {
-        const Span cols = span_at(ow, s.stride_w, s.pad_w, s.kernel_w, s.in_w);
-        row_sum += gyp[oh * s.out_w + ow] / divisor(rows, cols, count_include_pad);
+      for (int64_t ow = e.out_cols.begin; ow < e.out_cols.end; ++ow) {
+        row_sum += gyp[oh * s.out_w + ow] / divisor(window_at(oh, ow, s), count_include_pad);
       }
       sum += row_sum;
     }
@@ -170,48 +195,43 @@ __global__ void global_avg_pool_forward_kernel(const float* x, int64_t planes, i
 __global__ void global_avg_pool_backward_kernel(const float* grad_y, int64_t planes,
                                                 int64_t plane_size, float* grad_x) {
   const int64_t total = planes * plane_size;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += step) {
+  for (int64_t i = first_element(); i < total; i += element_step()) {
     grad_x[i] = grad_y[i / plane_size] / static_cast<float>(plane_size);
   }
+}
+
+// Launches one of the grid-stride kernels above over `total` elements (none: no launch).
+template <typename... Params, typename... Args>
+void launch_over(int64_t total, void (*kernel)(Params...), const char* kernel_name, Args... args) {
+  if (total == 0) return;
+  leuko_launch(kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads), 0,
+               current_stream(), args...);
+  check_launch(kernel_name);
 }
 
 }  // namespace
 
 void max_pool2d_forward(const float* x, const Pool2dShape& shape, float* y, int32_t* indices) {
-  const int64_t total = shape.planes * shape.out_h * shape.out_w;
-  if (total == 0) return;
-  leuko_launch(max_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads),
-               0, current_stream(), x, shape, y, indices);
-  check_launch("max_pool2d_forward_kernel");
+  launch_over(shape.planes * shape.out_h * shape.out_w, max_pool2d_forward_kernel,
+              "max_pool2d_forward_kernel", x, shape, y, indices);
 }
 
 void max_pool2d_backward(const float* grad_y, const int32_t* indices, const Pool2dShape& shape,
                          float* grad_x) {
-  const int64_t total = shape.planes * shape.in_h * shape.in_w;
-  if (total == 0) return;
-  leuko_launch(max_pool2d_backward_kernel, dim3(elementwise_blocks(total, kThreads)),
-               dim3(kThreads), 0, current_stream(), grad_y, indices, shape, grad_x);
-  check_launch("max_pool2d_backward_kernel");
+  launch_over(shape.planes * shape.in_h * shape.in_w, max_pool2d_backward_kernel,
+              "max_pool2d_backward_kernel", grad_y, indices, shape, grad_x);
 }
 
 void avg_pool2d_forward(const float* x, const Pool2dShape& shape, bool count_include_pad,
                         float* y) {
-  const int64_t total = shape.planes * shape.out_h * shape.out_w;
-  if (total == 0) return;
-  leuko_launch(avg_pool2d_forward_kernel, dim3(elementwise_blocks(total, kThreads)), dim3(kThreads),
-               0, current_stream(), x, shape, count_include_pad, y);
-  check_launch("avg_pool2d_forward_kernel");
+  launch_over(shape.planes * shape.out_h * shape.out_w, avg_pool2d_forward_kernel,
+              "avg_pool2d_forward_kernel", x, shape, count_include_pad, y);
 }
 
 void avg_pool2d_backward(const float* grad_y, const Pool2dShape& shape, bool count_include_pad,
                          float* grad_x) {
-  const int64_t total = shape.planes * shape.in_h * shape.in_w;
-  if (total == 0) return;
-  leuko_launch(avg_pool2d_backward_kernel, dim3(elementwise_blocks(total, kThreads)),
-               dim3(kThreads), 0, current_stream(), grad_y, shape, count_include_pad, grad_x);
-  check_launch("avg_pool2d_backward_kernel");
+  launch_over(shape.planes * shape.in_h * shape.in_w, avg_pool2d_backward_kernel,
+              "avg_pool2d_backward_kernel", grad_y, shape, count_include_pad, grad_x);
 }
 
 void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size, float* y) {
@@ -224,11 +244,8 @@ void global_avg_pool_forward(const float* x, int64_t planes, int64_t plane_size,
 
 void global_avg_pool_backward(const float* grad_y, int64_t planes, int64_t plane_size,
                               float* grad_x) {
-  const int64_t total = planes * plane_size;
-  if (total == 0) return;
-  leuko_launch(global_avg_pool_backward_kernel, dim3(elementwise_blocks(total, kThreads)),
-               dim3(kThreads), 0, current_stream(), grad_y, planes, plane_size, grad_x);
-  check_launch("global_avg_pool_backward_kernel");
+  launch_over(planes * plane_size, global_avg_pool_backward_kernel,
+              "global_avg_pool_backward_kernel", grad_y, planes, plane_size, grad_x);
 }
 
 }  // namespace leuko::LEUKO_CUDA_NS

@@ -144,7 +144,8 @@ TEST_CASE("activations reject non-float input with the op's name") {
   CHECK_THROWS_WITH_AS(sigmoid(Tensor()), doctest::Contains("sigmoid: input is undefined"), Error);
 }
 
-// ---- GPU backend (kernels/cuda/activation.cu) ------------------------------------------
+// ---- GPU backend (kernels/cuda/activation.cu) on gpu_test_device() ----------------------
+// (the SIMT emulator; the GPU with LEUKO_TEST_GPU=1)
 
 // The CPU's exp is fast_exp.h (a few ulps), the GPU's expf/expm1f/tanhf are libm's (exact
 // under the emulator, ~2 ulps on a GPU): relu and leaky_relu agree exactly, the others to

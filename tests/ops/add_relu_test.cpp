@@ -87,6 +87,7 @@ TEST_CASE("a strided input gives the values and gradients of its dense copy") {
   for (size_t i = 0; i < p.size(); ++i) CHECK(grad[i] == (p[i] > 0.0f ? 1.0f : 0.0f));
 }
 
+// On gpu_test_device(): the SIMT emulator, or the GPU with LEUKO_TEST_GPU=1.
 TEST_CASE("GPU device matches the CPU (add_relu kernels), odd sizes and tails") {
   Generator g(44);
   // One element, one block and one more (256 threads), several blocks with a tail.

@@ -3,32 +3,24 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/ops/batch_norm_inputs.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
+using leuko::testing::BatchNormInputs;
 using leuko::testing::check_close;
-using leuko::testing::gpu_test_device;
 using leuko::testing::gradcheck;
+using leuko::testing::leaf_on;
+using leuko::testing::make_batch_norm_inputs;
 using leuko::testing::random_input;
 
-// x with an offset mean, weight away from 0, running buffers with a positive variance. The
-// fixed seeds keep every pre-ReLU value away from the kink at 0, where finite differences
-// of a ReLU are meaningless.
-struct Inputs {
-  Tensor x, weight, bias, running_mean, running_var;
-};
-
-static Inputs make_inputs(const Shape& shape, Generator& g) {
-  const int64_t channels = shape[1];
-  return {random_input(shape, g, -1.0f, 2.0f), random_input({channels}, g, 0.5f, 1.5f),
-          random_input({channels}, g), uniform({channels}, -0.5f, 0.5f, g),
-          uniform({channels}, 0.5f, 1.5f, g)};
-}
+// The fixed seeds keep every pre-ReLU value of make_batch_norm_inputs' draws away from the
+// kink at 0, where finite differences of a ReLU are meaningless.
 
 // A residual for x such that every pre-ReLU value batch_norm(x) + residual is at least 0.05
 // away from 0: finite differences (eps 1e-3) then never straddle the ReLU's kink.
 static Tensor residual_away_from_kink(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                                      const Inputs& in, bool training, Generator& g) {
+                                      const BatchNormInputs& in, bool training, Generator& g) {
   Tensor residual = random_input(x.shape(), g);
   NoGradGuard no_grad;
   const std::vector<float> pre =
@@ -66,32 +58,47 @@ TEST_CASE("forward: hand-computed values, training and eval") {
   }
 }
 
+// batch_norm_relu on `in` (with in.residual when given) against the ops it fuses,
+// relu(batch_norm(...) [+ residual]): output, running buffers (each run moves its own copies)
+// and every gradient, back-propagating `grad` through both.
+static void check_fused_matches_composition(const BatchNormInputs& in, bool training,
+                                            const Tensor& grad) {
+  const Tensor mean_a = in.running_mean.clone(), var_a = in.running_var.clone();
+  const Tensor fused =
+      batch_norm_relu(in.x, in.weight, in.bias, mean_a, var_a, training, 0.1f, 1e-5f, in.residual);
+  fused.backward(grad);
+  std::vector<Tensor> leaves{in.x, in.weight, in.bias};
+  if (in.residual.defined()) leaves.push_back(in.residual);
+  std::vector<Tensor> fused_grads;
+  for (Tensor& leaf : leaves) {
+    fused_grads.push_back(leaf.grad());
+    leaf.zero_grad();
+  }
+  const Tensor mean_b = in.running_mean.clone(), var_b = in.running_var.clone();
+  Tensor pre = batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training, 0.1f, 1e-5f);
+  if (in.residual.defined()) pre = add(pre, in.residual);
+  const Tensor composed = relu(pre);
+  composed.backward(grad);
+  // Same math, same summation order: differences are only FMA contraction (1e-5 relative).
+  check_close(fused, composed, 1e-5f, 1e-6f, "output");
+  check_close(mean_a, mean_b, 1e-6f, 0.0f, "running_mean");
+  check_close(var_a, var_b, 1e-6f, 0.0f, "running_var");
+  const char* names[] = {"grad x", "grad weight", "grad bias"};
+  for (int i = 0; i < 3; ++i) check_close(fused_grads[i], leaves[i].grad(), 1e-4f, 1e-5f, names[i]);
+  // grad_y or 0 by the same mask: exact.
+  if (in.residual.defined()) {
+    check_close(fused_grads[3], in.residual.grad(), 0.0f, 0.0f, "grad residual");
+  }
+}
+
 TEST_CASE("forward and gradients equal relu(batch_norm(...)), training and eval") {
   Generator g(21);
   for (const Shape& shape : std::vector<Shape>{{4, 5, 7, 9}, {1, 3, 16, 16}, {6, 8}}) {
     for (const bool training : {true, false}) {
       CAPTURE(to_string(shape));
       CAPTURE(training);
-      const Inputs in = make_inputs(shape, g);
-      const Tensor grad = random_input(shape, g).detach();
-      const Tensor mean_a = in.running_mean.clone(), var_a = in.running_var.clone();
-      const Tensor fused = batch_norm_relu(in.x, in.weight, in.bias, mean_a, var_a, training);
-      fused.backward(grad);
-      const Tensor fused_grads[3] = {in.x.grad(), in.weight.grad(), in.bias.grad()};
-      Tensor x = in.x, weight = in.weight, bias = in.bias;
-      x.zero_grad();
-      weight.zero_grad();
-      bias.zero_grad();
-      const Tensor mean_b = in.running_mean.clone(), var_b = in.running_var.clone();
-      const Tensor composed = relu(batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training));
-      composed.backward(grad);
-      // Same math, same summation order: differences are only FMA contraction (1e-5 relative).
-      check_close(fused, composed, 1e-5f, 1e-6f, "output");
-      check_close(mean_a, mean_b, 1e-6f, 0.0f, "running_mean");
-      check_close(var_a, var_b, 1e-6f, 0.0f, "running_var");
-      check_close(fused_grads[0], in.x.grad(), 1e-4f, 1e-5f, "grad x");
-      check_close(fused_grads[1], in.weight.grad(), 1e-4f, 1e-5f, "grad weight");
-      check_close(fused_grads[2], in.bias.grad(), 1e-4f, 1e-5f, "grad bias");
+      const BatchNormInputs in = make_batch_norm_inputs(shape, g);
+      check_fused_matches_composition(in, training, random_input(shape, g).detach());
     }
   }
 }
@@ -100,7 +107,7 @@ TEST_CASE("gradcheck: training and eval, 4-D and 2-D, odd sizes, batch 1, affine
   Generator g(13);
   for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {5, 4}}) {
     CAPTURE(to_string(shape));
-    const Inputs in = make_inputs(shape, g);
+    const BatchNormInputs in = make_batch_norm_inputs(shape, g);
     gradcheck(
         [&](const std::vector<Tensor>& v) {
           return batch_norm_relu(v[0], v[1], v[2], in.running_mean, in.running_var, true);
@@ -127,30 +134,9 @@ TEST_CASE(
     for (const bool training : {true, false}) {
       CAPTURE(to_string(shape));
       CAPTURE(training);
-      const Inputs in = make_inputs(shape, g);
-      Tensor residual = random_input(shape, g);
-      const Tensor grad = random_input(shape, g).detach();
-      const Tensor mean_a = in.running_mean.clone(), var_a = in.running_var.clone();
-      const Tensor fused =
-          batch_norm_relu(in.x, in.weight, in.bias, mean_a, var_a, training, 0.1f, 1e-5f, residual);
-      fused.backward(grad);
-      const Tensor fused_grads[4] = {in.x.grad(), in.weight.grad(), in.bias.grad(),
-                                     residual.grad()};
-      Tensor x = in.x, weight = in.weight, bias = in.bias;
-      for (Tensor* t : {&x, &weight, &bias, &residual}) t->zero_grad();
-      const Tensor mean_b = in.running_mean.clone(), var_b = in.running_var.clone();
-      const Tensor composed = relu(add(
-          batch_norm(in.x, in.weight, in.bias, mean_b, var_b, training, 0.1f, 1e-5f), residual));
-      composed.backward(grad);
-      // Same math, same summation order: differences are only FMA contraction (1e-5 relative).
-      check_close(fused, composed, 1e-5f, 1e-6f, "output");
-      check_close(mean_a, mean_b, 1e-6f, 0.0f, "running_mean");
-      check_close(var_a, var_b, 1e-6f, 0.0f, "running_var");
-      check_close(fused_grads[0], in.x.grad(), 1e-4f, 1e-5f, "grad x");
-      check_close(fused_grads[1], in.weight.grad(), 1e-4f, 1e-5f, "grad weight");
-      check_close(fused_grads[2], in.bias.grad(), 1e-4f, 1e-5f, "grad bias");
-      // grad_y or 0 by the same mask: exact.
-      check_close(fused_grads[3], residual.grad(), 0.0f, 0.0f, "grad residual");
+      BatchNormInputs in = make_batch_norm_inputs(shape, g);
+      in.residual = random_input(shape, g);
+      check_fused_matches_composition(in, training, random_input(shape, g).detach());
     }
   }
 }
@@ -163,7 +149,7 @@ TEST_CASE(
     for (const bool training : {true, false}) {
       CAPTURE(to_string(shape));
       CAPTURE(training);
-      const Inputs in = make_inputs(shape, g);
+      const BatchNormInputs in = make_batch_norm_inputs(shape, g);
       const Tensor residual = residual_away_from_kink(in.x, in.weight, in.bias, in, training, g);
       gradcheck(
           [&](const std::vector<Tensor>& v) {
@@ -185,7 +171,8 @@ TEST_CASE(
 
 TEST_CASE("large input: the threaded kernels agree with the composition") {
   Generator g(5);
-  const Inputs in = make_inputs({8, 16, 32, 32}, g);  // past the threading threshold
+  const BatchNormInputs in =
+      make_batch_norm_inputs({8, 16, 32, 32}, g);  // past the threading threshold
   const Tensor residual = random_input({8, 16, 32, 32}, g).detach();
   NoGradGuard no_grad;
   check_close(batch_norm_relu(in.x, in.weight, in.bias, Tensor(), Tensor(), true),
@@ -197,18 +184,9 @@ TEST_CASE("large input: the threaded kernels agree with the composition") {
       1e-6f, "output with residual");
 }
 
-// A copy of a CPU tensor on `device`, as a fresh leaf when it had a gradient.
-static Tensor leaf_on(const Tensor& t, Device device) {
-  if (!t.defined()) return Tensor();
-  Tensor copy = t.detach().to(device);
-  if (t.requires_grad()) copy.set_requires_grad(true);
-  return copy;
-}
-
 TEST_CASE(
     "GPU device matches the CPU: training and eval, with and without residual, affine "
     "on and off (values, running buffers, every gradient)") {
-  const Device device = gpu_test_device();
   Generator g(24);
   // Channel sizes m = N*S below, above and not a multiple of the per-channel block (up to
   // 256 threads) and of the elementwise block (256), batch 1, 2-D input (S = 1).
@@ -221,38 +199,15 @@ TEST_CASE(
           CAPTURE(training);
           CAPTURE(with_residual);
           CAPTURE(affine);
-          Inputs cpu = make_inputs(shape, g);
+          BatchNormInputs cpu = make_batch_norm_inputs(shape, g);
           if (!affine) cpu.weight = cpu.bias = Tensor();
-          const Tensor residual = with_residual ? random_input(shape, g) : Tensor();
-          Inputs gpu{leaf_on(cpu.x, device), leaf_on(cpu.weight, device), leaf_on(cpu.bias, device),
-                     leaf_on(cpu.running_mean, device), leaf_on(cpu.running_var, device)};
-          const Tensor gpu_residual = leaf_on(residual, device);
-          const Tensor grad_y = uniform(shape, -1.0f, 1.0f, g);
-
-          Tensor y_cpu = batch_norm_relu(cpu.x, cpu.weight, cpu.bias, cpu.running_mean,
-                                         cpu.running_var, training, 0.1f, 1e-5f, residual);
-          Tensor y_gpu = batch_norm_relu(gpu.x, gpu.weight, gpu.bias, gpu.running_mean,
-                                         gpu.running_var, training, 0.1f, 1e-5f, gpu_residual);
-          REQUIRE(y_gpu.device() == device);
-          y_cpu.backward(grad_y);
-          y_gpu.backward(grad_y.to(device));
-
-          // The device sums a channel in float (shifted, in a tree order), the CPU in double:
-          // outputs and buffers are O(1), 1e-5 relative and absolute.
-          check_close(y_gpu, y_cpu, 1e-5f, 1e-5f, "y");
-          check_close(gpu.running_mean, cpu.running_mean, 1e-5f, 1e-5f, "running_mean");
-          check_close(gpu.running_var, cpu.running_var, 1e-5f, 1e-5f, "running_var");
-          // Gradients: the closed form subtracts channel sums from m * dy, so float rounding
-          // of those sums shows at ~1e-5 of their size: looser.
-          check_close(gpu.x.grad(), cpu.x.grad(), 1e-4f, 1e-4f, "grad_x");
-          if (affine) {
-            check_close(gpu.weight.grad(), cpu.weight.grad(), 1e-4f, 1e-4f, "grad_weight");
-            check_close(gpu.bias.grad(), cpu.bias.grad(), 1e-4f, 1e-4f, "grad_bias");
-          }
-          // grad_y or 0, masked by outputs that agree in sign here: exact.
-          if (with_residual) {
-            check_close(gpu_residual.grad(), residual.grad(), 0.0f, 0.0f, "grad_residual");
-          }
+          if (with_residual) cpu.residual = random_input(shape, g);
+          testing::check_batch_norm_device_matches_cpu(
+              [&](const BatchNormInputs& in) {
+                return batch_norm_relu(in.x, in.weight, in.bias, in.running_mean, in.running_var,
+                                       training, 0.1f, 1e-5f, in.residual);
+              },
+              cpu, g);
         }
       }
     }
@@ -269,7 +224,7 @@ TEST_CASE("cuda-emu gradcheck: the device paths' backward, training and eval, wi
     for (const bool training : {true, false}) {
       CAPTURE(to_string(shape));
       CAPTURE(training);
-      const Inputs in = make_inputs(shape, g);
+      const BatchNormInputs in = make_batch_norm_inputs(shape, g);
       const Tensor residual = residual_away_from_kink(in.x, in.weight, in.bias, in, training, g);
       const Tensor running_mean = in.running_mean.to(emu), running_var = in.running_var.to(emu);
       gradcheck(

@@ -1,34 +1,25 @@
 #include <cmath>
+#include <string>
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/ops/batch_norm_inputs.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
+using leuko::testing::BatchNormInputs;
 using leuko::testing::check_close;
 using leuko::testing::golden_tensor;
 using leuko::testing::gradcheck;
+using leuko::testing::make_batch_norm_inputs;
 using leuko::testing::random_input;
-
-// Inputs for the gradient checks: x with an offset mean, weight away from 0, and running
-// buffers (which need no gradient) with a positive variance.
-struct BatchNormInputs {
-  Tensor x, weight, bias, running_mean, running_var;
-};
-
-static BatchNormInputs make_inputs(const Shape& shape, Generator& g) {
-  const int64_t channels = shape[1];
-  return {random_input(shape, g, -1.0f, 2.0f), random_input({channels}, g, 0.5f, 1.5f),
-          random_input({channels}, g), uniform({channels}, -0.5f, 0.5f, g),
-          uniform({channels}, 0.5f, 1.5f, g)};
-}
 
 TEST_CASE("gradcheck: training mode (batch statistics), 4-D and 2-D, affine on and off") {
   Generator g(11);
   for (const Shape& shape :
        std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {3, 2, 1, 1}, {5, 4}, {2, 3}}) {
     CAPTURE(to_string(shape));
-    BatchNormInputs in = make_inputs(shape, g);
+    BatchNormInputs in = make_batch_norm_inputs(shape, g);
     gradcheck(
         [&](const std::vector<Tensor>& v) {
           return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, true);
@@ -46,7 +37,7 @@ TEST_CASE("gradcheck: eval mode (running statistics), 4-D and 2-D, affine on and
   Generator g(12);
   for (const Shape& shape : std::vector<Shape>{{2, 3, 4, 5}, {1, 3, 3, 5}, {1, 4}, {5, 3}}) {
     CAPTURE(to_string(shape));
-    BatchNormInputs in = make_inputs(shape, g);
+    BatchNormInputs in = make_batch_norm_inputs(shape, g);
     gradcheck(
         [&](const std::vector<Tensor>& v) {
           return batch_norm(v[0], v[1], v[2], in.running_mean, in.running_var, false);
@@ -167,15 +158,7 @@ TEST_CASE("bad input is a clear error") {
         Shape{1, 2, 2, 1});
 }
 
-// A copy of a CPU tensor on the emulated CUDA device, as a fresh leaf when it had a gradient.
-static Tensor on_cuda_emu(const Tensor& t) {
-  if (!t.defined()) return Tensor();
-  Tensor copy = t.detach().to(Device::cuda_emu);
-  if (t.requires_grad()) copy.set_requires_grad(true);
-  return copy;
-}
-
-TEST_CASE("cuda-emu matches the CPU: forward, gradients and running buffers") {
+TEST_CASE("GPU device matches the CPU: forward, gradients and running buffers") {
   Generator g(14);
   // Channel sizes m = N*S below, above and not a multiple of the block (up to 256 threads),
   // batch 1, 2-D input with S = 1, and a mean far from 0 (the kernel's shifted sums).
@@ -190,48 +173,32 @@ TEST_CASE("cuda-emu matches the CPU: forward, gradients and running buffers") {
         CAPTURE(to_string(c.shape));
         CAPTURE(training);
         CAPTURE(affine);
-        BatchNormInputs cpu = make_inputs(c.shape, g);
+        BatchNormInputs cpu = make_batch_norm_inputs(c.shape, g);
         cpu.x = random_input(c.shape, g, c.offset - 1.0f, c.offset + 2.0f);
         if (!affine) cpu.weight = cpu.bias = Tensor();
-        BatchNormInputs emu{on_cuda_emu(cpu.x), on_cuda_emu(cpu.weight), on_cuda_emu(cpu.bias),
-                            on_cuda_emu(cpu.running_mean), on_cuda_emu(cpu.running_var)};
-        const Tensor grad_y = uniform(c.shape, -1.0f, 1.0f, g);
-
-        Tensor y_cpu = batch_norm(cpu.x, cpu.weight, cpu.bias, cpu.running_mean, cpu.running_var,
-                                  training, 0.1f, 1e-5f);
-        Tensor y_emu = batch_norm(emu.x, emu.weight, emu.bias, emu.running_mean, emu.running_var,
-                                  training, 0.1f, 1e-5f);
-        REQUIRE(y_emu.device() == Device::cuda_emu);
-        y_cpu.backward(grad_y);
-        y_emu.backward(grad_y.to(Device::cuda_emu));
-
-        // The kernels sum a channel in float, shifted by its first value and in a tree
-        // order; the CPU sums in double. Outputs are O(1): 1e-5 relative and absolute.
-        check_close(y_emu, y_cpu, 1e-5f, 1e-5f, "y");
-        check_close(emu.running_mean, cpu.running_mean, 1e-5f, 1e-5f, "running_mean");
-        check_close(emu.running_var, cpu.running_var, 1e-5f, 1e-5f, "running_var");
-        // Gradients: the closed form subtracts channel sums (of up to 900 products here) from
-        // m * dy, so float rounding of those sums shows at ~1e-5 of their size: looser.
-        check_close(emu.x.grad(), cpu.x.grad(), 1e-4f, 1e-4f, "grad_x");
-        if (affine) {
-          check_close(emu.weight.grad(), cpu.weight.grad(), 1e-4f, 1e-4f, "grad_weight");
-          check_close(emu.bias.grad(), cpu.bias.grad(), 1e-4f, 1e-4f, "grad_bias");
-        }
+        testing::check_batch_norm_device_matches_cpu(
+            [&](const BatchNormInputs& in) {
+              return batch_norm(in.x, in.weight, in.bias, in.running_mean, in.running_var, training,
+                                0.1f, 1e-5f);
+            },
+            cpu, g);
       }
     }
   }
 }
 
-TEST_CASE("cuda-emu: a strided input, and tensors on different devices are a clear error") {
+TEST_CASE("GPU device: a strided input, and tensors on different devices are a clear error") {
+  const Device device = testing::gpu_test_device();
   Generator g(15);
   Tensor base = uniform({3, 4, 5, 2}, -1.0f, 1.0f, g);
-  Tensor x = base.to(Device::cuda_emu).transpose(1, 3);  // [3, 2, 5, 4], strided
+  Tensor x = base.to(device).transpose(1, 3);  // [3, 2, 5, 4], strided
   REQUIRE_FALSE(x.is_contiguous());
   check_close(batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true),
               batch_norm(base.transpose(1, 3), Tensor(), Tensor(), Tensor(), Tensor(), true), 1e-5f,
-              1e-5f, "strided on cuda-emu vs the CPU");
-  CHECK_THROWS_WITH_AS(
-      batch_norm(zeros({2, 3, 4, 4}, DType::f32, Device::cuda_emu), ones({3}), Tensor(), Tensor(),
-                 Tensor(), true),
-      doctest::Contains("batch_norm: tensors on different devices (cpu and cuda-emu)"), Error);
+              1e-5f, "strided on the device vs the CPU");
+  const std::string mismatch =
+      std::string("batch_norm: tensors on different devices (cpu and ") + to_string(device) + ")";
+  CHECK_THROWS_WITH_AS(batch_norm(zeros({2, 3, 4, 4}, DType::f32, device), ones({3}), Tensor(),
+                                  Tensor(), Tensor(), true),
+                       doctest::Contains(mismatch.c_str()), Error);
 }

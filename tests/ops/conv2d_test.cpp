@@ -5,10 +5,12 @@
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "kernels/cpu/conv2d_reference.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
 using leuko::testing::check_close;
+using leuko::testing::dot;
 using leuko::testing::golden_tensor;
 using leuko::testing::gradcheck;
 using leuko::testing::random_input;
@@ -35,13 +37,6 @@ static Tensor reference_conv2d(const Tensor& x, const Tensor& w, const Tensor& b
   cpu::reference::conv2d_forward(x.data<float>(), w.data<float>(),
                                  b.defined() ? b.data<float>() : nullptr, y.data<float>(), g);
   return y;
-}
-
-static double dot(const Tensor& a, const Tensor& b) {
-  const std::vector<float> av = a.to_vector(), bv = b.to_vector();
-  double total = 0.0;
-  for (size_t i = 0; i < av.size(); ++i) total += static_cast<double>(av[i]) * bv[i];
-  return total;
 }
 
 TEST_CASE("conv2d: hand-computed values (2x2 kernel, padding 1 with stride 2, bias)") {
@@ -205,50 +200,23 @@ TEST_CASE("conv2d rejects bad input with clear messages") {
                        doctest::Contains("conv2d: padding must be >= 0, got -1x-1"), Error);
 }
 
-// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
-
-// A copy of leaf `t` on `device`, requiring grad like t.
-static Tensor device_leaf(const Tensor& t, Device device) {
-  Tensor copy = t.detach().to(device);
-  if (t.requires_grad()) copy.set_requires_grad(true);
-  return copy;
-}
+// ---- the device backend, gpu_test_device() (cuda-emu; the GPU with LEUKO_TEST_GPU=1) -------
 
 // conv2d forward and backward on the test device vs the CPU, from the same fresh random
-// inputs and output gradient. Device outputs start as NaN under the emulator, so an
-// element a kernel never writes fails. Tolerances: the device sums the C*kh*kw (forward),
-// O*kh*kw (input gradient) and N*out_h*out_w (weight and bias gradients) products in
-// another order than OpenBLAS, so results agree to float32 rounding of sums of ~30-130
-// terms of size ~1, not bit for bit.
+// inputs. Tolerances: the device sums the C*kh*kw (forward), O*kh*kw (input gradient) and
+// N*out_h*out_w (weight and bias gradients) products in another order than OpenBLAS, so
+// results agree to float32 rounding of sums of ~30-130 terms of size ~1, not bit for bit.
 static void check_conv2d_device_matches_cpu(const Shape& x_shape, const Shape& w_shape,
                                             bool with_bias, Size2 stride, Size2 padding,
                                             Size2 dilation, uint64_t seed) {
   Generator g(seed);
-  const Device device = testing::gpu_test_device();
-  Tensor x = random_input(x_shape, g), w = random_input(w_shape, g);
-  Tensor b = with_bias ? random_input({w_shape[0]}, g) : Tensor();
-  Tensor y = conv2d(x, w, b, stride, padding, dilation);
-  const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
-  y.backward(grad_y);
-
-  // The project's kernels everywhere; on a real GPU cuDNN as well.
-  std::vector<ConvAlgorithm> algorithms{ConvAlgorithm::implicit_gemm};
-  if (device == Device::cuda) algorithms.push_back(ConvAlgorithm::cudnn);
-  for (ConvAlgorithm algorithm : algorithms) {
-    const char* algorithm_name = algorithm == ConvAlgorithm::cudnn ? "cudnn" : "implicit_gemm";
-    CAPTURE(algorithm_name);
-    set_cuda_conv_algorithm(algorithm);
-    Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
-    Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
-    Tensor y_d = conv2d(x_d, w_d, b_d, stride, padding, dilation);
-    REQUIRE(y_d.device() == device);
-    y_d.backward(grad_y.to(device));
-    check_close(y_d, y, 1e-4f, 1e-5f, "conv2d output");
-    check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "conv2d input gradient");
-    check_close(w_d.grad(), w.grad(), 1e-4f, 1e-4f, "conv2d weight gradient");
-    if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-4f, "conv2d bias gradient");
-  }
-  set_cuda_conv_algorithm(ConvAlgorithm::cudnn);  // the default
+  std::vector<Tensor> inputs{random_input(x_shape, g), random_input(w_shape, g)};
+  if (with_bias) inputs.push_back(random_input({w_shape[0]}, g));
+  testing::check_conv_device_matches_cpu(
+      [&](const std::vector<Tensor>& v) {
+        return conv2d(v[0], v[1], with_bias ? v[2] : Tensor(), stride, padding, dilation);
+      },
+      inputs, "conv2d", {1e-4f, 1e-5f, 1e-4f, 1e-4f});
 }
 
 TEST_CASE("cuda-emu matches the CPU: conv2d forward and backward, padding, bias") {

@@ -1,6 +1,6 @@
-#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -74,46 +74,19 @@ TEST_CASE("linear rejects bad input with clear messages") {
                        doctest::Contains("linear: input must be"), Error);
 }
 
-// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+// ---- the device backend, gpu_test_device() (cuda-emu; the GPU with LEUKO_TEST_GPU=1) -------
 
-// A copy of leaf `t` on `device`, requiring grad like t.
-static Tensor device_leaf(const Tensor& t, Device device) {
-  Tensor copy = t.detach().to(device);
-  if (t.requires_grad()) copy.set_requires_grad(true);
-  return copy;
-}
-
-// linear forward and its gradients on the test device vs the CPU (device outputs start as
-// NaN under the emulator, so an unwritten element fails). Tolerance: the device sums the
-// products in another order than OpenBLAS (float32 rounding of sums of up to 70 terms).
+// linear forward and its gradients on the test device vs the CPU. Tolerance: the device
+// sums the products in another order than OpenBLAS (float32 rounding of sums of up to 70
+// terms).
 static void check_linear_device_matches_cpu(int64_t rows, int64_t in, int64_t out, bool with_bias,
                                             uint64_t seed) {
   Generator g(seed);
-  const Device device = testing::gpu_test_device();
-  Tensor x = random_input({rows, in}, g), w = random_input({out, in}, g);
-  Tensor b = with_bias ? random_input({out}, g) : Tensor();
-  Tensor y = linear(x, w, b);
-  const Tensor grad_y = uniform(y.shape(), -1.0f, 1.0f, g);
-  y.backward(grad_y);
-
-  // The project's kernels everywhere; on a real GPU cuBLAS as well.
-  std::vector<GemmAlgorithm> algorithms{GemmAlgorithm::tiled};
-  if (device == Device::cuda) algorithms.push_back(GemmAlgorithm::cublas);
-  for (GemmAlgorithm algorithm : algorithms) {
-    const char* algorithm_name = algorithm == GemmAlgorithm::cublas ? "cublas" : "tiled";
-    CAPTURE(algorithm_name);
-    set_cuda_gemm_algorithm(algorithm);
-    Tensor x_d = device_leaf(x, device), w_d = device_leaf(w, device);
-    Tensor b_d = with_bias ? device_leaf(b, device) : Tensor();
-    Tensor y_d = linear(x_d, w_d, b_d);
-    REQUIRE(y_d.device() == device);
-    y_d.backward(grad_y.to(device));
-    check_close(y_d, y, 1e-4f, 1e-5f, "linear output");
-    check_close(x_d.grad(), x.grad(), 1e-4f, 1e-5f, "linear input gradient");
-    check_close(w_d.grad(), w.grad(), 1e-4f, 1e-5f, "linear weight gradient");
-    if (with_bias) check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "linear bias gradient");
-  }
-  set_cuda_gemm_algorithm(GemmAlgorithm::cublas);  // the default
+  std::vector<Tensor> inputs{random_input({rows, in}, g), random_input({out, in}, g)};
+  if (with_bias) inputs.push_back(random_input({out}, g));
+  testing::check_gemm_device_matches_cpu(
+      [&](const std::vector<Tensor>& v) { return linear(v[0], v[1], with_bias ? v[2] : Tensor()); },
+      inputs, "linear", {1e-4f, 1e-5f, 1e-4f, 1e-5f});
 }
 
 TEST_CASE("cuda-emu matches the CPU: linear with bias, more features than a tile") {

@@ -1,9 +1,9 @@
 #include <array>
 
-#include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "kernels/cpu/matmul_reference.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -101,44 +101,17 @@ TEST_CASE("matmul rejects bad input with clear messages naming both shapes") {
                        doctest::Contains("matmul: first operand must be"), Error);
 }
 
-// ---- the device backend (cuda-emu; the GPU with LEUKO_TEST_GPU=1) against the CPU ---------
+// ---- the device backend, gpu_test_device() (cuda-emu; the GPU with LEUKO_TEST_GPU=1) -------
 
-// A copy of leaf `t` on `device`, requiring grad like t.
-static Tensor device_leaf(const Tensor& t, Device device) {
-  Tensor copy = t.detach().to(device);
-  if (t.requires_grad()) copy.set_requires_grad(true);
-  return copy;
-}
-
-// matmul forward and both gradients on the test device vs the CPU (device outputs start as
-// NaN under the emulator, so an unwritten element fails). Tolerance: the tiled GEMM sums
-// the k products in another order than OpenBLAS; float32 rounding of sums of up to 70
-// terms of size ~1.
+// matmul forward and both gradients on the test device vs the CPU. Tolerance: the tiled
+// GEMM sums the k products in another order than OpenBLAS; float32 rounding of sums of up
+// to 70 terms of size ~1.
 static void check_matmul_device_matches_cpu(const Shape& a_shape, const Shape& b_shape,
                                             uint64_t seed) {
   Generator g(seed);
-  const Device device = testing::gpu_test_device();
-  Tensor a = random_input(a_shape, g), b = random_input(b_shape, g);
-  Tensor c = matmul(a, b);
-  const Tensor grad_c = uniform(c.shape(), -1.0f, 1.0f, g);
-  c.backward(grad_c);
-
-  // The project's kernels everywhere; on a real GPU cuBLAS as well.
-  std::vector<GemmAlgorithm> algorithms{GemmAlgorithm::tiled};
-  if (device == Device::cuda) algorithms.push_back(GemmAlgorithm::cublas);
-  for (GemmAlgorithm algorithm : algorithms) {
-    const char* algorithm_name = algorithm == GemmAlgorithm::cublas ? "cublas" : "tiled";
-    CAPTURE(algorithm_name);
-    set_cuda_gemm_algorithm(algorithm);
-    Tensor a_d = device_leaf(a, device), b_d = device_leaf(b, device);
-    Tensor c_d = matmul(a_d, b_d);
-    REQUIRE(c_d.device() == device);
-    c_d.backward(grad_c.to(device));
-    check_close(c_d, c, 1e-4f, 1e-5f, "matmul output");
-    check_close(a_d.grad(), a.grad(), 1e-4f, 1e-5f, "matmul gradient of a");
-    check_close(b_d.grad(), b.grad(), 1e-4f, 1e-5f, "matmul gradient of b");
-  }
-  set_cuda_gemm_algorithm(GemmAlgorithm::cublas);  // the default
+  testing::check_gemm_device_matches_cpu(
+      [](const std::vector<Tensor>& v) { return matmul(v[0], v[1]); },
+      {random_input(a_shape, g), random_input(b_shape, g)}, "matmul", {1e-4f, 1e-5f, 1e-4f, 1e-5f});
 }
 
 TEST_CASE("cuda-emu matches the CPU: matmul with tails in M, N and K") {

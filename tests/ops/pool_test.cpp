@@ -4,6 +4,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -184,26 +185,15 @@ TEST_CASE("bad input is a clear error") {
   CHECK(max_pool2d(x, 2, 2, 1).shape() == Shape{1, 2, 3, 3});
 }
 
-// A copy of a CPU leaf on the emulated CUDA device, itself a leaf that requires grad.
-static Tensor leaf_on_cuda_emu(const Tensor& t) {
-  Tensor copy = t.detach().to(Device::cuda_emu);
-  copy.set_requires_grad(true);
-  return copy;
-}
+// ---- the device backend, gpu_test_device() (cuda-emu; the GPU with LEUKO_TEST_GPU=1) -------
 
-// Runs `pool` on the CPU and on cuda-emu from the same input and output gradient, and
-// compares the outputs and the input gradients.
-static void check_cuda_emu_matches_cpu(const Tensor& x, const std::function<Tensor(Tensor)>& pool,
-                                       float rtol, float atol, Generator& g) {
-  const Tensor x_emu = leaf_on_cuda_emu(x);
-  Tensor y_cpu = pool(x);
-  Tensor y_emu = pool(x_emu);
-  REQUIRE(y_emu.device() == Device::cuda_emu);
-  const Tensor grad_y = uniform(y_cpu.shape(), -1.0f, 1.0f, g);
-  y_cpu.backward(grad_y);
-  y_emu.backward(grad_y.to(Device::cuda_emu));
-  check_close(y_emu, y_cpu, rtol, atol, "y");
-  check_close(x_emu.grad(), x.grad(), rtol, atol, "grad_x");
+// Runs `pool` on the CPU and on the test device from the same input (and output gradient),
+// and compares the outputs and the input gradients, both within rtol and atol.
+static void check_pool_device_matches_cpu(const Tensor& x,
+                                          const std::function<Tensor(Tensor)>& pool, float rtol,
+                                          float atol) {
+  testing::check_device_matches_cpu([&](const std::vector<Tensor>& v) { return pool(v[0]); }, {x},
+                                    "pool", {rtol, atol, rtol, atol});
 }
 
 TEST_CASE("cuda-emu matches the CPU: max_pool2d and avg_pool2d, forward and backward") {
@@ -226,20 +216,20 @@ TEST_CASE("cuda-emu matches the CPU: max_pool2d and avg_pool2d, forward and back
     CAPTURE(c.padding.h);
     CAPTURE(c.ceil_mode);
     // Max pooling picks and routes values, the same ones on both devices: exact.
-    check_cuda_emu_matches_cpu(
+    check_pool_device_matches_cpu(
         distinct_input(c.shape, g),
         [&](const Tensor& x) { return max_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode); },
-        0.0f, 0.0f, g);
+        0.0f, 0.0f);
     for (const bool count_include_pad : {true, false}) {
       CAPTURE(count_include_pad);
       // Both devices sum a window's columns, then across them, in the same order: the same
       // float operations, so 1e-6 only leaves room for the compilers' instruction choices.
-      check_cuda_emu_matches_cpu(
+      check_pool_device_matches_cpu(
           random_input(c.shape, g),
           [&](const Tensor& x) {
             return avg_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode, count_include_pad);
           },
-          1e-6f, 1e-7f, g);
+          1e-6f, 1e-7f);
     }
   }
 }
@@ -250,34 +240,34 @@ TEST_CASE("cuda-emu matches the CPU: global_avg_pool, forward and backward") {
   for (const Shape& shape : std::vector<Shape>{{3, 3, 5, 7}, {1, 1, 1, 1}, {2, 5, 9, 9}}) {
     CAPTURE(to_string(shape));
     // The kernel sums a plane in float with a warp's tree; the CPU in double.
-    check_cuda_emu_matches_cpu(
-        random_input(shape, g), [](const Tensor& x) { return global_avg_pool(x); }, 1e-5f, 1e-6f,
-        g);
+    check_pool_device_matches_cpu(
+        random_input(shape, g), [](const Tensor& x) { return global_avg_pool(x); }, 1e-5f, 1e-6f);
   }
 }
 
-TEST_CASE("cuda-emu: max_pool2d follows the CPU's tie and NaN rules") {
+TEST_CASE("GPU device: max_pool2d follows the CPU's tie and NaN rules") {
+  const Device device = testing::gpu_test_device();
   // Ties: the first maximum in row-major order wins, and gets the whole gradient.
   Tensor ties = from_vector({1, 3, 3, 0, 3, 3, 2, 1, 0}, {1, 1, 3, 3});
   // A NaN in a window wins and propagates.
   Tensor with_nan = from_vector({1, 2, NAN, 0, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
   for (const Tensor& x : {ties, with_nan}) {
     Tensor x_cpu = x.clone().set_requires_grad(true);
-    Tensor x_emu = leaf_on_cuda_emu(x);
-    Tensor y_cpu = max_pool2d(x_cpu, 2, 1), y_emu = max_pool2d(x_emu, 2, 1);
-    const std::vector<float> expected = y_cpu.to_vector(), actual = y_emu.to_vector();
+    Tensor x_gpu = x.detach().to(device).set_requires_grad(true);
+    Tensor y_cpu = max_pool2d(x_cpu, 2, 1), y_gpu = max_pool2d(x_gpu, 2, 1);
+    const std::vector<float> expected = y_cpu.to_vector(), actual = y_gpu.to_vector();
     REQUIRE(actual.size() == expected.size());
     for (size_t i = 0; i < actual.size(); ++i) {
       CHECK((actual[i] == expected[i] || (std::isnan(actual[i]) && std::isnan(expected[i]))));
     }
     y_cpu.backward(ones(y_cpu.shape()));
-    y_emu.backward(ones(y_cpu.shape(), Device::cuda_emu));
-    CHECK(x_emu.grad().to_vector() == x_cpu.grad().to_vector());
+    y_gpu.backward(ones(y_cpu.shape(), device));
+    CHECK(x_gpu.grad().to_vector() == x_cpu.grad().to_vector());
   }
   // Every window's maximum is a 3; the first 3 of each window is at index 1 or 4.
-  Tensor x_emu = leaf_on_cuda_emu(ties);
-  Tensor y_emu = max_pool2d(x_emu, 2, 1);
-  CHECK(y_emu.to_vector() == std::vector<float>{3, 3, 3, 3});
-  y_emu.backward(ones({1, 1, 2, 2}, Device::cuda_emu));
-  CHECK(x_emu.grad().to_vector() == std::vector<float>{0, 2, 0, 0, 2, 0, 0, 0, 0});
+  Tensor x_gpu = ties.detach().to(device).set_requires_grad(true);
+  Tensor y_gpu = max_pool2d(x_gpu, 2, 1);
+  CHECK(y_gpu.to_vector() == std::vector<float>{3, 3, 3, 3});
+  y_gpu.backward(ones({1, 1, 2, 2}, device));
+  CHECK(x_gpu.grad().to_vector() == std::vector<float>{0, 2, 0, 0, 2, 0, 0, 0, 0});
 }

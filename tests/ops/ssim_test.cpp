@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "kernels/cpu/ssim_reference.h"
+#include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
 using namespace leuko;
@@ -12,6 +14,7 @@ using leuko::testing::check_close;
 using leuko::testing::golden_tensor;
 using leuko::testing::gradcheck;
 using leuko::testing::GradcheckOptions;
+using leuko::testing::leaf_on;
 using leuko::testing::load_golden;
 using leuko::testing::random_input;
 
@@ -205,20 +208,13 @@ TEST_CASE("bad input is a clear error") {
                        doctest::Contains("ssim: x must be float32, got int64"), Error);
 }
 
-// ---- the CUDA kernels (kernels/cuda/ssim.cu) under the SIMT emulator -----------------------
-
-namespace {
-
-// A leaf copy of `t` on `device` that requires grad.
-Tensor leaf_on(const Tensor& t, Device device) {
-  return t.detach().to(device).set_requires_grad(true);
-}
-
-}  // namespace
+// ---- the CUDA kernels (kernels/cuda/ssim.cu) on gpu_test_device() -------------------------
+// (the SIMT emulator; the GPU with LEUKO_TEST_GPU=1)
 
 TEST_CASE("cuda-emu matches the CPU: value, loss and both gradients, tiles with tails") {
   // The kernels tile the map in 32 x 8 blocks: 11x11 is one position, 13x17 a corner of one
   // tile, 29x53 (map 19x43) two tiles across and three down, both with ragged edges.
+  const Device device = testing::gpu_test_device();
   Generator g(46);
   for (const Shape& shape : std::vector<Shape>{{1, 1, 11, 11}, {2, 3, 13, 17}, {1, 2, 29, 53}}) {
     for (float data_range : {1.0f, 255.0f}) {
@@ -232,9 +228,9 @@ TEST_CASE("cuda-emu matches the CPU: value, loss and both gradients, tiles with 
         };
         Tensor expected = f(x, y);
         expected.backward();
-        Tensor dx = leaf_on(x, Device::cuda_emu), dy = leaf_on(y, Device::cuda_emu);
+        Tensor dx = leaf_on(x, device), dy = leaf_on(y, device);
         Tensor value = f(dx, dy);
-        CHECK(value.device() == Device::cuda_emu);
+        CHECK(value.device() == device);
         value.backward();
         // Same float moments with the taps added in the same order, the per-position math in
         // double, only the order of the final sum differs: 1e-6 relative on the value (on the
@@ -242,7 +238,7 @@ TEST_CASE("cuda-emu matches the CPU: value, loss and both gradients, tiles with 
         CHECK(value.item() == doctest::Approx(expected.item()).epsilon(1e-6));
         // Gradients: the same float passes in the same order; 1e-5 of the gradient's scale
         // allows for fused multiply-adds placed differently by the two compilations.
-        REQUIRE(dx.grad().device() == Device::cuda_emu);
+        REQUIRE(dx.grad().device() == device);
         check_close(dx.grad().to(Device::cpu), x.grad(), 1e-5f, 1e-5f * max_abs(x.grad()),
                     "grad x");
         check_close(dy.grad().to(Device::cpu), y.grad(), 1e-5f, 1e-5f * max_abs(y.grad()),
@@ -252,18 +248,19 @@ TEST_CASE("cuda-emu matches the CPU: value, loss and both gradients, tiles with 
   }
 }
 
-TEST_CASE("cuda-emu: only the input that requires grad gets one, and devices must match") {
+TEST_CASE("GPU device: only the input that requires grad gets one, and devices must match") {
+  const Device device = testing::gpu_test_device();
   Generator g(47);
   auto [x, y] = image_pair({2, 2, 21, 40}, g);
-  Tensor target = x.detach().to(Device::cuda_emu);  // frozen, as the study's input image
-  Tensor reconstruction = leaf_on(y, Device::cuda_emu);
+  Tensor target = x.detach().to(device);  // frozen, as the study's input image
+  Tensor reconstruction = leaf_on(y, device);
   ssim_loss(target, reconstruction, 255.0f).backward();
   ssim_loss(x.detach(), y, 255.0f).backward();
   CHECK_FALSE(target.grad().defined());
   REQUIRE(reconstruction.grad().defined());
   check_close(reconstruction.grad().to(Device::cpu), y.grad(), 1e-5f, 1e-5f * max_abs(y.grad()),
               "grad reconstruction");
-  CHECK_THROWS_WITH_AS(ssim(target, y.detach()),
-                       doctest::Contains("ssim: tensors on different devices (cuda-emu and cpu)"),
-                       Error);
+  const std::string mismatch =
+      std::string("ssim: tensors on different devices (") + to_string(device) + " and cpu)";
+  CHECK_THROWS_WITH_AS(ssim(target, y.detach()), doctest::Contains(mismatch.c_str()), Error);
 }

@@ -11,6 +11,10 @@
 
 namespace leuko::testing {
 
+// A fresh leaf on `device` with t's values, requiring grad as t does; undefined stays
+// undefined (an optional input such as a bias).
+Tensor leaf_on(const Tensor& t, Device device);
+
 struct DeviceCompareOptions {
   float rtol = 1e-5f;  // outputs
   float atol = 1e-6f;
@@ -24,5 +28,16 @@ struct DeviceCompareOptions {
 void check_device_matches_cpu(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                               const std::vector<Tensor>& inputs, const std::string& what,
                               const DeviceCompareOptions& options = {});
+
+// The same check once per algorithm the test device has for a convolution (the project's
+// implicit GEMM everywhere, cuDNN too on a real GPU) or a matrix product (the tiled GEMM
+// everywhere, cuBLAS too on a real GPU). Afterwards the default (the vendor library) is
+// selected again.
+void check_conv_device_matches_cpu(const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                                   const std::vector<Tensor>& inputs, const std::string& what,
+                                   const DeviceCompareOptions& options = {});
+void check_gemm_device_matches_cpu(const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                                   const std::vector<Tensor>& inputs, const std::string& what,
+                                   const DeviceCompareOptions& options = {});
 
 }  // namespace leuko::testing

@@ -90,6 +90,13 @@ void check_close(const Tensor& actual, const Tensor& expected, float rtol, float
   }
 }
 
+double dot(const Tensor& a, const Tensor& b) {
+  const std::vector<float> av = a.to_vector(), bv = b.to_vector();
+  double total = 0.0;
+  for (size_t i = 0; i < av.size(); ++i) total += static_cast<double>(av[i]) * bv[i];
+  return total;
+}
+
 Tensor random_input(const Shape& shape, Generator& g, float low, float high) {
   Tensor t = uniform(shape, low, high, g);
   t.set_requires_grad(true);

@@ -33,6 +33,9 @@ void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
 void check_close(const Tensor& actual, const Tensor& expected, float rtol, float atol,
                  const std::string& what);
 
+// sum(a * b) over all elements, summed in double (the two sides of an adjoint identity).
+double dot(const Tensor& a, const Tensor& b);
+
 // A leaf input with uniform values in [low, high) that requires grad.
 Tensor random_input(const Shape& shape, Generator& g, float low = -1.0f, float high = 1.0f);
 
