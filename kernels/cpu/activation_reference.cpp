@@ -1,5 +1,5 @@
 // The activations and their derivatives, element by element, straight from the formulas.
-#include "kernels/cpu/activation_reference.h"
+#include "kernels/cpu/activation.h"
 
 #include <algorithm>
 #include <cmath>

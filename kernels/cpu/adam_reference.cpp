@@ -4,7 +4,7 @@
 //   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
 //   param = param - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 // with the step's scalars lr / (1 - beta1^t) and sqrt(1 - beta2^t) given in `h`.
-#include "kernels/cpu/adam_reference.h"
+#include "kernels/cpu/adam.h"
 
 #include <cmath>
 

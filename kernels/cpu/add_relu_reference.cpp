@@ -1,5 +1,5 @@
 // y = max(a + b, 0); d y / d a = d y / d b = 1 where the sum is positive (that is, y > 0).
-#include "kernels/cpu/add_relu_reference.h"
+#include "kernels/cpu/add_relu.h"
 
 namespace leuko::cpu::reference {
 

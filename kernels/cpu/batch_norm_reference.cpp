@@ -2,7 +2,7 @@
 //   mean = sum(x) / m,  variance = sum((x - mean)^2) / m (biased),
 //   inv_std = 1 / sqrt(variance + eps),  xhat = (x - mean) * inv_std,
 //   y = weight * xhat + bias.
-#include "kernels/cpu/batch_norm_reference.h"
+#include "kernels/cpu/batch_norm.h"
 
 #include <cmath>
 

@@ -1,9 +1,9 @@
 // y = max(0, batch_norm(x) + residual), as the three steps it fuses.
-#include "kernels/cpu/batch_norm_relu_reference.h"
+#include "kernels/cpu/batch_norm_relu.h"
 
 #include <vector>
 
-#include "kernels/cpu/batch_norm_reference.h"
+#include "kernels/cpu/batch_norm.h"
 
 namespace leuko::cpu::reference {
 

@@ -1,5 +1,5 @@
 // The p-norm's sum sum_i |x_i|^p, the infinity norm max_i |x_i|, scaling and clamping.
-#include "kernels/cpu/clip_grad_reference.h"
+#include "kernels/cpu/clip_grad.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // Concatenation of [outer, row_i] matrices along their rows: output row r is input 0's row r,
 // then input 1's, and so on. Its adjoint hands each piece of a gradient row back.
-#include "kernels/cpu/concat_reference.h"
+#include "kernels/cpu/concat.h"
 
 namespace leuko::cpu::reference {
 

@@ -3,7 +3,7 @@
 //   ih = oh * stride_h - pad_h + i * dilation_h,  iw = ow * stride_w - pad_w + j * dilation_w,
 // taps that land in the zero padding contributing nothing. Each gradient is the sum, over the
 // same index tuples, of grad_y times the other factor.
-#include "kernels/cpu/conv2d_reference.h"
+#include "kernels/cpu/conv2d.h"
 
 #include <cstddef>
 #include <vector>

@@ -5,7 +5,7 @@
 //   of x[n, ci, ih, iw] * weight[ci, co, i, j]   (targets outside y are dropped).
 // In `g`'s terms (the conv2d from y back to x): x is [batch, out_channels, out_h, out_w],
 // y is [batch, channels, height, width], weight is [out_channels, channels, kh, kw].
-#include "kernels/cpu/conv_transpose2d_reference.h"
+#include "kernels/cpu/conv_transpose2d.h"
 
 #include <vector>
 

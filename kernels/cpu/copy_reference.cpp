@@ -1,6 +1,6 @@
 // Element i of the packed (row-major) buffer is the view's element at index (i_0, ..., i_d-1),
 // i written in the mixed radix of the shape; its offset in the view is sum_k i_k * strides[k].
-#include "kernels/cpu/copy_reference.h"
+#include "kernels/cpu/copy.h"
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
 // loss = sum_i w[y_i] (logsumexp(x_i) - x_i[y_i]) / sum_i w[y_i], and
 // d loss / d x_i[c] = w[y_i] / sum_i w[y_i] * (softmax(x_i)[c] - [c == y_i]).
-#include "kernels/cpu/cross_entropy_reference.h"
+#include "kernels/cpu/cross_entropy.h"
 
 #include <cmath>
 

@@ -1,7 +1,5 @@
 // Inverted dropout: u_i = (top 24 bits of dropout_hash(seed, i)) / 2^24 is uniform in [0, 1);
 // y_i = x_i / (1 - p) if u_i >= p, else 0. The backward passes grad_y through the same mask.
-#include "kernels/cpu/dropout_reference.h"
-
 #include "kernels/cpu/dropout.h"
 
 namespace leuko::cpu::reference {

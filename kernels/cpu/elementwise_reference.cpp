@@ -2,7 +2,7 @@
 // in the mixed radix of the shape; each input is read at sum_k i_k * strides[k], where a
 // broadcast dimension has stride 0. (Their backward is made of other ops: see
 // engine/ops/elementwise.cpp.)
-#include "kernels/cpu/elementwise_reference.h"
+#include "kernels/cpu/elementwise.h"
 
 namespace leuko::cpu::reference {
 

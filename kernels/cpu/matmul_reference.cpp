@@ -1,7 +1,7 @@
 // Matrix products by their definition: C[i, j] = alpha * sum_p op(A)[i, p] op(B)[p, j] +
 // beta * C[i, j], one element at a time, the sum in double. The batched matmul and its
 // gradients are that product on each batch item: dA = dC B^T, dB = A^T dC.
-#include "kernels/cpu/matmul_reference.h"
+#include "kernels/cpu/matmul.h"
 
 namespace leuko::cpu::reference {
 

@@ -1,5 +1,5 @@
 // loss = sum_i (p_i - t_i)^2 / n;  d loss / d p_i = 2 (p_i - t_i) / n = -d loss / d t_i.
-#include "kernels/cpu/mse_reference.h"
+#include "kernels/cpu/mse.h"
 
 namespace leuko::cpu::reference {
 

@@ -6,7 +6,7 @@
 //   avg:  y = the window's sum / divisor, the divisor counting the window's positions inside
 //         input-plus-padding (count_include_pad) or inside the input; its gradient is spread
 //         evenly over the window's input pixels.
-#include "kernels/cpu/pool_reference.h"
+#include "kernels/cpu/pool.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // out[j] = sum of x[i] over every input index i that lands on j: i's index (i_0, ..., i_d-1)
 // in the mixed radix of the shape, j = sum_k i_k * out_strides[k] (0 on reduced dims). (The
 // backward, broadcasting the gradient back, is the expand op: see engine/ops/reduce.cpp.)
-#include "kernels/cpu/reduce_reference.h"
+#include "kernels/cpu/reduce.h"
 
 #include <vector>
 

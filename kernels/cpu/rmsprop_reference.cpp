@@ -4,7 +4,7 @@
 //   centered:  grad_avg = alpha grad_avg + (1 - alpha) g,  avg = sqrt(square_avg - grad_avg^2) +
 //   eps otherwise: avg = sqrt(square_avg) + eps momentum:  buf = momentum buf + g / avg,  param -=
 //   lr buf;   otherwise param -= lr g / avg
-#include "kernels/cpu/rmsprop_reference.h"
+#include "kernels/cpu/rmsprop.h"
 
 #include <cmath>
 

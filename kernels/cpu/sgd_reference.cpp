@@ -3,7 +3,7 @@
 //   with momentum: buf = d on the first step, else momentum * buf + (1 - dampening) * d;
 //                  d = d + momentum * buf (Nesterov) or buf
 //   param = param - lr * d
-#include "kernels/cpu/sgd_reference.h"
+#include "kernels/cpu/sgd.h"
 
 namespace leuko::cpu::reference {
 

@@ -4,7 +4,7 @@
 //   log_softmax:  y_d = x_d - max - log(sum_e exp(x_e - max)),
 //                 dx_d = dy_d - exp(y_d) sum_e dy_e.
 // Subtracting the maximum changes nothing mathematically and keeps every exp <= 1.
-#include "kernels/cpu/softmax_reference.h"
+#include "kernels/cpu/softmax.h"
 
 #include <cmath>
 

@@ -10,7 +10,7 @@
 //   dS/dmu_x = 2 mu_y (A2 - A1) / (B1 B2) + 2 mu_x S (1 / B2 - 1 / B1),
 //   dS/dxx = -S / B2,  dS/dxy = 2 A1 / (B1 B2),
 // and likewise for y with the roles of x and y swapped.
-#include "kernels/cpu/ssim_reference.h"
+#include "kernels/cpu/ssim.h"
 
 #include <cmath>
 #include <cstddef>

@@ -4,7 +4,7 @@
 #include "engine/cuda_options.h"
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "kernels/cpu/conv2d_reference.h"
+#include "kernels/cpu/conv2d.h"
 #include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 

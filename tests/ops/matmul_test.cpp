@@ -2,7 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "kernels/cpu/matmul_reference.h"
+#include "kernels/cpu/matmul.h"
 #include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 

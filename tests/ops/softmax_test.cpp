@@ -3,7 +3,7 @@
 
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "kernels/cpu/softmax_reference.h"
+#include "kernels/cpu/softmax.h"
 #include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 

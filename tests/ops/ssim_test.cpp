@@ -5,7 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "kernels/cpu/ssim_reference.h"
+#include "kernels/cpu/ssim.h"
 #include "tests/support/device_compare.h"
 #include "tests/support/testing.h"
 
