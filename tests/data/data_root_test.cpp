@@ -10,8 +10,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
-using leuko::testing::TempFolder;
-using leuko::testing::write_pattern;
+using namespace leuko::testing;
 
 namespace {
 

@@ -6,10 +6,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
-using leuko::testing::pattern_image;
-using leuko::testing::TempFolder;
-using leuko::testing::write_bytes;
-using leuko::testing::write_pattern;
+using namespace leuko::testing;
 
 namespace {
 

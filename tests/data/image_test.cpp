@@ -8,10 +8,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
-using leuko::testing::pattern_image;
-using leuko::testing::read_bytes;
-using leuko::testing::TempFolder;
-using leuko::testing::write_bytes;
+using namespace leuko::testing;
 
 namespace {
 

@@ -10,7 +10,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
-using leuko::testing::TempFolder;
+using namespace leuko::testing;
 
 namespace {
 

@@ -17,7 +17,7 @@
 using namespace leuko;
 using namespace leuko::data;
 namespace fs = std::filesystem;
-using leuko::testing::TempFolder;
+using namespace leuko::testing;
 
 namespace {
 

@@ -8,10 +8,7 @@
 
 using namespace leuko;
 using namespace leuko::data;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::load_golden;
-using leuko::testing::pattern_image;
+using namespace leuko::testing;
 
 namespace {
 

@@ -7,8 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("backward of a small expression gives the hand-computed gradients") {
   Tensor a = from_vector({1, 2, 3}, {3});

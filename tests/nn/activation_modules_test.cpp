@@ -6,8 +6,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("activation modules apply their op with their settings, and hold no parameters") {
   Generator g(1);

@@ -10,7 +10,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
+using namespace leuko::testing;
 
 static std::vector<std::string> keys_of(const nn::Module& m) {
   std::vector<std::string> keys;

@@ -8,7 +8,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
+using namespace leuko::testing;
 
 // Names and shapes as a list, for comparing with torchvision's state_dict layout.
 static std::vector<std::pair<std::string, Shape>> layout(

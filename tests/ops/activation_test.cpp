@@ -8,11 +8,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::load_golden;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 using Activation = std::function<Tensor(const Tensor&)>;
 

@@ -7,10 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::check_device_matches_cpu;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // b with every a + b at least 0.05 away from 0, so finite differences (eps 1e-3) never
 // straddle the ReLU's kink.

@@ -7,12 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::BatchNormInputs;
-using leuko::testing::check_close;
-using leuko::testing::gradcheck;
-using leuko::testing::leaf_on;
-using leuko::testing::make_batch_norm_inputs;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // The fixed seeds keep every pre-ReLU value of make_batch_norm_inputs' draws away from the
 // kink at 0, where finite differences of a ReLU are meaningless.

@@ -7,12 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::BatchNormInputs;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::make_batch_norm_inputs;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("gradcheck: training mode (batch statistics), 4-D and 2-D, affine on and off") {
   Generator g(11);

@@ -4,9 +4,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("forward values along dims 0 and 1, and a negative dim") {
   Tensor a = from_vector({1, 2, 3, 4}, {2, 2});

@@ -9,11 +9,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::dot;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // conv2d's readable reference (kernels/cpu/conv2d_reference.h), dilation 1, bias b optional:
 // the ground truth for shapes too large for golden files (they make im2col work in several

@@ -13,13 +13,11 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // One convolution + batch norm layer: its input and parameters on the CPU, leaves that
 // require grad (bias and residual optional), and running buffers with a positive variance.
-struct Layer {
+struct FusedLayer {
   Tensor x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var, residual;
   Size2 stride = 1, padding = 0;
 };
@@ -37,9 +35,9 @@ static Shape output_shape(const LayerShape& s) {
   return {s.x[0], s.out_channels, out_h, out_w};
 }
 
-static Layer make_layer(const LayerShape& s, Generator& g) {
+static FusedLayer make_layer(const LayerShape& s, Generator& g) {
   const int64_t O = s.out_channels;
-  Layer layer;
+  FusedLayer layer;
   layer.x = random_input(s.x, g);
   layer.conv_weight = random_input({O, s.x[1], s.kernel, s.kernel}, g, -0.5f, 0.5f);
   if (s.conv_bias) layer.conv_bias = random_input({O}, g);
@@ -54,7 +52,7 @@ static Layer make_layer(const LayerShape& s, Generator& g) {
 }
 
 // The op on the layer's tensors (running buffers as given: they move in training).
-static Tensor fused(const Layer& l, const Tensor& running_mean, const Tensor& running_var,
+static Tensor fused(const FusedLayer& l, const Tensor& running_mean, const Tensor& running_var,
                     bool training) {
   return conv_batch_norm_relu(l.x, l.conv_weight, l.conv_bias, l.bn_weight, l.bn_bias, running_mean,
                               running_var, l.stride, l.padding, training, 0.1f, 1e-5f, l.residual);
@@ -65,7 +63,7 @@ struct Leaf {
   const char* name;
   Tensor tensor;
 };
-static std::vector<Leaf> named_leaves(const Layer& l) {
+static std::vector<Leaf> named_leaves(const FusedLayer& l) {
   std::vector<Leaf> out;
   for (const Leaf& leaf :
        {Leaf{"x", l.x}, Leaf{"conv_weight", l.conv_weight}, Leaf{"conv_bias", l.conv_bias},
@@ -75,13 +73,13 @@ static std::vector<Leaf> named_leaves(const Layer& l) {
   return out;
 }
 
-static std::vector<Tensor> leaves(const Layer& l) {
+static std::vector<Tensor> leaves(const FusedLayer& l) {
   std::vector<Tensor> out;
   for (const Leaf& leaf : named_leaves(l)) out.push_back(leaf.tensor);
   return out;
 }
 
-static void zero_grads(const Layer& l) {
+static void zero_grads(const FusedLayer& l) {
   for (Tensor t : leaves(l)) t.zero_grad();
 }
 
@@ -101,11 +99,11 @@ TEST_CASE("gradcheck on the CPU: training and eval, every layer shape") {
     for (const bool training : {true, false}) {
       CAPTURE(to_string(s.x));
       CAPTURE(training);
-      const Layer l = make_layer(s, g);
+      const FusedLayer l = make_layer(s, g);
       const Tensor running_mean = l.running_mean.clone(), running_var = l.running_var.clone();
       gradcheck(
           [&](const std::vector<Tensor>& v) {
-            Layer moved = l;  // the leaves in leaves()'s order, replaced by gradcheck's copies
+            FusedLayer moved = l;  // the leaves in leaves()'s order, replaced by gradcheck's copies
             size_t next = 0;
             for (Tensor* t : {&moved.x, &moved.conv_weight, &moved.conv_bias, &moved.bn_weight,
                               &moved.bn_bias, &moved.residual}) {
@@ -124,7 +122,7 @@ TEST_CASE("CPU: equals relu(batch_norm(conv2d(x)) + residual), buffers and gradi
     for (const bool training : {true, false}) {
       CAPTURE(to_string(s.x));
       CAPTURE(training);
-      const Layer l = make_layer(s, g);
+      const FusedLayer l = make_layer(s, g);
       const Tensor grad = uniform(output_shape(s), -1.0f, 1.0f, g);
       const Tensor mean_a = l.running_mean.clone(), var_a = l.running_var.clone();
       fused(l, mean_a, var_a, training).backward(grad);
@@ -157,7 +155,7 @@ static Tensor moved_to(const Tensor& t, Device device) {
   return copy;
 }
 
-static Layer layer_on(const Layer& l, Device device) {
+static FusedLayer layer_on(const FusedLayer& l, Device device) {
   return {moved_to(l.x, device),
           moved_to(l.conv_weight, device),
           moved_to(l.conv_bias, device),
@@ -184,8 +182,8 @@ TEST_CASE("CUDA (emulated unless LEUKO_TEST_GPU=1) matches the CPU: training and
       CAPTURE(to_string(s.x));
       CAPTURE(s.residual);
       CAPTURE(training);
-      const Layer cpu = make_layer(s, g);
-      const Layer gpu = layer_on(cpu, device);
+      const FusedLayer cpu = make_layer(s, g);
+      const FusedLayer gpu = layer_on(cpu, device);
       const Tensor grad = uniform(output_shape(s), -1.0f, 1.0f, g);
 
       const Tensor y_cpu = fused(cpu, cpu.running_mean, cpu.running_var, training);

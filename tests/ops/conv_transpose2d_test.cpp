@@ -4,11 +4,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::dot;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("conv_transpose2d: hand-computed values (each input pixel stamps the kernel)") {
   // One channel, 2x2 input, 2x2 kernel of ones, stride 2: every pixel becomes a 2x2 block.

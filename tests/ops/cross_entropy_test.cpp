@@ -7,11 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::load_golden;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("cross_entropy gives the hand-computed weighted mean") {
   // Sample 0: logits [0, 0], label 0 -> nll ln 2. Sample 1: logits [0, ln 3], label 1 ->

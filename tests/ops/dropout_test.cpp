@@ -7,8 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("statistics: about 1 - p of the values are kept, each scaled by 1 / (1 - p)") {
   Generator g(41);

@@ -4,10 +4,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("linear: hand-computed values, with and without bias") {
   Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});

@@ -7,10 +7,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // out [m, n] = a [m, k] x b [k, n] by matmul's readable reference (the triple loop of
 // kernels/cpu/matmul_reference.h).

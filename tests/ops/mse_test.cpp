@@ -6,9 +6,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 TEST_CASE("mse_loss gives the hand-computed mean and gradients") {
   Tensor p = from_vector({1.0f, 2.0f, 3.0f}, {3});

@@ -8,10 +8,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 // A leaf holding a shuffled ramp with steps of 0.01: every window has one clear maximum, and
 // gradcheck's +-1e-3 steps never change which element wins.

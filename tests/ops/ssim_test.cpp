@@ -10,13 +10,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
-using leuko::testing::gradcheck;
-using leuko::testing::GradcheckOptions;
-using leuko::testing::leaf_on;
-using leuko::testing::load_golden;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 namespace {
 

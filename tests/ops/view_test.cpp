@@ -10,9 +10,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::testing::check_device_matches_cpu;
-using leuko::testing::gradcheck;
-using leuko::testing::random_input;
+using namespace leuko::testing;
 
 namespace {
 

@@ -10,7 +10,7 @@ using leuko::optim::Adam;
 using leuko::optim::AdamOptions;
 using leuko::optim::AdamW;
 using leuko::optim::AdamWOptions;
-using leuko::testing::replay_golden_steps;
+using namespace leuko::testing;
 
 static leuko::testing::MakeOptimizer adam(AdamOptions options) {
   return [options](const std::vector<Tensor>& params) {

@@ -8,8 +8,7 @@
 using namespace leuko;
 using leuko::optim::clip_grad_norm_;
 using leuko::optim::clip_grad_value_;
-using leuko::testing::check_close;
-using leuko::testing::golden_tensor;
+using namespace leuko::testing;
 
 static Tensor with_grad(const Tensor& grad) {
   Tensor p = zeros(grad.shape());

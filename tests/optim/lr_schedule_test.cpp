@@ -13,7 +13,7 @@ using leuko::optim::Anneal;
 using leuko::optim::LRSchedule;
 using leuko::optim::OneCycle;
 using leuko::optim::Optimizer;
-using leuko::testing::check_close;
+using namespace leuko::testing;
 
 static Tensor parameter() {
   Tensor p = zeros({1});

@@ -8,7 +8,7 @@
 using namespace leuko;
 using leuko::optim::RMSprop;
 using leuko::optim::RMSpropOptions;
-using leuko::testing::replay_golden_steps;
+using namespace leuko::testing;
 
 static leuko::testing::MakeOptimizer rmsprop(RMSpropOptions options) {
   return [options](const std::vector<Tensor>& params) {

@@ -6,7 +6,7 @@
 using namespace leuko;
 using leuko::optim::SGD;
 using leuko::optim::SGDOptions;
-using leuko::testing::replay_golden_steps;
+using namespace leuko::testing;
 
 static leuko::testing::MakeOptimizer sgd(SGDOptions options) {
   return [options](const std::vector<Tensor>& params) {
