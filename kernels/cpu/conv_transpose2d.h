@@ -7,9 +7,8 @@
 //
 // Declared for both CPU implementations (kernels/cpu/backends.h): leuko::cpu, the fast kernels in
 // conv_transpose2d.cpp, and leuko::cpu::reference, the readable reference in
-// conv_transpose2d_reference.cpp: as the definition's loops with sums in double; no OpenMP, no
-// BLAS, and no use of conv2d. `g` is the conv2d that maps y's grid back onto x's, as in
-// conv_transpose2d.h.
+// conv_transpose2d_reference.cpp: the same adjoint, on conv2d's reference kernels (loops with
+// sums in double; no OpenMP, no BLAS). PyTorch's values check the mapping itself.
 #pragma once
 
 #include <cstdint>

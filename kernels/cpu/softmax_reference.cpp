@@ -19,55 +19,54 @@ static double line_logsumexp(const float* x, int64_t size, int64_t inner) {
   return max + std::log(sum);
 }
 
-void softmax_forward(const float* x, float* y, int64_t outer, int64_t size, int64_t inner) {
+// Calls line(first) for every line: its element d is at first + d * inner.
+template <typename Line>
+static void for_each_line(int64_t outer, int64_t size, int64_t inner, Line line) {
   for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < inner; ++j) {
-      const int64_t first = o * size * inner + j;
-      const double lse = line_logsumexp(x + first, size, inner);
-      for (int64_t d = 0; d < size; ++d) {
-        y[first + d * inner] = static_cast<float>(std::exp(x[first + d * inner] - lse));
-      }
+    for (int64_t j = 0; j < inner; ++j) line(o * size * inner + j);
+}
+
+void softmax_forward(const float* x, float* y, int64_t outer, int64_t size, int64_t inner) {
+  for_each_line(outer, size, inner, [&](int64_t first) {
+    const double lse = line_logsumexp(x + first, size, inner);
+    for (int64_t d = 0; d < size; ++d) {
+      y[first + d * inner] = static_cast<float>(std::exp(x[first + d * inner] - lse));
     }
+  });
 }
 
 void softmax_backward(const float* y, const float* grad_y, float* grad_x, int64_t outer,
                       int64_t size, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < inner; ++j) {
-      const int64_t first = o * size * inner + j;
-      double dot = 0.0;
-      for (int64_t d = 0; d < size; ++d)
-        dot += double{grad_y[first + d * inner]} * y[first + d * inner];
-      for (int64_t d = 0; d < size; ++d) {
-        const int64_t i = first + d * inner;
-        grad_x[i] = static_cast<float>(y[i] * (grad_y[i] - dot));
-      }
+  for_each_line(outer, size, inner, [&](int64_t first) {
+    double dot = 0.0;
+    for (int64_t d = 0; d < size; ++d)
+      dot += double{grad_y[first + d * inner]} * y[first + d * inner];
+    for (int64_t d = 0; d < size; ++d) {
+      const int64_t i = first + d * inner;
+      grad_x[i] = static_cast<float>(y[i] * (grad_y[i] - dot));
     }
+  });
 }
 
 void log_softmax_forward(const float* x, float* y, int64_t outer, int64_t size, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < inner; ++j) {
-      const int64_t first = o * size * inner + j;
-      const double lse = line_logsumexp(x + first, size, inner);
-      for (int64_t d = 0; d < size; ++d) {
-        y[first + d * inner] = static_cast<float>(x[first + d * inner] - lse);
-      }
+  for_each_line(outer, size, inner, [&](int64_t first) {
+    const double lse = line_logsumexp(x + first, size, inner);
+    for (int64_t d = 0; d < size; ++d) {
+      y[first + d * inner] = static_cast<float>(x[first + d * inner] - lse);
     }
+  });
 }
 
 void log_softmax_backward(const float* y, const float* grad_y, float* grad_x, int64_t outer,
                           int64_t size, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < inner; ++j) {
-      const int64_t first = o * size * inner + j;
-      double sum = 0.0;
-      for (int64_t d = 0; d < size; ++d) sum += grad_y[first + d * inner];
-      for (int64_t d = 0; d < size; ++d) {
-        const int64_t i = first + d * inner;
-        grad_x[i] = static_cast<float>(grad_y[i] - std::exp(double{y[i]}) * sum);
-      }
+  for_each_line(outer, size, inner, [&](int64_t first) {
+    double sum = 0.0;
+    for (int64_t d = 0; d < size; ++d) sum += grad_y[first + d * inner];
+    for (int64_t d = 0; d < size; ++d) {
+      const int64_t i = first + d * inner;
+      grad_x[i] = static_cast<float>(grad_y[i] - std::exp(double{y[i]}) * sum);
     }
+  });
 }
 
 }  // namespace leuko::cpu::reference

@@ -51,19 +51,27 @@ static Moments moments(const float* x, const float* y, int64_t p, int64_t i, int
   return m;
 }
 
+// The four factors of S = A1 A2 / (B1 B2) at one window.
+struct Terms {
+  double a1, b1, a2, b2;
+};
+
+static Terms terms(const Moments& m, float data_range) {
+  const double c1 = std::pow(0.01 * data_range, 2), c2 = std::pow(0.03 * data_range, 2);
+  return {2 * m.mu_x * m.mu_y + c1, m.mu_x * m.mu_x + m.mu_y * m.mu_y + c1,
+          2 * (m.xy - m.mu_x * m.mu_y) + c2,
+          (m.xx - m.mu_x * m.mu_x) + (m.yy - m.mu_y * m.mu_y) + c2};
+}
+
 double ssim_forward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
                     float data_range) {
   const Gaussian w;
-  const double c1 = std::pow(0.01 * data_range, 2), c2 = std::pow(0.03 * data_range, 2);
   double sum = 0.0;
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t i = 0; i + kWindow <= height; ++i)
       for (int64_t j = 0; j + kWindow <= width; ++j) {
-        const Moments m = moments(x, y, p, i, j, height, width, w);
-        const double a1 = 2 * m.mu_x * m.mu_y + c1, b1 = m.mu_x * m.mu_x + m.mu_y * m.mu_y + c1;
-        const double a2 = 2 * (m.xy - m.mu_x * m.mu_y) + c2;
-        const double b2 = (m.xx - m.mu_x * m.mu_x) + (m.yy - m.mu_y * m.mu_y) + c2;
-        sum += a1 * a2 / (b1 * b2);
+        const Terms t = terms(moments(x, y, p, i, j, height, width, w), data_range);
+        sum += t.a1 * t.a2 / (t.b1 * t.b2);
       }
   return sum / (planes * (height - kWindow + 1) * (width - kWindow + 1));
 }
@@ -71,7 +79,6 @@ double ssim_forward(const float* x, const float* y, int64_t planes, int64_t heig
 void ssim_backward(const float* x, const float* y, int64_t planes, int64_t height, int64_t width,
                    float data_range, float grad_mean, float* grad_x, float* grad_y) {
   const Gaussian w;
-  const double c1 = std::pow(0.01 * data_range, 2), c2 = std::pow(0.03 * data_range, 2);
   const int64_t positions = (height - kWindow + 1) * (width - kWindow + 1);
   const double scale = double{grad_mean} / (planes * positions);  // d mean / d S, times grad
   std::vector<double> sum_x(planes * height * width, 0.0), sum_y(sum_x.size(), 0.0);
@@ -79,9 +86,7 @@ void ssim_backward(const float* x, const float* y, int64_t planes, int64_t heigh
     for (int64_t i = 0; i + kWindow <= height; ++i)
       for (int64_t j = 0; j + kWindow <= width; ++j) {
         const Moments m = moments(x, y, p, i, j, height, width, w);
-        const double a1 = 2 * m.mu_x * m.mu_y + c1, b1 = m.mu_x * m.mu_x + m.mu_y * m.mu_y + c1;
-        const double a2 = 2 * (m.xy - m.mu_x * m.mu_y) + c2;
-        const double b2 = (m.xx - m.mu_x * m.mu_x) + (m.yy - m.mu_y * m.mu_y) + c2;
+        const auto [a1, b1, a2, b2] = terms(m, data_range);
         const double s = a1 * a2 / (b1 * b2);
         const double d_mu_x =
             2 * m.mu_y * (a2 - a1) / (b1 * b2) + 2 * m.mu_x * s * (1 / b2 - 1 / b1);
