@@ -78,6 +78,19 @@ void batch_norm_update_running(const float* batch_mean, const float* batch_varia
   }
 }
 
+BatchNormInputGrad batch_norm_channel_grads(int64_t c, double sum_g, double sum_g_centered,
+                                            double m, const float* inv_std, const float* weight,
+                                            bool batch_stats, float* grad_weight,
+                                            float* grad_bias) {
+  const double istd = inv_std[c];
+  if (grad_weight) grad_weight[c] = static_cast<float>(sum_g_centered * istd);
+  if (grad_bias) grad_bias[c] = static_cast<float>(sum_g);
+  const double k = istd * (weight ? weight[c] : 1.0f);
+  if (!batch_stats) return {static_cast<float>(k), 0.0f, 0.0f};
+  return {static_cast<float>(k), static_cast<float>(-k * istd * istd * sum_g_centered / m),
+          static_cast<float>(-k * sum_g / m)};
+}
+
 void batch_norm_backward(const float* grad_y, const float* x, int64_t N, int64_t C, int64_t S,
                          const float* mean, const float* inv_std, const float* weight,
                          bool batch_stats, float* grad_x, float* grad_weight, float* grad_bias) {
@@ -96,25 +109,17 @@ void batch_norm_backward(const float* grad_y, const float* x, int64_t N, int64_t
         sum_dy_centered += static_cast<double>(dyr[s]) * (xr[s] - mu);
       }
     }
-    const double istd = inv_std[c];
-    if (grad_weight) grad_weight[c] = static_cast<float>(sum_dy_centered * istd);
-    if (grad_bias) grad_bias[c] = static_cast<float>(sum_dy);
+    const BatchNormInputGrad d = batch_norm_channel_grads(
+        c, sum_dy, sum_dy_centered, m, inv_std, weight, batch_stats, grad_weight, grad_bias);
     if (!grad_x) continue;
 
-    // Pass 2: grad_x = k * dy + slope * (x - mean) + offset, k = weight * inv_std. With batch
-    // statistics, slope = -k * inv_std^2 * sum(dy * (x - mean)) / m and offset = -k * sum(dy) / m
-    // (the closed form in the header, expanded); with fixed statistics both are 0.
-    const double k = istd * (weight ? weight[c] : 1.0f);
-    const float kf = static_cast<float>(k);
-    const float slope =
-        batch_stats ? static_cast<float>(-k * istd * istd * sum_dy_centered / m) : 0.0f;
-    const float offset = batch_stats ? static_cast<float>(-k * sum_dy / m) : 0.0f;
+    // Pass 2: grad_x = k * dy + slope * (x - mean) + offset.
     for (int64_t n = 0; n < N; ++n) {
       const float* dyr = grad_y + (n * C + c) * S;
       const float* xr = x + (n * C + c) * S;
       float* dxr = grad_x + (n * C + c) * S;
 #pragma omp simd
-      for (int64_t s = 0; s < S; ++s) dxr[s] = kf * dyr[s] + slope * (xr[s] - mu) + offset;
+      for (int64_t s = 0; s < S; ++s) dxr[s] = d.k * dyr[s] + d.slope * (xr[s] - mu) + d.offset;
     }
   }
 }

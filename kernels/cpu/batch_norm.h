@@ -45,3 +45,21 @@ LEUKO_CPU_BACKENDS(
                              const float* mean, const float* inv_std, const float* weight,
                              bool batch_stats, float* grad_x, float* grad_weight,
                              float* grad_bias);)
+
+namespace leuko::cpu {
+
+// How batch_norm_backward (and batch_norm_relu_backward) finish channel c, from the sums
+// sum_g = sum(g) and sum_g_centered = sum(g * (x - mean)) over its m values of the gradient g
+// that reaches the normalized value: grad_weight[c] = sum_g_centered * inv_std and
+// grad_bias[c] = sum_g (each written when not null), and the coefficients of
+//   grad_x = k * g + slope * (x - mean) + offset,   k = weight * inv_std,
+// with batch statistics slope = -k * inv_std^2 * sum_g_centered / m and offset = -k * sum_g / m
+// (the closed form in batch_norm_backward's comment, expanded); with fixed statistics both 0.
+struct BatchNormInputGrad {
+  float k, slope, offset;
+};
+BatchNormInputGrad batch_norm_channel_grads(int64_t c, double sum_g, double sum_g_centered,
+                                            double m, const float* inv_std, const float* weight,
+                                            bool batch_stats, float* grad_weight, float* grad_bias);
+
+}  // namespace leuko::cpu

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/batch_norm.h"
+
 namespace leuko::cpu {
 
 static constexpr int64_t kParallelThreshold = 32768;  // a thread team costs microseconds to wake
@@ -150,19 +152,11 @@ static void backward_channel(const float* grad_y, const float* x, const float* y
     sum_g += r.g;
     sum_g_centered += r.g_centered;
   }
-  const double istd = inv_std[c];
-  if (grad_weight) grad_weight[c] = static_cast<float>(sum_g_centered * istd);
-  if (grad_bias) grad_bias[c] = static_cast<float>(sum_g);
+  const BatchNormInputGrad d = batch_norm_channel_grads(
+      c, sum_g, sum_g_centered, m, inv_std, weight, batch_stats, grad_weight, grad_bias);
   if (!grad_x) return;
 
-  // Pass 2: grad_x = k * g + slope * (x - mean) + offset with k = weight * inv_std; with
-  // batch statistics slope = -k * inv_std^2 * sum(g * (x - mean)) / m and offset =
-  // -k * sum(g) / m (batch norm's closed form), with fixed statistics both are 0.
-  const double k = istd * (weight ? weight[c] : 1.0f);
-  const float kf = static_cast<float>(k);
-  const float slope =
-      batch_stats ? static_cast<float>(-k * istd * istd * sum_g_centered / m) : 0.0f;
-  const float offset = batch_stats ? static_cast<float>(-k * sum_g / m) : 0.0f;
+  // Pass 2: grad_x = k * g + slope * (x - mean) + offset (batch norm's closed form).
   for (int64_t n = 0; n < N; ++n) {
     const int64_t row = (n * C + c) * S;
     const float* dyr = grad_y + row;
@@ -172,7 +166,7 @@ static void backward_channel(const float* grad_y, const float* x, const float* y
 #pragma omp simd
     for (int64_t s = 0; s < S; ++s) {
       const float g = passed_gradient<kFrom>(dyr, xr, yr, s, map);
-      dxr[s] = kf * g + slope * (xr[s] - mu) + offset;
+      dxr[s] = d.k * g + d.slope * (xr[s] - mu) + d.offset;
     }
   }
 }
