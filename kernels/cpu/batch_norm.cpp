@@ -26,32 +26,34 @@ static void scale_shift_channel(const float* x, int64_t N, int64_t C, int64_t S,
   }
 }
 
+void batch_norm_channel_stats(const float* x, int64_t N, int64_t C, int64_t S, int64_t c, float eps,
+                              float* mean, float* variance, float* inv_std) {
+  double sum = 0.0, sum_sq = 0.0;
+  for (int64_t n = 0; n < N; ++n) {
+    const float* xr = x + (n * C + c) * S;
+#pragma omp simd reduction(+ : sum, sum_sq)
+    for (int64_t s = 0; s < S; ++s) {
+      const double v = xr[s];
+      sum += v;
+      sum_sq += v * v;
+    }
+  }
+  const double m = static_cast<double>(N * S);
+  const double mu = sum / m;
+  const double var = std::max(sum_sq / m - mu * mu, 0.0);
+  mean[c] = static_cast<float>(mu);
+  variance[c] = static_cast<float>(var);
+  inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+}
+
 void batch_norm_forward_batch_stats(const float* x, int64_t N, int64_t C, int64_t S,
                                     const float* weight, const float* bias, float eps, float* y,
                                     float* mean, float* variance, float* inv_std) {
-  const int64_t m = N * S;
 #pragma omp parallel for schedule(static) if (N * C * S > kParallelThreshold)
   for (int64_t c = 0; c < C; ++c) {
-    // Sum and sum of squares in double: E[x^2] - E[x]^2 then loses nothing that float32 data
-    // can show, even when the mean is large against the spread.
-    double sum = 0.0, sum_sq = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* xr = x + (n * C + c) * S;
-#pragma omp simd reduction(+ : sum, sum_sq)
-      for (int64_t s = 0; s < S; ++s) {
-        const double v = xr[s];
-        sum += v;
-        sum_sq += v * v;
-      }
-    }
-    const double mu = sum / static_cast<double>(m);
-    const double var = std::max(sum_sq / static_cast<double>(m) - mu * mu, 0.0);
-    const float istd = static_cast<float>(1.0 / std::sqrt(var + eps));
-    mean[c] = static_cast<float>(mu);
-    variance[c] = static_cast<float>(var);
-    inv_std[c] = istd;
-    const float scale = istd * (weight ? weight[c] : 1.0f);
-    const float shift = (bias ? bias[c] : 0.0f) - static_cast<float>(mu) * scale;
+    batch_norm_channel_stats(x, N, C, S, c, eps, mean, variance, inv_std);
+    const float scale = inv_std[c] * (weight ? weight[c] : 1.0f);
+    const float shift = (bias ? bias[c] : 0.0f) - mean[c] * scale;
     scale_shift_channel(x, N, C, S, c, scale, shift, y);
   }
 }

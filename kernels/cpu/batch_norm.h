@@ -48,6 +48,14 @@ LEUKO_CPU_BACKENDS(
 
 namespace leuko::cpu {
 
+// How batch_norm_forward_batch_stats (and batch_norm_relu's) find channel c's statistics:
+// its mean and biased variance over the m = N*S values, from their sum and sum of squares in
+// double (E[x^2] - E[x]^2 then loses nothing that float32 data can show, even when the mean
+// is large against the spread), written to mean[c], variance[c] and inv_std[c] =
+// 1 / sqrt(variance + eps).
+void batch_norm_channel_stats(const float* x, int64_t N, int64_t C, int64_t S, int64_t c, float eps,
+                              float* mean, float* variance, float* inv_std);
+
 // How batch_norm_backward (and batch_norm_relu_backward) finish channel c, from the sums
 // sum_g = sum(g) and sum_g_centered = sum(g * (x - mean)) over its m values of the gradient g
 // that reaches the normalized value: grad_weight[c] = sum_g_centered * inv_std and

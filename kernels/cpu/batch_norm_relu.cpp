@@ -59,25 +59,9 @@ void batch_norm_relu_forward_batch_stats(const float* x, int64_t N, int64_t C, i
                                          const float* weight, const float* bias,
                                          const float* residual, float eps, float* y, float* mean,
                                          float* variance, float* inv_std) {
-  const double m = static_cast<double>(N * S);
 #pragma omp parallel for schedule(static) if (N * C * S > kParallelThreshold)
   for (int64_t c = 0; c < C; ++c) {
-    // Sums in double: E[x^2] - E[x]^2 then loses nothing float32 data can show.
-    double sum = 0.0, sum_sq = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* xr = x + (n * C + c) * S;
-#pragma omp simd reduction(+ : sum, sum_sq)
-      for (int64_t s = 0; s < S; ++s) {
-        const double v = xr[s];
-        sum += v;
-        sum_sq += v * v;
-      }
-    }
-    const double mu = sum / m;
-    const double var = std::max(sum_sq / m - mu * mu, 0.0);
-    mean[c] = static_cast<float>(mu);
-    variance[c] = static_cast<float>(var);
-    inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+    batch_norm_channel_stats(x, N, C, S, c, eps, mean, variance, inv_std);
     rectify_channel(x, residual, N, C, S, c, channel_map(mean[c], inv_std[c], weight, bias, c), y);
   }
 }
