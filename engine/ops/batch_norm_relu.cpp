@@ -164,9 +164,8 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
     check_dtype(residual, DType::f32, "batch_norm_relu", "residual");
     check_same_device(residual, x, "batch_norm_relu");
     LEUKO_CHECK(residual.shape() == x.shape(),
-                "batch_norm_relu: residual must have the input's "
-                "shape ",
-                to_string(x.shape()), ", got ", to_string(residual.shape()));
+                "batch_norm_relu: residual must have the input's shape ", to_string(x.shape()),
+                ", got ", to_string(residual.shape()));
   }
   const Geometry g{x.size(0), x.size(1), x.dim() == 4 ? x.size(2) * x.size(3) : 1};
   const bool on_cpu = x.device() == Device::cpu;
