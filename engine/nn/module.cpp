@@ -11,21 +11,23 @@ Tensor Module::forward(const Tensor&) {
 }
 
 Tensor Module::operator()(const Tensor& x) {
+  const ObserveForward* observe = ObserveForward::current();
+  if (observe && observe->before()) observe->before()(*this, x);
   Tensor y = forward(x);
-  if (const ObserveForward::Observer* observer = ObserveForward::current()) (*observer)(*this, y);
+  if (observe) observe->after()(*this, y);
   return y;
 }
 
-static thread_local const ObserveForward::Observer* current_observer = nullptr;
+static thread_local const ObserveForward* current_observer = nullptr;
 
-ObserveForward::ObserveForward(Observer observer)
-    : observer_(std::move(observer)), previous_(current_observer) {
-  current_observer = &observer_;
+ObserveForward::ObserveForward(Observer after, Observer before)
+    : after_(std::move(after)), before_(std::move(before)), previous_(current_observer) {
+  current_observer = this;
 }
 
 ObserveForward::~ObserveForward() { current_observer = previous_; }
 
-const ObserveForward::Observer* ObserveForward::current() { return current_observer; }
+const ObserveForward* ObserveForward::current() { return current_observer; }
 
 std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
   std::vector<std::pair<std::string, const Module*>> out{{"", this}};

@@ -87,20 +87,24 @@ class Module {
   bool pinned_eval_ = false;  // set by freeze(FreezeMode::full)
 };
 
-// While alive, every module call on this thread reports (module, output) to `observer`:
-// how tests check each stage's output shape, and how a profiler can time layers.
+// While alive, every module call on this thread reports (module, output) to `after`, and
+// first (module, input) to `before` when one is given: how tests check each stage's output
+// shape, and how `leuko summary` sizes and counts each layer (engine/nn/summary.h).
 class ObserveForward {
  public:
   using Observer = std::function<void(const Module&, const Tensor&)>;
-  explicit ObserveForward(Observer observer);
+  explicit ObserveForward(Observer after, Observer before = nullptr);
   ~ObserveForward();
   ObserveForward(const ObserveForward&) = delete;
   ObserveForward& operator=(const ObserveForward&) = delete;
-  static const Observer* current();
+  static const ObserveForward* current();
+
+  const Observer& before() const { return before_; }
+  const Observer& after() const { return after_; }
 
  private:
-  Observer observer_;
-  const Observer* previous_;
+  Observer after_, before_;
+  const ObserveForward* previous_;
 };
 
 // Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential.

@@ -25,6 +25,7 @@
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
+#include "engine/flop_count.h"
 #include "engine/ops.h"
 #include "engine/ops/conv_checks.h"
 #include "kernels/cuda/activation.h"
@@ -257,6 +258,7 @@ static Tensor cuda_fused(const Tensor& x, const Tensor& conv_weight, const Tenso
                          const Tensor& bn_weight, const Tensor& bn_bias, const Tensor& running_mean,
                          const Tensor& running_var, Size2, Size2, bool training, float momentum,
                          float eps, const Tensor& residual, const ConvGeometry& p) {
+  add_flops(conv_flops(p));                   // the CPU's composition counts in its conv2d
   if (training || !running_mean.defined()) {  // batch statistics
     return cuda_training(x, conv_weight, conv_bias, bn_weight, bn_bias, running_mean, running_var,
                          momentum, eps, residual, p);

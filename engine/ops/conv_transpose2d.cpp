@@ -5,6 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
+#include "engine/flop_count.h"
 #include "engine/ops.h"
 #include "engine/ops/conv_checks.h"
 #include "kernels/cuda/bias_grad.h"
@@ -88,6 +89,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const float* bias_data = shift.defined() ? shift.data<float>() : nullptr;
   kForward.on(x.device(), op)(input.data<float>(), filters.data<float>(), bias_data,
                               out.data<float>(), g);
+  add_flops(conv_flops(g));
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);

@@ -5,6 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
+#include "engine/flop_count.h"
 #include "engine/ops.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cuda/bias_grad.h"
@@ -72,6 +73,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   kForward.on(x.device(), "linear")(input.data<float>(), w.data<float>(),
                                     bias.defined() ? shift.data<float>() : nullptr,
                                     out.data<float>(), rows, in, out_features);
+  add_flops(2 * rows * in * out_features);
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);

@@ -5,6 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/cuda_selected.h"
 #include "engine/device_kernels.h"
+#include "engine/flop_count.h"
 #include "engine/ops.h"
 #include "kernels/cuda/matmul.h"
 
@@ -65,6 +66,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = empty(batched ? Shape{batch, m, n} : Shape{m, n}, DType::f32, a.device());
   kForward.on(a.device(), "matmul")(left.data<float>(), right.data<float>(), out.data<float>(),
                                     batch, m, k, n);
+  add_flops(2 * batch * m * k * n);
   return record(
       out, "matmul", {a, b},
       [a, b, left, right, batch, m, k, n](const Tensor& grad_output) -> std::vector<Tensor> {

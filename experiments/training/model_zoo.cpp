@@ -24,7 +24,7 @@ const std::vector<ModelInfo>& model_catalog() {
       {"prcc_autoencoder", Task::reconstruction, 512, 512, false, false,
        "Study A pRCC convolutional autoencoder, SSIM loss, unlabelled images"},
       {"cam16_classifier", Task::classification, 224, 224, false, false,
-       "Study A Camelyon16 classifier: frozen ResNet-18 + small head, 2 classes"},
+       "Study A Camelyon16 classifier: frozen ResNet-18 + small head, 2 classes", false, 0, 2},
       {"combined_wbc", Task::classification, 256, 256, false, true,
        "Study A combined WBC classifier (needs --prcc-weights and --cam16-weights)"},
       {"resnet18", Task::classification, 224, 224, true, false, "torchvision ResNet-18"},
@@ -105,7 +105,9 @@ Tensor resized_batch(const Tensor& images, int size) {
 }
 
 std::shared_ptr<nn::Module> load_pretrained(std::shared_ptr<nn::Module> module,
-                                            const std::string& path, const char* flag) {
+                                            const std::string& path, const char* flag,
+                                            bool allow_untrained) {
+  if (path.empty() && allow_untrained) return module;
   LEUKO_CHECK(!path.empty(), "combined_wbc needs ", flag,
               " FILE (the checkpoint of a finished run of that model)");
   module->load_state_dict(read_weights(path));
@@ -127,15 +129,16 @@ BuiltModel build_model(const ModelSettings& s) {
   } else if (info.name == "prcc_autoencoder") {
     built = plain(std::make_shared<models::PrccAutoencoder>());
   } else if (info.name == "cam16_classifier") {
-    LEUKO_CHECK(s.num_classes == 2, "cam16_classifier has 2 classes (normal, tumor), the data has ",
-                s.num_classes);
+    LEUKO_CHECK(s.num_classes == info.fixed_classes,
+                "cam16_classifier has 2 classes (normal, tumor), the data has ", s.num_classes);
     built = plain(std::make_shared<models::Cam16Classifier>(s.freeze_mode));
   } else if (info.name == "combined_wbc") {
-    auto prcc = std::static_pointer_cast<models::PrccAutoencoder>(load_pretrained(
-        std::make_shared<models::PrccAutoencoder>(), s.prcc_weights, "--prcc-weights"));
+    auto prcc = std::static_pointer_cast<models::PrccAutoencoder>(
+        load_pretrained(std::make_shared<models::PrccAutoencoder>(), s.prcc_weights,
+                        "--prcc-weights", s.allow_untrained_parts));
     auto cam16 = std::static_pointer_cast<models::Cam16Classifier>(
         load_pretrained(std::make_shared<models::Cam16Classifier>(s.freeze_mode), s.cam16_weights,
-                        "--cam16-weights"));
+                        "--cam16-weights", s.allow_untrained_parts));
     auto combined =
         std::make_shared<models::CombinedWbc>(prcc, cam16, s.freeze_mode, s.num_classes);
     models::CombinedWbc* raw = combined.get();

@@ -26,6 +26,7 @@ struct ModelInfo {
   std::string description;
   bool square = false;  // else: square inputs only, at least min_side
   int min_side = 0;
+  int64_t fixed_classes = 0;  // a head of this size whatever the data (0: the data's classes)
 };
 
 // Refuses, before any work, an input size the network's layers cannot take, naming those
@@ -51,6 +52,9 @@ struct ModelSettings {
   // combined_wbc: keep the frozen pRCC encoder's outputs, up to this many bytes on disk, and
   // reuse them in later epochs (0: recompute every time); see engine/nn/frozen_output_cache.h.
   int64_t frozen_cache_bytes = 0;
+  // combined_wbc without prcc_weights / cam16_weights: those parts freshly initialised
+  // instead of an error (for `leuko summary`; training needs the pretrained parts).
+  bool allow_untrained_parts = false;
 };
 
 struct BuiltModel {

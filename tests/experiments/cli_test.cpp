@@ -49,7 +49,7 @@ const std::string kTiny = " --model tiny_cnn --size 32 --batch 8 --workers 1 --s
 
 TEST_CASE("every command has --help with examples") {
   testing::TempFolder scratch;
-  for (const std::string command : {"train", "eval", "predict"}) {
+  for (const std::string command : {"train", "eval", "predict", "summary"}) {
     const Result r = leuko(command + " --help", scratch.path());
     CHECK(r.code == 0);
     CHECK(r.out.find("Examples") != std::string::npos);
@@ -58,6 +58,22 @@ TEST_CASE("every command has --help with examples") {
   CHECK(info.code == 0);
   CHECK(info.out.find("devices: cpu") != std::string::npos);
   CHECK(info.out.find("threads") != std::string::npos);
+}
+
+TEST_CASE("summary lists a network's layers with the spec's parameter counts") {
+  testing::TempFolder scratch;
+  const Result wbc = leuko("summary --model wbc_net", scratch.path());
+  CHECK(wbc.code == 0);
+  CHECK(wbc.out.find("parameters: 175,533 (175,533 trainable, 0 frozen)") != std::string::npos);
+  CHECK(wbc.out.find("res4") != std::string::npos);
+  // The combined model builds its pretrained parts untrained for a summary: the spec's
+  // trainable count, the frozen branches counted apart.
+  const Result combined = leuko("summary --model combined_wbc", scratch.path());
+  CHECK(combined.code == 0);
+  CHECK(combined.out.find("861,552 trainable") != std::string::npos);
+  const Result small = leuko("summary --model wbc_net --size 16", scratch.path());
+  CHECK(small.code == 2);
+  CHECK(small.err.find("at least 32") != std::string::npos);
 }
 
 TEST_CASE("a wrong flag or value gets one line and exit code 2") {

@@ -5,6 +5,7 @@
 
 #include "engine/autograd.h"
 #include "engine/nn/module.h"
+#include "engine/nn/summary.h"
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
 #include "models/cam16_classifier.h"
@@ -20,18 +21,17 @@ using namespace leuko;
 using namespace leuko::models;
 using FreezeMode = nn::Module::FreezeMode;
 
-// Output shape of every named module whose name is in `wanted`, for one forward of `x`.
+// Output shape of every named module whose name is in `wanted`, for one forward of `x`
+// (as `leuko summary` finds them).
 static std::map<std::string, Shape> stage_shapes(nn::Module& net, const Tensor& x,
                                                  const std::vector<std::string>& wanted) {
-  std::map<const nn::Module*, std::string> name_of;
-  for (const auto& [name, module] : net.named_modules()) name_of[module] = name;
   std::map<std::string, Shape> shapes;
-  NoGradGuard no_grad;
-  nn::ObserveForward observe([&](const nn::Module& m, const Tensor& y) {
-    const std::string& name = name_of[&m];
-    if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) shapes[name] = y.shape();
-  });
-  net(x);
+  const nn::NetworkSummary s = nn::summarize(
+      net, [&](const Tensor& t) { return net(t); }, x);
+  for (const nn::LayerSummary& row : s.layers) {
+    if (row.called && std::find(wanted.begin(), wanted.end(), row.name) != wanted.end())
+      shapes[row.name] = row.output;
+  }
   return shapes;
 }
 
