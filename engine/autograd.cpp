@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "engine/error.h"
+#include "engine/op_profile.h"
 #include "engine/ops.h"
 
 namespace leuko {
@@ -117,9 +118,14 @@ Tensor record(Tensor output, const char* op_name, std::vector<Tensor> inputs,
                     to_string(output.shape()), ") is not finite ", inputs_note(inputs)));
   bool any = false;
   for (const Tensor& input : inputs) any = any || (input.defined() && input.requires_grad());
-  if (!any) return output;
+  if (!any) {
+    ProfileOps::forward_op(op_name, output, inputs, nullptr);
+    return output;
+  }
+  auto node = std::make_shared<Node>(op_name, std::move(inputs), std::move(backward));
+  ProfileOps::forward_op(op_name, output, node->inputs(), node.get());
   output.impl()->requires_grad = true;
-  output.impl()->grad_fn = std::make_shared<Node>(op_name, std::move(inputs), std::move(backward));
+  output.impl()->grad_fn = std::move(node);
   return output;
 }
 
@@ -177,7 +183,9 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
     if (it == pending.end()) continue;  // nothing flowed here (e.g. only into frozen inputs)
     Tensor grad_output = std::move(it->second);
     pending.erase(it);
+    const double started = ProfileOps::backward_begin();
     std::vector<Tensor> grads = node->apply(grad_output);
+    ProfileOps::backward_end(node.get(), node->name(), started, grad_output, grads);
     if (detect_anomaly_enabled())
       for (size_t i = 0; i < grads.size(); ++i)
         if (!all_finite(grads[i]))

@@ -49,7 +49,7 @@ const std::string kTiny = " --model tiny_cnn --size 32 --batch 8 --workers 1 --s
 
 TEST_CASE("every command has --help with examples") {
   testing::TempFolder scratch;
-  for (const std::string command : {"train", "eval", "predict", "summary"}) {
+  for (const std::string command : {"train", "eval", "predict", "summary", "profile"}) {
     const Result r = leuko(command + " --help", scratch.path());
     CHECK(r.code == 0);
     CHECK(r.out.find("Examples") != std::string::npos);
@@ -74,6 +74,34 @@ TEST_CASE("summary lists a network's layers with the spec's parameter counts") {
   const Result small = leuko("summary --model wbc_net --size 16", scratch.path());
   CHECK(small.code == 2);
   CHECK(small.err.find("at least 32") != std::string::npos);
+}
+
+TEST_CASE("profile breaks a step down per op, its rows add up to the step, JSON and trace") {
+  testing::TempFolder scratch;
+  const std::string json = (scratch / "profile.json").string();
+  const std::string trace = (scratch / "trace.json").string();
+  const Result r = leuko("profile --model tiny_cnn --batch 4 --json " + json + " --trace " + trace,
+                         scratch.path());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("conv2d") != std::string::npos);
+  CHECK(r.out.find("GFLOP/s") != std::string::npos);
+  const nlohmann::json report = nlohmann::json::parse(read_text(json));
+  double total = 0;
+  bool conv_forward = false, conv_backward = false;
+  for (const nlohmann::json& row : report["rows"]) {
+    total += row["seconds"].get<double>();
+    if (row["op"] == "conv2d") {
+      (row["pass"] == "forward" ? conv_forward : conv_backward) = true;
+      CHECK(row["flops"].get<int64_t>() > 0);
+    }
+  }
+  CHECK(conv_forward);
+  CHECK(conv_backward);
+  // The rows are the ops, the optimizer and what lies between ops: the whole step.
+  CHECK(total == doctest::Approx(report["step_seconds"].get<double>()).epsilon(1e-9));
+  const nlohmann::json events = nlohmann::json::parse(read_text(trace))["traceEvents"];
+  REQUIRE(events.size() > 4);
+  CHECK(events[0]["ph"] == "X");
 }
 
 TEST_CASE("a wrong flag or value gets one line and exit code 2") {
