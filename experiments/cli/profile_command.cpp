@@ -20,6 +20,7 @@
 #include "engine/random.h"
 #include "experiments/cli/commands.h"
 #include "experiments/cli/device.h"
+#include "experiments/cli/model_options.h"
 #include "experiments/cli/option_checks.h"
 #include "experiments/training/model_zoo.h"
 #include "kernels/cpu/matmul.h"
@@ -77,24 +78,18 @@ std::string fixed(double v, int decimals) {
 
 void run_profile(const ProfileOptions& o) {
   const ModelInfo& info = find_model(o.model);
-  auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
-  try {
-    check_input_size(info, height, width);
-  } catch (const Error& e) {
-    throw CLI::ValidationError("--size", e.what());  // a wrong value: exit code 2
-  }
+  const auto [height, width] = checked_input_size(info, o.size);
   const Device device = select_device(o.device);
   const bool classify = info.task == Task::classification;
-  const int64_t classes = !classify ? 0 : info.fixed_classes > 0 ? info.fixed_classes : 5;
-  const BuiltModel built = build_model(
-      {.name = o.model, .num_classes = classes, .side = height, .allow_untrained_parts = true});
+  const BuiltModel built = build_model_to_inspect(info, height, 5);
   built.module->to(device);
   built.module->train();
   optim::Adam adam(built.module->trainable_parameters());
 
   const Tensor images = rand({o.batch, 3, height, width}).to(device);
   std::vector<int64_t> label_values(o.batch);
-  for (int64_t i = 0; i < o.batch; ++i) label_values[i] = i % std::max<int64_t>(classes, 1);
+  for (int64_t i = 0; i < o.batch; ++i)
+    label_values[i] = i % 2;  // every head has 2 classes or more
   const Tensor labels = from_vector_i64(label_values, {o.batch}).to(device);
   const auto step = [&] {
     const Tensor out = built.forward(images);
@@ -220,13 +215,9 @@ void add_profile_command(CLI::App& app) {
       "  leuko profile --model wbc_net\n"
       "  leuko profile --model resnet18 --batch 8 --json resnet18.json\n"
       "  leuko profile --model wbc_net --trace step.json   (open in Perfetto or chrome://tracing)");
-  cmd->add_option("--model", o->model, "network: " + model_names())
-      ->required()
-      ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
+  add_model_options(cmd, o->model, o->size);
   cmd->add_option("--device", o->device, "cpu | cuda | cuda-emu");
   cmd->add_option("--batch", o->batch, "images per step")->check(in_range(1, 256));
-  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)")
-      ->check(accepted_by([](const std::string& size) { parse_size(size); }, "N or HxW"));
   cmd->add_option("--steps", o->steps, "steps in all; the last is profiled")
       ->check(in_range(1, 100));
   cmd->add_option("--json", o->json, "also write the rows as JSON to this file");

@@ -3,10 +3,10 @@
 #include <iostream>
 #include <memory>
 
-#include "engine/error.h"
 #include "engine/nn/summary.h"
 #include "engine/random.h"
 #include "experiments/cli/commands.h"
+#include "experiments/cli/model_options.h"
 #include "experiments/cli/option_checks.h"
 #include "experiments/training/model_zoo.h"
 
@@ -20,17 +20,8 @@ struct SummaryOptions {
 
 void run_summary(const SummaryOptions& o) {
   const ModelInfo& info = find_model(o.model);
-  auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
-  try {
-    check_input_size(info, height, width);
-  } catch (const Error& e) {
-    throw CLI::ValidationError("--size", e.what());  // a wrong value: exit code 2
-  }
-  const int64_t classes = info.task == Task::reconstruction ? 0
-                          : info.fixed_classes > 0          ? info.fixed_classes
-                                                            : o.classes;
-  const BuiltModel built = build_model(
-      {.name = o.model, .num_classes = classes, .side = height, .allow_untrained_parts = true});
+  const auto [height, width] = checked_input_size(info, o.size);
+  const BuiltModel built = build_model_to_inspect(info, height, o.classes);
   const Tensor images = rand({o.batch, 3, height, width});
   const nn::NetworkSummary summary = nn::summarize(*built.module, built.forward, images);
   std::cout << nn::format_summary(summary, o.model);
@@ -50,11 +41,7 @@ void add_summary_command(CLI::App& app) {
       "  leuko summary --model wbc_net\n"
       "  leuko summary --model resnet18 --size 224 --classes 4\n"
       "  leuko summary --model wbc_net --size 128 --batch 16");
-  cmd->add_option("--model", o->model, "network: " + model_names())
-      ->required()
-      ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
-  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)")
-      ->check(accepted_by([](const std::string& size) { parse_size(size); }, "N or HxW"));
+  add_model_options(cmd, o->model, o->size);
   cmd->add_option("--classes", o->classes, "classes of a classifier's head (5: the WBC types)")
       ->check(in_range(2, 1000));
   cmd->add_option("--batch", o->batch, "images in the forward pass")->check(in_range(1, 256));

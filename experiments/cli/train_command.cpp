@@ -15,6 +15,7 @@
 #include "experiments/training/checkpoint_model.h"
 #include "experiments/cli/commands.h"
 #include "experiments/cli/device.h"
+#include "experiments/cli/model_options.h"
 #include "experiments/cli/option_checks.h"
 #include "experiments/training/run_data.h"
 #include "experiments/training/run_lock.h"
@@ -81,12 +82,7 @@ void run_train(TrainOptions o) {
               "--target masks needs a network whose output ",
               "is an image of its input's size (an autoencoder), not ", o.model);
   const Device device = select_device(o.device);
-  auto [height, width] = o.size.empty() ? std::pair{info.height, info.width} : parse_size(o.size);
-  try {
-    check_input_size(info, height, width);
-  } catch (const Error& e) {
-    throw CLI::ValidationError("--size", e.what());  // a wrong value: exit code 2
-  }
+  const auto [height, width] = checked_input_size(info, o.size);
   if (o.out.empty()) o.out = cat("runs/", o.model, "-seed", o.seed);
   const RunFolder folder(o.out);
   const RunLock lock(folder);
@@ -282,9 +278,7 @@ void add_train_command(CLI::App& app) {
       "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells "
       "+ masks)\n"
       "Running the same command again with the same --out resumes from the last checkpoint.");
-  cmd->add_option("--model", o->model, "network: " + model_names())
-      ->required()
-      ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
+  add_model_options(cmd, o->model, o->size);
   cmd->add_option("--data", o->data,
                   "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, "
                   "else synthetic)");
@@ -323,8 +317,6 @@ void add_train_command(CLI::App& app) {
                 "Study A's four-copy augmentation of the training set");
   cmd->add_flag("--skip-bad-images", o->skip_bad_images,
                 "leave out (and count) images that cannot be decoded instead of stopping");
-  cmd->add_option("--size", o->size, "input size N or HxW (default: the model's)")
-      ->check(accepted_by([](const std::string& size) { parse_size(size); }, "N or HxW"));
   cmd->add_option("--normalize", o->normalize, "default | none | imagenet")
       ->check(CLI::IsMember({"default", "none", "imagenet"}));
   cmd->add_option("--weights", o->weights,
