@@ -63,6 +63,17 @@ std::vector<Published> published_wbc(double p, bool combined) {
 
 }  // namespace
 
+data::Dataset study_a_wbc_train(const data::Dataset& pbc_train, double p, uint64_t seed,
+                                int64_t cap) {
+  return cap_per_class(data::stratified_fraction(pbc_train, p, seed), cap, seed);
+}
+
+TestAndValidation study_a_wbc_test_split(const data::Dataset& pbc_test, int64_t cap) {
+  std::vector<data::Dataset> parts =
+      data::random_split(cap_per_class(pbc_test, cap, kSeed), {0.7, 0.3}, kSeed);
+  return {parts[0], parts[1]};
+}
+
 StudyReport run_study_a(const StudyContext& context) {
   const Profile& profile = context.profile;
   StudyReport report;
@@ -119,8 +130,8 @@ StudyReport run_study_a(const StudyContext& context) {
 
   // 3. WBC-p: base net and combined model, tested on 70% of the (capped) WBC test images.
   const data::Dataset wbc_train = context.data.pbc("train");
-  std::vector<data::Dataset> wbc_held_out = data::random_split(
-      cap_per_class(context.data.pbc("test"), profile.test_per_class, kSeed), {0.7, 0.3}, kSeed);
+  const TestAndValidation wbc_held_out =
+      study_a_wbc_test_split(context.data.pbc("test"), profile.test_per_class);
   for (const double p : {0.01, 0.1, 0.5, 1.0}) {
     const bool run_it =
         std::find(profile.fractions.begin(), profile.fractions.end(), p) != profile.fractions.end();
@@ -130,14 +141,13 @@ StudyReport run_study_a(const StudyContext& context) {
     for (int64_t draw = 0; run_it && draw < draws; ++draw) {
       const uint64_t seed = kSeed + 100 * static_cast<uint64_t>(draw);
       const std::string suffix = draw == 0 ? "" : cat("-seed", seed);
-      const data::Dataset subset = cap_per_class(data::stratified_fraction(wbc_train, p, seed),
-                                                 profile.train_per_class, seed);
+      const data::Dataset subset = study_a_wbc_train(wbc_train, p, seed, profile.train_per_class);
       SubRun wbc = study_a_run(context, cat("wbc-", percent(p), "-base", suffix),
                                cat("base WBC net on WBC-", percent(p)), "wbc_net", 256, 16, 10);
       wbc.epochs = profile.epochs_full_size(10);  // 256 px under every profile
       wbc.train = subset;
-      wbc.test = wbc_held_out[0];
-      wbc.validation = wbc_held_out[1];
+      wbc.test = wbc_held_out.test;
+      wbc.validation = wbc_held_out.validation;
       wbc.seed = seed;
       base.runs.push_back(run_sub_run(context, wbc));
 

@@ -416,6 +416,34 @@ TEST_CASE("leuko subsets prints WBC-1/10/50/100 counts equal to floor(p * N_c)")
   CHECK(synthetic.out.find("1 / 1") != std::string::npos);    // WBC-1 of 120 images
   CHECK(synthetic.out.find("60 / 60") != std::string::npos);  // WBC-50
 
+  // --write lays WBC-50 out as Study A's sub-run sees it: the draw in train/, pbc/test
+  // split 70/30 into test/ and val/ (here 1 test image a class).
+  const std::string out = (folder / "wbc-50").string();
+  const Result written =
+      leuko(cat("subsets --data '", folder.path().string(), "' --write 50 --out '", out, "'"),
+            folder.path());
+  REQUIRE(written.code == 0);
+  const auto files = [&](const char* split) {
+    int64_t n = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(fs::path(out) / split))
+      n += entry.is_regular_file() ? 1 : 0;
+    return n;
+  };
+  const int64_t classes = static_cast<int64_t>(
+      std::distance(fs::directory_iterator(folder / "pbc" / "train"), fs::directory_iterator()));
+  CHECK(files("train") == 60 * classes);
+  CHECK(files("test") + files("val") == classes);
+  // As torch's random_split: floor(0.7 n) and floor(0.3 n), the one left over to the first.
+  const int64_t n = classes, left_over = n - n * 7 / 10 - n * 3 / 10;
+  CHECK(files("test") == n * 7 / 10 + (left_over > 0 ? 1 : 0));
+  CHECK_FALSE(fs::exists(out + ".partial"));
+  const Result again =
+      leuko(cat("subsets --data '", folder.path().string(), "' --write 50 --out '", out, "'"),
+            folder.path());
+  CHECK(again.code == 1);
+  CHECK(again.err.find("exists") != std::string::npos);
+  CHECK(leuko("subsets --write 50", folder.path()).code == 2);  // --write needs --out
+
   const Result missing =
       leuko(cat("subsets --data '", (folder / "nowhere").string(), "'"), folder.path());
   CHECK(missing.code == 1);
