@@ -10,7 +10,8 @@
 #   2. runs every test program that compares a device with the CPU with LEUKO_TEST_GPU=1, so
 #      that each "cuda-emu matches the CPU" case runs on the GPU (Device::cuda) instead;
 #   3. benchmarks the project's convolution and GEMM kernels against cuDNN and cuBLAS, and
-#      one training step of each network on the GPU (images/s);
+#      one training step of each network on the GPU (images/s); then, when the kit holds
+#      WBC-10 and time is left, trains Study A's WBC net on it (10 epochs, 256 px);
 #   4. if time is left, compute-sanitizer (memcheck) over the same test programs;
 #   5. writes gpu_check.json (bench/gpu_report.py) and gpu_check.log into --out.
 # Without a GPU it stops after the build, which it still times, and the JSON says so.
@@ -134,6 +135,16 @@ for model in wbc_net autoencoder resnet18 kandel_cnn; do
   step "train_step_$model" "$build/bench/bench_train_step" "$model" --device cuda --steps 10 \
     --json "$out/train_step_$model.json" || true
 done
+# 3. Study A's WBC net on the kit's WBC-10 with the study's recipe (spec section 2), beside
+# the CPU run of the README's table; the run folder comes back without its weights.
+wbc10=$root/gpu-kit/wbc-10
+if [[ -d $wbc10 ]] && ((deadline - SECONDS > 120)); then
+  step wbc10_train timeout $((deadline - SECONDS)) "$build/leuko" train --model wbc_net \
+    --data "$wbc10" --device cuda --size 256 --epochs 10 --batch 16 --optimizer adam \
+    --lr 0.01 --weight-decay 1e-4 --schedule onecycle --clip-value 0.1 --normalize none \
+    --seed 0 --out "$out/wbc10-gpu" || true
+  rm -f "$out/wbc10-gpu"/*.safetensors
+fi
 left=$((deadline - SECONDS))
 if command -v compute-sanitizer >/dev/null && ((left > 60)); then
   step memcheck timeout "$left" bash -c 'build=$1; shift

@@ -52,6 +52,21 @@ def read_json(path):
         return {"not_json": content[-2000:]}
 
 
+# The README's Study A table: wbc-10-base trained on the same 822 images on 2 CPU cores.
+CPU_WBC10 = {"accuracy": 0.915, "macro_f1": 0.874, "test_loss": 0.222}
+
+
+def wbc10_training(out):
+    """The GPU's WBC-10 run (gpu_check.sh step 3) beside the CPU's; None when it did not run."""
+    results = read_json(os.path.join(out, "wbc10-gpu", "results.json"))
+    if results is None:
+        return None
+    timing = read_json(os.path.join(out, "wbc10-gpu", "timing.json")) or {}
+    gpu = {"accuracy": results.get("accuracy"), "macro_f1": results.get("macro", {}).get("f1"),
+           "test_loss": results.get("test_loss"), "wall_seconds": timing.get("wall_seconds")}
+    return {"gpu": gpu, "cpu": CPU_WBC10}
+
+
 def commit(root):
     try:
         return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
@@ -88,6 +103,7 @@ def main():
         "tests": read_tests(os.path.join(args.out, "ctest.xml")),
         "kernels_vs_vendor": read_json(os.path.join(args.out, "gpu_kernels.json")),
         "train_step": train_steps or None,
+        "wbc10_training": wbc10_training(args.out),
     }
     with open(os.path.join(args.out, "gpu_check.json"), "w") as file:
         json.dump(report, file, indent=2)
@@ -106,6 +122,10 @@ def main():
         if result and "images_per_s" in result:
             print(f"  train step {model}: {result['images_per_s']:.1f} images/s "
                   f"(batch {result['batch']})")
+    wbc10 = report["wbc10_training"]
+    if wbc10 is not None and wbc10["gpu"]["accuracy"] is not None:
+        print(f"  WBC-10 on the GPU: accuracy {wbc10['gpu']['accuracy']:.3f} "
+              f"(CPU: {wbc10['cpu']['accuracy']:.3f}), {wbc10['gpu']['wall_seconds']} s")
     print(f"gpu_check: {os.path.join(args.out, 'gpu_check.json')}")
 
 

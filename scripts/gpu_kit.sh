@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Packs what a bare GPU machine needs to build leuko, into gpu-kit/ (ignored by git; the
 # device tool carries it with the working tree): the .deb files of the build's Debian
-# libraries, fetched with `apt-get download` (nothing is installed here). On the GPU machine
-# bench/gpu_check.sh unpacks them with dpkg-deb into a private prefix, never over /.
+# libraries, fetched with `apt-get download` (nothing is installed here), and, when a data
+# root is here, Study A's WBC-10 for the check's training run. On the GPU machine
+# bench/gpu_check.sh unpacks the packages with dpkg-deb into a private prefix, never over /.
 #
 #   scripts/gpu_kit.sh     then, there: bench/gpu_check.sh --out DIR
 #
 # What the GPU machine already has (the H200 this project borrows: nvcc 13, CMake, ninja,
-# g++, Python with PyTorch's cuDNN/cuBLAS wheels) is not packed. About 23 MB.
+# g++, Python with PyTorch's cuDNN/cuBLAS wheels) is not packed. About 23 MB, and 23 MB of
+# images (never committed: gpu-kit/ is ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kit=gpu-kit/debs
@@ -40,3 +42,14 @@ for p in "${packages[@]}"; do
   ((${#versions[@]} > 1)) && rm -f "${versions[@]:1}"
 done
 echo "gpu_kit: ${#packages[@]} packages, $(du -sh "$kit" | cut -f1) in $kit"
+
+# Study A's WBC-10 as its wbc-10-base sub-run sees it (822 training images, pbc/test split
+# 1,299 / 556 into test and validation), laid out by `leuko subsets --write`: the GPU
+# machine gets no copy of ../shared/data, and all of pbc (84 MB) is more than it carries.
+data=${LEUKO_DATA:-../shared/data}
+if [[ -d $data/pbc && ! -d gpu-kit/wbc-10 ]]; then
+  [[ -x build/leuko ]] || scripts/build.sh
+  build/leuko subsets --data "$data" --write 10 --out gpu-kit/wbc-10
+fi
+[[ -d gpu-kit/wbc-10 ]] || echo "gpu_kit: no pbc under $data: the check will not train WBC-10"
+echo "gpu_kit: $(du -sh gpu-kit | cut -f1) in gpu-kit/ in all"

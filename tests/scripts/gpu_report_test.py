@@ -49,6 +49,7 @@ class GpuReport(unittest.TestCase):
         self.assertIsNone(report["tests"])
         self.assertIsNone(report["kernels_vs_vendor"])
         self.assertIsNone(report["train_step"])
+        self.assertIsNone(report["wbc10_training"])
         self.assertEqual([s["name"] for s in report["steps"]], ["configure", "build"])
         self.assertIn("no GPU", summary)
 
@@ -62,6 +63,11 @@ class GpuReport(unittest.TestCase):
                 json.dump({"images_per_s": 812.5, "batch": 16}, file)
             with open(os.path.join(folder, "train_step_resnet18.json"), "w") as file:
                 file.write("cuda: an illegal memory access was encountered")
+            os.mkdir(os.path.join(folder, "wbc10-gpu"))
+            with open(os.path.join(folder, "wbc10-gpu", "results.json"), "w") as file:
+                json.dump({"accuracy": 0.9, "macro": {"f1": 0.85}, "test_loss": 0.3}, file)
+            with open(os.path.join(folder, "wbc10-gpu", "timing.json"), "w") as file:
+                json.dump({"wall_seconds": 95.5}, file)
             report, summary = run_report(
                 folder, [("configure", 10, 0), ("build", 90, 0), ("tests", 40, 8),
                          ("train_step_wbc_net", 3, 0), ("train_step_resnet18", 1, 1)],
@@ -75,6 +81,11 @@ class GpuReport(unittest.TestCase):
         self.assertEqual(report["steps"][2], {"name": "tests", "seconds": 40, "exit": 8})
         self.assertIn("FAILED ssim_test/gpu", summary)
         self.assertIn("812.5 images/s", summary)
+        self.assertEqual(report["wbc10_training"]["gpu"],
+                         {"accuracy": 0.9, "macro_f1": 0.85, "test_loss": 0.3,
+                          "wall_seconds": 95.5})
+        self.assertEqual(report["wbc10_training"]["cpu"]["accuracy"], 0.915)
+        self.assertIn("WBC-10 on the GPU: accuracy 0.900 (CPU: 0.915), 95.5 s", summary)
 
 
 if __name__ == "__main__":
