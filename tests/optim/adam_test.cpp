@@ -6,23 +6,12 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::Adam;
-using leuko::optim::AdamOptions;
-using leuko::optim::AdamW;
-using leuko::optim::AdamWOptions;
+using namespace leuko::optim;
 using namespace leuko::testing;
 
-static leuko::testing::MakeOptimizer adam(AdamOptions options) {
-  return [options](const std::vector<Tensor>& params) {
-    return std::make_unique<Adam>(params, options);
-  };
-}
+static MakeOptimizer adam(AdamOptions options) { return make<Adam>(options); }
 
-static leuko::testing::MakeOptimizer adamw(AdamWOptions options) {
-  return [options](const std::vector<Tensor>& params) {
-    return std::make_unique<AdamW>(params, options);
-  };
-}
+static MakeOptimizer adamw(AdamWOptions options) { return make<AdamW>(options); }
 
 // The same float32 formula as torch.optim.Adam/AdamW, with the scalars (bias corrections,
 // 1 - beta) computed in double and rounded once as there; what remains is a few ulp per step

@@ -6,8 +6,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::clip_grad_norm_;
-using leuko::optim::clip_grad_value_;
+using namespace leuko::optim;
 using namespace leuko::testing;
 
 static Tensor with_grad(const Tensor& grad) {

@@ -9,10 +9,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::Anneal;
-using leuko::optim::LRSchedule;
-using leuko::optim::OneCycle;
-using leuko::optim::Optimizer;
+using namespace leuko::optim;
 using namespace leuko::testing;
 
 static Tensor parameter() {

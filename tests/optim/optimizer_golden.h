@@ -17,6 +17,14 @@ namespace leuko::testing {
 using MakeOptimizer =
     std::function<std::unique_ptr<optim::Optimizer>(const std::vector<Tensor>& params)>;
 
+// How a test names "an SGD with these options": make<SGD>({.lr = 0.1}).
+template <typename OptimizerType, typename Options>
+MakeOptimizer make(Options options) {
+  return [options](const std::vector<Tensor>& params) {
+    return std::make_unique<OptimizerType>(params, options);
+  };
+}
+
 // Runs every step of golden case `name` with the optimizer `make` builds and checks each
 // parameter after each step. Returns the optimizer (for checks on its state).
 inline std::unique_ptr<optim::Optimizer> replay_golden_steps(const std::string& name,

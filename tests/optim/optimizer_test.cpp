@@ -16,7 +16,7 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::Optimizer;
+using namespace leuko::optim;
 
 using MakeOptimizer = std::function<std::unique_ptr<Optimizer>(const std::vector<Tensor>&)>;
 

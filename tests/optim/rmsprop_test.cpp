@@ -6,15 +6,10 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::RMSprop;
-using leuko::optim::RMSpropOptions;
+using namespace leuko::optim;
 using namespace leuko::testing;
 
-static leuko::testing::MakeOptimizer rmsprop(RMSpropOptions options) {
-  return [options](const std::vector<Tensor>& params) {
-    return std::make_unique<RMSprop>(params, options);
-  };
-}
+static MakeOptimizer rmsprop(RMSpropOptions options) { return make<RMSprop>(options); }
 
 // The same float32 formula as torch.optim.RMSprop; the differences are a few ulp per step from
 // fused multiply-adds, hence 1e-6 relative (plus 1e-7 absolute near zero). The first steps

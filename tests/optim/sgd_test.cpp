@@ -4,15 +4,10 @@
 #include "tests/support/testing.h"
 
 using namespace leuko;
-using leuko::optim::SGD;
-using leuko::optim::SGDOptions;
+using namespace leuko::optim;
 using namespace leuko::testing;
 
-static leuko::testing::MakeOptimizer sgd(SGDOptions options) {
-  return [options](const std::vector<Tensor>& params) {
-    return std::make_unique<SGD>(params, options);
-  };
-}
+static MakeOptimizer sgd(SGDOptions options) { return make<SGD>(options); }
 
 // The same float32 formula as torch.optim.SGD; the only differences are rounding (whether a
 // multiply-add is fused), a few ulp per step, hence 1e-6 relative (plus 1e-7 absolute for
