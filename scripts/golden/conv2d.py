@@ -9,7 +9,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from common import SEED, save
+from common import SEED, convolution_case, save
 
 # case -> (input [N, C, H, W], out channels, kernel, stride, padding, dilation, bias)
 CASES = {
@@ -26,23 +26,8 @@ def generate(out_dir):
     g = torch.Generator().manual_seed(SEED)
     tensors = {}
     for name, (shape, out_ch, kernel, stride, padding, dilation, has_bias) in CASES.items():
-        x = torch.rand(shape, generator=g) * 2 - 1
-        w = torch.rand((out_ch, shape[1]) + kernel, generator=g) * 2 - 1
-        b = torch.rand(out_ch, generator=g) * 2 - 1
-        x64 = x.double().requires_grad_()
-        w64 = w.double().requires_grad_()
-        b64 = b.double().requires_grad_() if has_bias else None
-        y = F.conv2d(x64, w64, b64, stride, padding, dilation)
-        grad_y = torch.rand(y.shape, generator=g) * 2 - 1
-        y.backward(grad_y.double())
-        tensors[f"{name}.config"] = torch.tensor(stride + padding + dilation, dtype=torch.int64)
-        tensors[f"{name}.x"] = x
-        tensors[f"{name}.weight"] = w
-        tensors[f"{name}.y"] = y
-        tensors[f"{name}.grad_y"] = grad_y
-        tensors[f"{name}.grad_x"] = x64.grad
-        tensors[f"{name}.grad_weight"] = w64.grad
-        if has_bias:
-            tensors[f"{name}.bias"] = b
-            tensors[f"{name}.grad_bias"] = b64.grad
+        convolution_case(
+            tensors, name, g, shape, (out_ch, shape[1]) + kernel, out_ch, has_bias,
+            stride + padding + dilation,
+            lambda x, w, b, s=stride, p=padding, d=dilation: F.conv2d(x, w, b, s, p, d))
     save(os.path.join(out_dir, "conv2d.safetensors"), tensors)

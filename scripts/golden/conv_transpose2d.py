@@ -9,7 +9,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from common import SEED, save
+from common import SEED, convolution_case, save
 
 # case -> (input [N, C_in, H, W], out channels, kernel, stride, padding, output_padding,
 #          dilation, bias)
@@ -26,24 +26,9 @@ def generate(out_dir):
     g = torch.Generator().manual_seed(SEED + 1)
     tensors = {}
     for name, (shape, out_ch, kernel, stride, padding, out_pad, dilation, has_bias) in CASES.items():
-        x = torch.rand(shape, generator=g) * 2 - 1
-        w = torch.rand((shape[1], out_ch) + kernel, generator=g) * 2 - 1
-        b = torch.rand(out_ch, generator=g) * 2 - 1
-        x64 = x.double().requires_grad_()
-        w64 = w.double().requires_grad_()
-        b64 = b.double().requires_grad_() if has_bias else None
-        y = F.conv_transpose2d(x64, w64, b64, stride, padding, out_pad, 1, dilation)
-        grad_y = torch.rand(y.shape, generator=g) * 2 - 1
-        y.backward(grad_y.double())
-        config = stride + padding + out_pad + dilation
-        tensors[f"{name}.config"] = torch.tensor(config, dtype=torch.int64)
-        tensors[f"{name}.x"] = x
-        tensors[f"{name}.weight"] = w
-        tensors[f"{name}.y"] = y
-        tensors[f"{name}.grad_y"] = grad_y
-        tensors[f"{name}.grad_x"] = x64.grad
-        tensors[f"{name}.grad_weight"] = w64.grad
-        if has_bias:
-            tensors[f"{name}.bias"] = b
-            tensors[f"{name}.grad_bias"] = b64.grad
+        convolution_case(
+            tensors, name, g, shape, (shape[1], out_ch) + kernel, out_ch, has_bias,
+            stride + padding + out_pad + dilation,
+            lambda x, w, b, s=stride, p=padding, o=out_pad, d=dilation:
+                F.conv_transpose2d(x, w, b, s, p, o, 1, d))
     save(os.path.join(out_dir, "conv_transpose2d.safetensors"), tensors)
