@@ -10,6 +10,7 @@
 #include <typeinfo>
 
 #include "engine/autograd.h"
+#include "engine/format.h"
 #include "engine/flop_count.h"
 
 namespace leuko::nn {
@@ -97,24 +98,6 @@ NetworkSummary summarize(Module& network, const std::function<Tensor(const Tenso
   s.trainable = top.trainable;
   s.frozen = top.frozen;
   return s;
-}
-
-// 175533 -> "175,533".
-static std::string grouped(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-static std::string fixed(double v, int decimals) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(decimals);
-  o << v;
-  return o.str();
 }
 
 std::string format_summary(const NetworkSummary& s, const std::string& title) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/format.h"
 #include "engine/op_profile.h"
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
@@ -69,12 +70,6 @@ struct Row {
   double seconds = 0;
   int64_t flops = 0, bytes = 0;
 };
-
-std::string fixed(double v, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, v);
-  return text;
-}
 
 void run_profile(const ProfileOptions& o) {
   const ModelInfo& info = find_model(o.model);

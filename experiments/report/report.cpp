@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 
+#include "engine/format.h"
 #include "experiments/report/svg_plot.h"
 
 namespace leuko::cli {
@@ -13,12 +14,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string fixed(double value, int digits = 4) {
-  if (std::isnan(value)) return "";
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+// Four decimals unless said otherwise; an empty cell for a value not measured.
+std::string fixed(double value, int digits = 4) { return leuko::fixed(value, digits); }
 
 // JSON has no NaN: missing values are null.
 nlohmann::json number_or_null(double value) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/format.h"
 #include "experiments/studies/reproduce.h"
 
 namespace leuko::cli {
@@ -16,12 +17,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string number(double value, int digits = 4) {
-  if (std::isnan(value)) return "–";
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+// Four decimals unless said otherwise; a dash for a value not measured.
+std::string number(double value, int digits = 4) { return fixed(value, digits, "–"); }
 
 double value_of(const nlohmann::json& results, const char* key, const char* sub = nullptr) {
   if (!results.contains(key)) return kNaN;
