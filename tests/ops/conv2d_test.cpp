@@ -11,7 +11,7 @@
 using namespace leuko;
 using namespace leuko::testing;
 
-// conv2d's readable reference (kernels/cpu/conv2d_reference.h), dilation 1, bias b optional:
+// conv2d's readable reference (kernels/cpu/conv2d_reference.cpp), dilation 1, bias b optional:
 // the ground truth for shapes too large for golden files (they make im2col work in several
 // bands of output rows).
 static Tensor reference_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,

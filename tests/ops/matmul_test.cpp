@@ -10,7 +10,7 @@ using namespace leuko;
 using namespace leuko::testing;
 
 // out [m, n] = a [m, k] x b [k, n] by matmul's readable reference (the triple loop of
-// kernels/cpu/matmul_reference.h).
+// kernels/cpu/matmul_reference.cpp).
 static Tensor reference_matmul(const std::vector<float>& a, const std::vector<float>& b, int64_t m,
                                int64_t k, int64_t n) {
   Tensor out = zeros({m, n});

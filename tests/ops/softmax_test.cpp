@@ -11,7 +11,7 @@ using namespace leuko;
 using namespace leuko::testing;
 
 // softmax (or log_softmax) along `dim` of a contiguous tensor by the readable reference
-// (kernels/cpu/softmax_reference.h).
+// (kernels/cpu/softmax_reference.cpp).
 static Tensor reference_softmax(const Tensor& x, int64_t dim, bool log) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= x.size(d);

@@ -21,7 +21,7 @@ float max_abs(const Tensor& t) {
 }
 
 // Mean SSIM and its gradients w.r.t. both images by the readable reference
-// (kernels/cpu/ssim_reference.h: the 11x11 window summed directly, in double).
+// (kernels/cpu/ssim_reference.cpp: the 11x11 window summed directly, in double).
 double reference_ssim(const Tensor& x, const Tensor& y, float data_range) {
   return cpu::reference::ssim_forward(x.data<float>(), y.data<float>(), x.size(0) * x.size(1),
                                       x.size(2), x.size(3), data_range);
