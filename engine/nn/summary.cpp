@@ -25,14 +25,6 @@ static std::string class_name(const Module& m) {
   return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
-static int64_t count(const Module& m, bool trainable) {
-  int64_t n = 0;
-  for (const Tensor& p : m.parameters()) {
-    if (p.requires_grad() == trainable) n += p.numel();
-  }
-  return n;
-}
-
 NetworkSummary summarize(Module& network, const std::function<Tensor(const Tensor&)>& forward,
                          const Tensor& input) {
   NetworkSummary s;
@@ -42,8 +34,8 @@ NetworkSummary summarize(Module& network, const std::function<Tensor(const Tenso
     row.name = name;
     row.type = class_name(*module);
     row.depth = name.empty() ? 0 : 1 + static_cast<int>(std::count(name.begin(), name.end(), '.'));
-    row.trainable = count(*module, true);
-    row.frozen = count(*module, false);
+    row.trainable = module->parameter_count(/*trainable_only=*/true);
+    row.frozen = module->parameter_count() - row.trainable;
     row_of.emplace(module, s.layers.size());
     s.layers.push_back(row);
   }

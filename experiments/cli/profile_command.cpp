@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -15,6 +14,7 @@
 
 #include "engine/error.h"
 #include "engine/format.h"
+#include "engine/io/safetensors.h"
 #include "engine/op_profile.h"
 #include "engine/ops.h"
 #include "engine/optim/adam.h"
@@ -171,10 +171,7 @@ void run_profile(const ProfileOptions& o) {
       step_seconds * 1e3, o.batch / step_seconds, ceilings.sgemm_gflops, ceilings.copy_gbs,
       on_cpu ? "" : " (the CPU's; no ceiling fraction for a GPU)");
 
-  if (!o.json.empty()) {
-    std::ofstream(o.json) << report.dump(2) << "\n";
-    LEUKO_CHECK(std::ifstream(o.json).good(), "profile: cannot write ", o.json);
-  }
+  if (!o.json.empty()) write_file_atomically(o.json, report.dump(2) + "\n");
   if (!o.trace.empty()) {
     nlohmann::json events = nlohmann::json::array();
     for (const ProfileOps::Event& e : profile.events()) {
@@ -194,8 +191,7 @@ void run_profile(const ProfileOptions& o) {
                       {"dur", (end - backward_done) * 1e6},
                       {"pid", 1},
                       {"tid", 3}});
-    std::ofstream(o.trace) << nlohmann::json{{"traceEvents", events}}.dump() << "\n";
-    LEUKO_CHECK(std::ifstream(o.trace).good(), "profile: cannot write ", o.trace);
+    write_file_atomically(o.trace, nlohmann::json{{"traceEvents", events}}.dump() + "\n");
   }
 }
 
