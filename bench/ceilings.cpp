@@ -1,29 +1,35 @@
-// Prints the machine's ceilings (see ceilings.h): sgemm at the conv layers' GEMM shapes
-// (forward: [O, K] x [K, N * P]) and at a large square size, and the copy bandwidth.
-//
-//   bench_ceilings [--json PATH]
+// The ceilings alone (ceilings.h), measured now: sgemm at each conv layer's product and at a
+// large square, and the copy bandwidth.
 #include <string>
 
+#include "bench/benchmarks.h"
 #include "bench/ceilings.h"
 #include "bench/layer_shapes.h"
 
-using namespace leuko;
+namespace leuko::bench {
 
-int main(int argc, char** argv) {
-  const std::string json_path = argc > 2 && std::string(argv[1]) == "--json" ? argv[2] : "";
+nlohmann::json ceilings(const LayerSelection& selection, const Progress& progress) {
+  const std::vector<ConvLayer> layers = selected_layers(selection.prefix, selection.batch);
+  const int count = static_cast<int>(layers.size()) + 2;
+  int index = 0;
   nlohmann::json shapes = nlohmann::json::array();
-  for (const bench::ConvLayer& layer : bench::conv_layers()) {
+  for (const ConvLayer& layer : layers) {
+    progress("ceilings", ++index, count, std::string("sgemm at ") + layer.name + "'s product");
     const int64_t m = layer.out_channels, k = layer.column_rows(), n = layer.positions();
     shapes.push_back({{"layer", layer.name},
                       {"m", m},
                       {"n", n},
                       {"k", k},
                       {"images", layer.batch},
-                      {"gflops", bench::conv_sgemm_ceiling(m, n, k, layer.batch)}});
+                      {"gflops", conv_sgemm_ceiling(m, n, k, layer.batch)}});
   }
-  nlohmann::json result{{"threads", omp_get_max_threads()},
-                        {"sgemm_conv_shapes", shapes},
-                        {"sgemm_square_2048_gflops", bench::square_sgemm_gflops(2048)},
-                        {"copy_256mib_gbps", bench::copy_gbps(int64_t{256} << 20)}};
-  bench::emit(result, json_path);
+  progress("ceilings", ++index, count, "sgemm 2048 x 2048 x 2048");
+  const double square = square_sgemm_gflops(2048);
+  progress("ceilings", ++index, count, "copy 256 MiB");
+  return {{"threads", omp_get_max_threads()},
+          {"sgemm_conv_shapes", shapes},
+          {"sgemm_square_2048_gflops", square},
+          {"copy_256mib_gbps", copy_gbps(int64_t{256} << 20)}};
 }
+
+}  // namespace leuko::bench

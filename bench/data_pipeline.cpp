@@ -3,15 +3,11 @@
 //   2. the loader's stall while it feeds CPU training of the WBC net: the share of each
 //      step spent waiting for the next batch, in the first epoch (decoding) and after it
 //      (from the loader's cache). The target is under 2% after the first epoch.
-//
-//   bench_data_pipeline [--data DIR] [--images N] [--steps S] [--json PATH]
-// The data root is --data, else LEUKO_DATA; without one it reports "not run".
 #include <chrono>
 #include <cstdio>
 #include <string>
 
-#include "bench/timing.h"
-#include "engine/data/data_root.h"
+#include "bench/benchmarks.h"
 #include "engine/data/image.h"
 #include "engine/data/image_folder.h"
 #include "engine/data/loader.h"
@@ -21,16 +17,18 @@
 #include "engine/optim/adam.h"
 #include "models/wbc_net.h"
 
-using namespace leuko;
+namespace leuko::bench {
+namespace {
+
 using clock_type = std::chrono::steady_clock;
 
-static double seconds_since(clock_type::time_point start) {
+double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
 // Trains on `steps` batches of the loader's epoch `epoch`; returns {wait seconds, total seconds}.
-static std::pair<double, double> train_epoch(models::WbcNet& net, optim::Adam& optimizer,
-                                             data::Loader& loader, int64_t epoch, int steps) {
+std::pair<double, double> train_epoch(models::WbcNet& net, optim::Adam& optimizer,
+                                      data::Loader& loader, int64_t epoch, int steps) {
   loader.start_epoch(epoch);
   double waiting = 0.0;
   const auto start = clock_type::now();
@@ -47,30 +45,14 @@ static std::pair<double, double> train_epoch(models::WbcNet& net, optim::Adam& o
   return {waiting, seconds_since(start)};
 }
 
-int main(int argc, char** argv) {
-  std::string data_arg, json_path;
-  int images = 200, steps = 6;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--data")
-      data_arg = argv[i + 1];
-    else if (flag == "--images")
-      images = std::stoi(argv[i + 1]);
-    else if (flag == "--steps")
-      steps = std::stoi(argv[i + 1]);
-    else if (flag == "--json")
-      json_path = argv[i + 1];
-  }
-  const std::filesystem::path root = data::resolve_data_root(data_arg);
-  if (root.empty()) {
-    bench::emit(
-        {{"benchmark", "data_pipeline"}, {"not_run", "no data root (--data or LEUKO_DATA)"}},
-        json_path);
-    return 0;
-  }
+}  // namespace
+
+nlohmann::json data_pipeline(const std::filesystem::path& root, int images, int steps,
+                             const Progress& progress) {
   const data::Dataset train = data::scan_image_folder(root / "pbc" / "train");
 
   // 1. Decode + resize on one thread.
+  progress("data_pipeline", 1, 3, "decode + resize to 256x256 on one thread");
   const int count = std::min<int>(images, static_cast<int>(train.size()));
   const auto decode_start = clock_type::now();
   int64_t checksum = 0;
@@ -92,27 +74,29 @@ int main(int argc, char** argv) {
   manual_seed(0);
   models::WbcNet net;
   optim::Adam optimizer(net.parameters(), {.lr = 1e-3});
+  progress("data_pipeline", 2, 3, "the loader feeding training, first epoch (decoding)");
   const auto [first_wait, first_total] = train_epoch(net, optimizer, loader, 0, steps);
   // Fill the cache with the rest of the first epoch without training (as a full epoch would).
   while (loader.next()) {
   }
+  progress("data_pipeline", 3, 3, "the loader feeding training, a later epoch (cached)");
   const auto [later_wait, later_total] = train_epoch(net, optimizer, loader, 1, steps);
 
-  bench::emit({{"benchmark", "data_pipeline"},
-               {"decode_resize_images", count},
-               {"decode_resize_images_per_s_one_thread", count / decode_s},
-               {"checksum", checksum},
-               {"loader",
-                {{"dataset", "WBC-10 of pbc/train"},
-                 {"images", wbc10.size()},
-                 {"batch", 16},
-                 {"size", 256},
-                 {"workers", 1},
-                 {"steps", steps}}},
-               {"first_epoch_stall_fraction", first_wait / first_total},
-               {"later_epoch_stall_fraction", later_wait / later_total},
-               {"later_epoch_step_s", later_total / steps},
-               {"target_later_epoch_stall_fraction", 0.02}},
-              json_path);
-  return 0;
+  return {{"benchmark", "data_pipeline"},
+          {"decode_resize_images", count},
+          {"decode_resize_images_per_s_one_thread", count / decode_s},
+          {"checksum", checksum},
+          {"loader",
+           {{"dataset", "WBC-10 of pbc/train"},
+            {"images", wbc10.size()},
+            {"batch", 16},
+            {"size", 256},
+            {"workers", 1},
+            {"steps", steps}}},
+          {"first_epoch_stall_fraction", first_wait / first_total},
+          {"later_epoch_stall_fraction", later_wait / later_total},
+          {"later_epoch_step_s", later_total / steps},
+          {"target_later_epoch_stall_fraction", 0.02}};
 }
+
+}  // namespace leuko::bench

@@ -109,7 +109,7 @@ done
 # test of that kind is in the check without editing this file.
 mapfile -t device_tests < <(grep -rlE 'gpu_test_device|Device::cuda\b' "$root/tests" --include='*_test.cpp' |
                             xargs -n1 basename | sed 's/\.cpp$//' | sort)
-targets=("${device_tests[@]}" bench_gpu_kernels bench_train_step leuko)
+targets=("${device_tests[@]}" leuko)
 echo "gpu_check: ${#device_tests[@]} test programs: ${device_tests[*]}"
 step configure cmake -S "$root" -B "$build" -G Ninja "${cmake_args[@]}" || { report; exit 1; }
 step build cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" || { report; exit 1; }
@@ -130,9 +130,9 @@ deadline=$((SECONDS + minutes * 60))
 names=$(IFS='|'; echo "${device_tests[*]}")
 step tests env LEUKO_TEST_GPU=1 ctest --test-dir "$build" -R "^($names)/" -j 8 \
   --output-on-failure --output-junit "$out/ctest.xml" || true
-step kernels_vs_vendor bash -c "'$build/bench/bench_gpu_kernels' > '$out/gpu_kernels.json'" || true
-for model in wbc_net autoencoder resnet18 kandel_cnn; do
-  step "train_step_$model" "$build/bench/bench_train_step" "$model" --device cuda --steps 10 \
+step kernels_vs_vendor "$build/leuko" bench gpu --json "$out/gpu_kernels.json" || true
+for model in wbc_net prcc_autoencoder resnet18 kandel_cnn; do
+  step "train_step_$model" "$build/leuko" bench train --model "$model" --device cuda --steps 10 \
     --json "$out/train_step_$model.json" || true
 done
 # 3. Study A's WBC net on the kit's WBC-10 with the study's recipe (spec section 2), beside

@@ -4,25 +4,27 @@
 // and bias gradients), with each algorithm (engine/cuda_options.h); for each GEMM shape:
 // matmul with each. Reports the median milliseconds, GFLOP/s, and the largest difference
 // between the two algorithms' outputs relative to the output's largest magnitude.
-// JSON on stdout (bench/gpu_check.sh runs it); without a GPU it prints "not run: no GPU".
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "bench/benchmarks.h"
 #include "engine/autograd.h"
 #include "engine/cuda_options.h"
+#include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #if LEUKO_WITH_CUDA
 #include "kernels/cuda/runtime.h"
 #endif
 
-using namespace leuko;
+namespace leuko::bench {
 
 #if LEUKO_WITH_CUDA
 
@@ -131,11 +133,9 @@ nlohmann::json bench_gemm(int64_t m, int64_t k, int64_t n) {
 
 }  // namespace
 
-int main() {
-  if (!device_available(Device::cuda)) {
-    std::printf("not run: no GPU\n");
-    return 0;
-  }
+nlohmann::json gpu_kernels(const Progress& progress) {
+  LEUKO_CHECK(device_available(Device::cuda),
+              "bench gpu: no CUDA device here (leuko info lists the devices this machine has)");
   // Layers of the sizes the project's networks train (batch 32).
   const ConvCase conv_cases[] = {
       {"stem 3->32 3x3 @128", 32, 3, 128, 32, 3, 1, 1},
@@ -144,22 +144,31 @@ int main() {
       {"256->256 3x3 @14", 32, 256, 14, 256, 3, 1, 1},
       {"256->64 1x1 @28", 32, 256, 28, 64, 1, 1, 0},
   };
+  const int64_t gemm_shapes[][3] = {
+      {512, 512, 512}, {1024, 1024, 1024}, {4096, 4096, 4096}, {256, 4096, 1000}, {1000, 37, 333}};
+  const int count = std::size(conv_cases) + std::size(gemm_shapes);
+  int index = 0;
   nlohmann::json report{{"device", cuda::device_name()},
                         {"conv2d", nlohmann::json::array()},
                         {"matmul", nlohmann::json::array()}};
-  for (const ConvCase& c : conv_cases) report["conv2d"].push_back(bench_conv(c));
-  const int64_t gemm_shapes[][3] = {
-      {512, 512, 512}, {1024, 1024, 1024}, {4096, 4096, 4096}, {256, 4096, 1000}, {1000, 37, 333}};
-  for (const auto& s : gemm_shapes) report["matmul"].push_back(bench_gemm(s[0], s[1], s[2]));
-  std::printf("%s\n", report.dump(2).c_str());
-  return 0;
+  for (const ConvCase& c : conv_cases) {
+    progress("gpu_kernels", ++index, count, std::string("conv2d ") + c.name);
+    report["conv2d"].push_back(bench_conv(c));
+  }
+  for (const auto& s : gemm_shapes) {
+    progress("gpu_kernels", ++index, count, cat("matmul ", s[0], "x", s[1], "x", s[2]));
+    report["matmul"].push_back(bench_gemm(s[0], s[1], s[2]));
+  }
+  return report;
 }
 
 #else
 
-int main() {
-  std::printf("not run: no GPU (this build has no CUDA backend)\n");
-  return 0;
+nlohmann::json gpu_kernels(const Progress&) {
+  throw Error(
+      "bench gpu: this build has no CUDA backend (nvcc was not found when it was configured)");
 }
 
 #endif
+
+}  // namespace leuko::bench

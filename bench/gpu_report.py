@@ -90,7 +90,9 @@ def main():
     for s in steps:
         if s["name"].startswith("train_step_"):
             model = s["name"][len("train_step_"):]
-            train_steps[model] = read_json(os.path.join(args.out, f"train_step_{model}.json"))
+            # `leuko bench train --json` writes {"results": [one row a network]}.
+            result = read_json(os.path.join(args.out, f"train_step_{model}.json"))
+            train_steps[model] = result["results"][0] if result and "results" in result else result
     report = {
         "commit": commit(args.root),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "engine/error.h"
 
 namespace leuko::bench {
 
@@ -44,6 +47,22 @@ inline const std::vector<ConvLayer>& conv_layers() {
       {"r18.layer4.skip", 32, 256, 512, 14, 1, 2, 0},
   };
   return layers;
+}
+
+// The layers whose names start with `prefix`, each at `batch` images (0: its own batch); a
+// prefix that matches none is an Error naming the layers.
+inline std::vector<ConvLayer> selected_layers(const std::string& prefix, int64_t batch) {
+  std::vector<ConvLayer> selected;
+  std::string names;
+  for (ConvLayer layer : conv_layers()) {
+    names += (names.empty() ? "" : ", ") + std::string(layer.name);
+    if (std::string(layer.name).rfind(prefix, 0) != 0) continue;
+    if (batch > 0) layer.batch = batch;
+    selected.push_back(layer);
+  }
+  LEUKO_CHECK(!selected.empty(), "bench: no conv layer's name starts with '", prefix,
+              "' (the layers: ", names, ")");
+  return selected;
 }
 
 }  // namespace leuko::bench

@@ -1,6 +1,6 @@
 // The benchmarks' timing harness: run a piece of work a few times and keep the median,
 // after warm-up runs that fault in memory and fill caches. Also the process's peak resident
-// memory, and the small JSON helper every benchmark writes its results with.
+// memory.
 #pragma once
 
 #include <sys/resource.h>
@@ -8,12 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <cstdio>
-#include <fstream>
-#include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace leuko::bench {
 
@@ -58,13 +53,6 @@ inline double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-// Prints the JSON to stdout and, when `path` is not empty, writes it there too.
-inline void emit(const nlohmann::json& result, const std::string& path) {
-  const std::string text = result.dump(2);
-  std::printf("%s\n", text.c_str());
-  if (!path.empty()) std::ofstream(path) << text << "\n";
 }
 
 }  // namespace leuko::bench

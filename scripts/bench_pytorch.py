@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The PyTorch side of scripts/bench_vs_pytorch.sh: the same networks as models/*.cpp,
+"""The PyTorch side of `leuko bench vs-pytorch`: the same networks as models/*.cpp,
 trained the same way as bench/train_step.cpp (random inputs, cross-entropy or MSE, Adam),
 timed the same way (median step after two warm-up steps), and the same JSON fields.
 
@@ -72,7 +72,7 @@ class KandelCnn(nn.Module):  # models/kandel_cnn.cpp (dropout 0, as the leuko be
 def make(model):
     if model == "wbc_net":
         return WbcNet(), (3, 256, 256), 5, 16
-    if model == "autoencoder":
+    if model == "prcc_autoencoder":
         return Autoencoder(), (3, 512, 512), 0, 8
     if model == "resnet18":
         import torchvision

@@ -118,6 +118,12 @@ train --model prcc_autoencoder --loss ssim --target masks --select best-val-loss
 eval --checkpoint README.md --data tests --split test --device cuda-emu
 predict --checkpoint README.md --batch 2 README.md tests
 reproduce study-a --profile quick --workers 2
+summary --model resnet18 --size 224x224
+profile --model wbc_net --device cpu --batch 2 --json out.json
+bench ops --only conv2d --layers wbc. --batch 2 --json ops.json
+bench train --model wbc_net --model resnet18 --device cuda-emu --steps 2
+bench vs-pytorch --model kandel_cnn --python python3
+bench data --data tests --images 4 --steps 1
 subsets --help
 train --help
 ARGS

@@ -12,6 +12,7 @@ void add_commands(CLI::App& app, const std::string& command_line) {
   add_predict_command(app);
   add_summary_command(app);
   add_profile_command(app);
+  add_bench_command(app);
 #if LEUKO_WITH_FETCH  // needs libcurl and libtiff: -DLEUKO_FETCH=ON, the default
   add_data_command(app);
 #endif

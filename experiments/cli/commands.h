@@ -14,7 +14,8 @@ void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
-void add_data_command(CLI::App& app);  // experiments/fetch/data_command.cpp
+void add_bench_command(CLI::App& app);  // the benchmarks of bench/
+void add_data_command(CLI::App& app);   // experiments/fetch/data_command.cpp
 // `command_line` is recorded in the study reports (how to make them again).
 void add_reproduce_command(CLI::App& app, const std::string& command_line);
 

@@ -60,7 +60,7 @@ class GpuReport(unittest.TestCase):
             with open(os.path.join(folder, "gpu_kernels.json"), "w") as file:
                 json.dump({"conv": [{"shape": "c1"}]}, file)
             with open(os.path.join(folder, "train_step_wbc_net.json"), "w") as file:
-                json.dump({"images_per_s": 812.5, "batch": 16}, file)
+                json.dump({"results": [{"images_per_s": 812.5, "batch": 16}]}, file)
             with open(os.path.join(folder, "train_step_resnet18.json"), "w") as file:
                 file.write("cuda: an illegal memory access was encountered")
             os.mkdir(os.path.join(folder, "wbc10-gpu"))

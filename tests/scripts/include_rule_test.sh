@@ -27,6 +27,7 @@ forbid kernels/cpu 'kernels/cuda/' "the CPU backend does not know the CUDA one"
 forbid kernels/simt 'kernels/cuda/|kernels/cpu/' "the emulator knows no kernel"
 forbid engine 'models/|experiments/' "the engine knows no network and no study"
 forbid models 'kernels/|experiments/' "models speak only the engine's ops and modules"
+forbid bench 'experiments/' "the benchmarks are a library the CLI calls, not the other way"
 
 [[ $status -eq 0 ]] && echo "include rule holds"
 exit $status
