@@ -58,8 +58,8 @@ class ProgressLine {
   bench::Progress callback() const {
     return [terminal = terminal_](const char* benchmark, int index, int count,
                                   const std::string& what) {
-      std::fprintf(stderr, "%sbench %s [%d/%d] %s%s", terminal ? "\r\033[K" : "", benchmark,
-                   index, count, what.c_str(), terminal ? "" : "\n");
+      std::fprintf(stderr, "%sbench %s [%d/%d] %s%s", terminal ? "\r\033[K" : "", benchmark, index,
+                   count, what.c_str(), terminal ? "" : "\n");
       std::fflush(stderr);
     };
   }
@@ -84,13 +84,14 @@ struct OpsOptions {
 };
 
 void print_conv2d(const json& result) {
-  std::printf("\n%-18s %-22s %9s %9s %9s %9s %8s\n", "conv2d layer", "input", "forward",
-              "backward", "fwd+bwd", "ceiling", "fraction");
+  std::printf("\n%-18s %-22s %9s %9s %9s %9s %8s\n", "conv2d layer", "input", "forward", "backward",
+              "fwd+bwd", "ceiling", "fraction");
   for (const json& row : result["conv2d"]) {
     const std::vector<int64_t> input = row["input"];
-    const std::string shape = cat(input[1], "->", row["out_channels"].get<int64_t>(), " ",
-                                  row["kernel"].get<int64_t>(), "x", row["kernel"].get<int64_t>(),
-                                  "/", row["stride"].get<int64_t>(), " @", input[2], " x", input[0]);
+    const std::string shape =
+        cat(input[1], "->", row["out_channels"].get<int64_t>(), " ", row["kernel"].get<int64_t>(),
+            "x", row["kernel"].get<int64_t>(), "/", row["stride"].get<int64_t>(), " @", input[2],
+            " x", input[0]);
     std::printf("%-18s %-22s %9s %9s %9s %9s %8s\n", row["layer"].get<std::string>().c_str(),
                 shape.c_str(), fixed(row["forward_gflops"].get<double>(), 0).c_str(),
                 fixed(row["backward_gflops"].get<double>(), 0).c_str(),
@@ -98,7 +99,8 @@ void print_conv2d(const json& result) {
                 fixed(row["sgemm_ceiling_gflops"].get<double>(), 0).c_str(),
                 fixed(row["fraction_of_ceiling"].get<double>(), 2).c_str());
   }
-  std::printf("GFLOP/s of the GEMM work (2 N O K P a pass); ceiling: sgemm at the layer's product\n");
+  std::printf(
+      "GFLOP/s of the GEMM work (2 N O K P a pass); ceiling: sgemm at the layer's product\n");
 }
 
 void print_memory_bound_ops(const json& result) {
@@ -239,19 +241,18 @@ void run_vs_pytorch(const TrainOptions& o) {
                 " failed (exit status ", status, ")");
     const json theirs = json::parse(std::ifstream(scratch));
     fs::remove(scratch);
-    rows.push_back(
-        {{"model", model},
-         {"batch", ours["batch"]},
-         {"input", ours["input"]},
-         {"threads", ours["threads"]},
-         {"leuko", ours},
-         {"pytorch", theirs},
-         {"throughput_ratio",
-          ours["images_per_s"].get<double>() / theirs["images_per_s"].get<double>()},
-         {"cpu_time_ratio",
-          theirs["cpu_s_per_image"].get<double>() / ours["cpu_s_per_image"].get<double>()},
-         {"peak_rss_ratio",
-          ours["peak_rss_mib"].get<double>() / theirs["peak_rss_mib"].get<double>()}});
+    rows.push_back({{"model", model},
+                    {"batch", ours["batch"]},
+                    {"input", ours["input"]},
+                    {"threads", ours["threads"]},
+                    {"leuko", ours},
+                    {"pytorch", theirs},
+                    {"throughput_ratio",
+                     ours["images_per_s"].get<double>() / theirs["images_per_s"].get<double>()},
+                    {"cpu_time_ratio", theirs["cpu_s_per_image"].get<double>() /
+                                           ours["cpu_s_per_image"].get<double>()},
+                    {"peak_rss_ratio",
+                     ours["peak_rss_mib"].get<double>() / theirs["peak_rss_mib"].get<double>()}});
   }
   std::printf("%-18s %5s %12s %12s %6s %9s %10s %10s %9s\n", "network", "batch", "leuko img/s",
               "torch img/s", "ratio", "cpu ratio", "leuko MiB", "torch MiB", "mem ratio");
@@ -266,8 +267,9 @@ void run_vs_pytorch(const TrainOptions& o) {
                 fixed(r["pytorch"]["peak_rss_mib"].get<double>(), 0).c_str(),
                 fixed(r["peak_rss_ratio"].get<double>(), 2).c_str());
   }
-  std::printf("ratio > 1: leuko is faster (cpu ratio: from CPU seconds per image, which stays\n"
-              "fair when other work shares the machine); mem ratio < 1: leuko needs less\n");
+  std::printf(
+      "ratio > 1: leuko is faster (cpu ratio: from CPU seconds per image, which stays\n"
+      "fair when other work shares the machine); mem ratio < 1: leuko needs less\n");
   json environment;
   for (const char* name :
        {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}) {
@@ -295,14 +297,14 @@ void run_gpu(const std::string& json_path) {
   std::printf("%-28s %12s %12s %8s %10s\n", "matmul", "cuBLAS ms", "ours ms", "ours/cuBLAS",
               "max diff");
   for (const json& g : report["matmul"]) {
-    std::printf("%-28s %12s %12s %8s %10.1e\n",
-                cat(g["m"].get<int64_t>(), " x ", g["k"].get<int64_t>(), " x ",
-                    g["n"].get<int64_t>())
-                    .c_str(),
-                fixed(g["cublas"]["ms"].get<double>(), 3).c_str(),
-                fixed(g["tiled"]["ms"].get<double>(), 3).c_str(),
-                fixed(g["tiled_vs_cublas_ms_ratio"].get<double>(), 2).c_str(),
-                g["max_relative_difference"].get<double>());
+    std::printf(
+        "%-28s %12s %12s %8s %10.1e\n",
+        cat(g["m"].get<int64_t>(), " x ", g["k"].get<int64_t>(), " x ", g["n"].get<int64_t>())
+            .c_str(),
+        fixed(g["cublas"]["ms"].get<double>(), 3).c_str(),
+        fixed(g["tiled"]["ms"].get<double>(), 3).c_str(),
+        fixed(g["tiled_vs_cublas_ms_ratio"].get<double>(), 2).c_str(),
+        g["max_relative_difference"].get<double>());
   }
   write_json(json_path, report);
 }
@@ -314,17 +316,19 @@ struct DataOptions {
 
 void run_data(const DataOptions& o) {
   const fs::path root = data::resolve_data_root(o.data);
-  LEUKO_CHECK(!root.empty(), "bench data: no data root: give --data DIR or set LEUKO_DATA (a "
-                             "folder holding pbc/train)");
+  LEUKO_CHECK(!root.empty(),
+              "bench data: no data root: give --data DIR or set LEUKO_DATA (a "
+              "folder holding pbc/train)");
   const ProgressLine progress;
   const json r = bench::data_pipeline(root, o.images, o.steps, progress.callback());
-  std::printf("decode + resize to 256x256, one thread: %s images/s (%d images)\n"
-              "loader stall while training the WBC net on WBC-10: first epoch %s%%, later "
-              "epochs %s%% (target under 2%%)\n",
-              fixed(r["decode_resize_images_per_s_one_thread"].get<double>(), 1).c_str(),
-              r["decode_resize_images"].get<int>(),
-              fixed(100 * r["first_epoch_stall_fraction"].get<double>(), 1).c_str(),
-              fixed(100 * r["later_epoch_stall_fraction"].get<double>(), 1).c_str());
+  std::printf(
+      "decode + resize to 256x256, one thread: %s images/s (%d images)\n"
+      "loader stall while training the WBC net on WBC-10: first epoch %s%%, later "
+      "epochs %s%% (target under 2%%)\n",
+      fixed(r["decode_resize_images_per_s_one_thread"].get<double>(), 1).c_str(),
+      r["decode_resize_images"].get<int>(),
+      fixed(100 * r["first_epoch_stall_fraction"].get<double>(), 1).c_str(),
+      fixed(100 * r["later_epoch_stall_fraction"].get<double>(), 1).c_str());
   write_json(o.json, r);
 }
 

@@ -20,8 +20,7 @@ using testing::run_leuko;
 TEST_CASE("bench ops rates conv layers against sgemm and memory-bound ops against the copy") {
   testing::TempFolder scratch;
   const std::string json = (scratch / "ops.json").string();
-  const auto r =
-      run_leuko("bench ops --layers wbc.head --batch 2 --json " + json, scratch.path());
+  const auto r = run_leuko("bench ops --layers wbc.head --batch 2 --json " + json, scratch.path());
   REQUIRE(r.code == 0);
   CHECK(r.out.find("wbc.head") != std::string::npos);
   CHECK(r.out.find("max_pool2d") != std::string::npos);
@@ -48,22 +47,21 @@ TEST_CASE("bench ops rates conv layers against sgemm and memory-bound ops agains
 TEST_CASE("bench train times whole training steps of a network from the catalog") {
   testing::TempFolder scratch;
   const std::string json = (scratch / "train.json").string();
-  const auto r = run_leuko("bench train --model tiny_cnn --batch 4 --steps 2 --json " + json,
-                           scratch.path());
+  const auto r =
+      run_leuko("bench train --model tiny_cnn --batch 4 --steps 2 --json " + json, scratch.path());
   REQUIRE(r.code == 0);
   CHECK(r.out.find("tiny_cnn") != std::string::npos);
   const nlohmann::json row = nlohmann::json::parse(read_text(json))["results"][0];
   CHECK(row["batch"] == 4);
   CHECK(row["input"] == nlohmann::json({3, 32, 32}));
-  CHECK(row["images_per_s"].get<double>() ==
-        doctest::Approx(4 / row["step_s"].get<double>()));
+  CHECK(row["images_per_s"].get<double>() == doctest::Approx(4 / row["step_s"].get<double>()));
   CHECK(row["peak_rss_mib"].get<double>() > 0);
 }
 
 TEST_CASE("bench vs-pytorch times the same network in both frameworks, or says what is missing") {
   testing::TempFolder scratch;
-  const auto missing = run_leuko("bench vs-pytorch --model wbc_net --python /bin/false",
-                                 scratch.path());
+  const auto missing =
+      run_leuko("bench vs-pytorch --model wbc_net --python /bin/false", scratch.path());
   CHECK(missing.code == 1);
   CHECK(missing.err.find("install Debian's python3-torch") != std::string::npos);
   const auto other = run_leuko("bench vs-pytorch --model tiny_cnn", scratch.path());
