@@ -17,7 +17,7 @@ void add_relu_forward(const float* a, const float* b, int64_t n, float* y) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) {
     const float sum = a[i] + b[i];
-    y[i] = sum > 0.0f ? sum : 0.0f;
+    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN, as in relu()
   }
 }
 

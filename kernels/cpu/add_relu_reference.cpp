@@ -1,4 +1,5 @@
-// y = max(a + b, 0); d y / d a = d y / d b = 1 where the sum is positive (that is, y > 0).
+// y = max(a + b, 0), a NaN sum staying NaN; d y / d a = d y / d b = 1 where the sum is
+// positive (that is, y > 0).
 #include "kernels/cpu/add_relu.h"
 
 namespace leuko::cpu::reference {
@@ -6,7 +7,7 @@ namespace leuko::cpu::reference {
 void add_relu_forward(const float* a, const float* b, int64_t n, float* y) {
   for (int64_t i = 0; i < n; ++i) {
     const float sum = a[i] + b[i];
-    y[i] = sum > 0.0f ? sum : 0.0f;
+    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN, as in relu()
   }
 }
 

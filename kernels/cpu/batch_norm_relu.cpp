@@ -43,13 +43,13 @@ static void rectify_channel(const float* x, const float* residual, int64_t N, in
 #pragma omp simd
       for (int64_t s = 0; s < S; ++s) {
         const float v = xr[s] * map.scale + map.shift + rr[s];
-        yr[s] = v > 0.0f ? v : 0.0f;
+        yr[s] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
       }
     } else {
 #pragma omp simd
       for (int64_t s = 0; s < S; ++s) {
         const float v = xr[s] * map.scale + map.shift;
-        yr[s] = v > 0.0f ? v : 0.0f;
+        yr[s] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
       }
     }
   }

@@ -7,11 +7,11 @@
 
 namespace leuko::cpu::reference {
 
-// y = max(0, y + residual) in place (residual may be null).
+// y = max(0, y + residual) in place (residual may be null); a NaN stays NaN.
 static void add_and_rectify(const float* residual, int64_t size, float* y) {
   for (int64_t i = 0; i < size; ++i) {
     const float v = y[i] + (residual ? residual[i] : 0.0f);
-    y[i] = v > 0.0f ? v : 0.0f;
+    y[i] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
   }
 }
 

@@ -49,7 +49,8 @@ void launch_map2(const float* saved, const float* grad, float* out, int64_t n, F
 }
 
 struct Relu {
-  __device__ float operator()(float x) const { return x > 0.0f ? x : 0.0f; }
+  // NaN stays NaN, as in the CPU kernel and PyTorch.
+  __device__ float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
 };
 struct ReluBackward {  // from the output y
   __device__ float operator()(float y, float g) const { return y > 0.0f ? g : 0.0f; }

@@ -19,7 +19,8 @@ constexpr unsigned kThreads = 256;
 __global__ void add_relu_forward_kernel(const float* a, const float* b, int64_t n, float* y) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
-    y[i] = fmaxf(a[i] + b[i], 0.0f);
+    const float sum = a[i] + b[i];
+    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN (fmaxf would drop it)
   }
 }
 

@@ -38,7 +38,7 @@ __global__ void bn_relu_forward_kernel(const float* x, int64_t N, int64_t C, int
     const float scale = inv_std[c] * (weight ? weight[c] : 1.0f);
     const float shift = (bias ? bias[c] : 0.0f) - mean[c] * scale;
     const float pre = x[i] * scale + shift + (residual ? residual[i] : 0.0f);
-    y[i] = fmaxf(pre, 0.0f);
+    y[i] = pre < 0.0f ? 0.0f : pre;  // NaN stays NaN (fmaxf would drop it)
   }
 }
 

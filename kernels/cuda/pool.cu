@@ -13,7 +13,7 @@
 //                      shuffle reduction; 8 planes per 256-thread block.
 //   global backward    one thread per input element.
 // Cost: max/avg forward read kernel_h*kernel_w inputs per output (mostly from cache) and
-// write 4 bytes (+8 for a max index); backward reads each overlapping output once per input.
+// write 4 bytes (+4 for a max index); backward reads each overlapping output once per input.
 // All memory bound.
 #include "kernels/cuda/pool.h"
 
