@@ -13,6 +13,8 @@
 namespace {
 
 // A row-major C[M, N] = A[M, K] x B[K, N]: the simplest problem the GEMM loop accepts.
+// matmul.cu's DenseProblem is the full one (strides, transposes, batches, alpha, beta,
+// bias); this one keeps only what a reader stepping through one tile needs to see.
 struct RowMajorProduct {
   int rows, cols, depth;
   const float* a_data;
