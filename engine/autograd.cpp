@@ -149,6 +149,18 @@ static std::vector<std::shared_ptr<Node>> topological_order(const std::shared_pt
   return {order.rbegin(), order.rend()};  // post-order reversed: consumers first
 }
 
+static thread_local GradientReadyHook gradient_ready_hook;
+
+GradientReadyGuard::GradientReadyGuard(GradientReadyHook hook)
+    : previous_(std::move(gradient_ready_hook)) {
+  gradient_ready_hook = std::move(hook);
+}
+GradientReadyGuard::~GradientReadyGuard() { gradient_ready_hook = std::move(previous_); }
+
+static bool is_trainable_leaf(const Tensor& t) {
+  return t.defined() && t.requires_grad() && t.is_leaf();
+}
+
 static void accumulate_into_leaf(const Tensor& leaf, const Tensor& grad) {
   Tensor current = leaf.grad();
   // The first gradient is cloned: backward closures may hand the same tensor to several
@@ -177,10 +189,25 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
     return;
   }
   const std::vector<std::shared_ptr<Node>> order = topological_order(root.grad_fn());
+  // With a gradient-ready hook: how many nodes of the sweep still feed each leaf. A node
+  // feeds its leaves when it runs, or never when nothing flowed into it.
+  std::unordered_map<TensorImpl*, int> feeds_left;
+  if (gradient_ready_hook)
+    for (const std::shared_ptr<Node>& node : order)
+      for (const Tensor& input : node->inputs())
+        if (is_trainable_leaf(input)) ++feeds_left[input.impl()];
+  const auto fed = [&](const Node& node) {
+    if (!gradient_ready_hook) return;
+    for (const Tensor& input : node.inputs())
+      if (is_trainable_leaf(input) && --feeds_left[input.impl()] == 0) gradient_ready_hook(input);
+  };
   std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
   for (const std::shared_ptr<Node>& node : order) {
     auto it = pending.find(node.get());
-    if (it == pending.end()) continue;  // nothing flowed here (e.g. only into frozen inputs)
+    if (it == pending.end()) {  // nothing flowed here (e.g. only into frozen inputs)
+      fed(*node);
+      continue;
+    }
     Tensor grad_output = std::move(it->second);
     pending.erase(it);
     const double started = ProfileOps::backward_begin();
@@ -209,6 +236,7 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
         }
       }
     }
+    fed(*node);
   }
   for (const std::shared_ptr<Node>& node : order) node->release();
 }

@@ -88,6 +88,24 @@ class DetectAnomalyGuard {  // anomaly detection on (or off) for its scope, for 
   bool previous_;
 };
 
+// Gradient-ready hooks, for data-parallel training (engine/distributed/gradient_reducer.h):
+// while a GradientReadyGuard is alive on this thread, backward calls its hook once for every
+// leaf that requires grad in the swept graph, as soon as no node left in the sweep can add
+// to that leaf's gradient, so that a finished gradient can be sent while backward computes
+// the rest. The leaf's grad() may be undefined (no gradient reached it).
+using GradientReadyHook = std::function<void(const Tensor& leaf)>;
+
+class GradientReadyGuard {
+ public:
+  explicit GradientReadyGuard(GradientReadyHook hook);
+  ~GradientReadyGuard();
+  GradientReadyGuard(const GradientReadyGuard&) = delete;
+  GradientReadyGuard& operator=(const GradientReadyGuard&) = delete;
+
+ private:
+  GradientReadyHook previous_;
+};
+
 // Attaches a node to `output` if recording is on and any input requires grad; returns output.
 Tensor record(Tensor output, const char* op_name, std::vector<Tensor> inputs,
               Node::BackwardFn backward);

@@ -13,7 +13,7 @@ targets=("$@")
 ((${#targets[@]})) || targets=(safetensors image run_config cli)
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DLEUKO_FUZZ=ON -DLEUKO_CUDA=OFF -DLEUKO_BUILD_TESTS=OFF
+        -DLEUKO_FUZZ=ON -DLEUKO_CUDA=OFF -DLEUKO_MPI=OFF -DLEUKO_BUILD_TESTS=OFF
 fi
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 if [[ ! -d fuzz-corpus ]]; then

@@ -11,6 +11,7 @@ packages=(g++ cmake ninja-build ccache pkg-config
           libopenblas-dev libstb-dev doctest-dev libcli11-dev nlohmann-json3-dev
           libboost-context-dev libbenchmark-dev
           libcurl4-openssl-dev libtiff-dev
+          libopenmpi-dev openmpi-bin  # data-parallel training (engine/distributed)
           gdb)  # docs_test steps through a kernel with it (docs/gdb_walkthrough.md)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-torch python3-torchvision python3-pil python3-numpy clang-format)

@@ -36,6 +36,11 @@ Loader::Loader(Dataset dataset, LoaderOptions options)
   LEUKO_CHECK(dataset_.size() > 0, "loader: the dataset is empty (expected at least one sample)");
   LEUKO_CHECK(options_.batch_size > 0, "loader: batch_size must be positive, got ",
               options_.batch_size);
+  LEUKO_CHECK(options_.ranks > 0 && options_.rank >= 0 && options_.rank < options_.ranks,
+              "loader: rank ", options_.rank, " of ", options_.ranks, " ranks");
+  LEUKO_CHECK(options_.ranks == 1 || !options_.skip_bad_images,
+              "loader: skipping bad images is not supported with several ranks (a rank whose ",
+              "images were all skipped would leave the others waiting)");
   LEUKO_CHECK(options_.workers >= 0, "loader: workers must be >= 0, got ", options_.workers);
   LEUKO_CHECK(options_.prefetch_batches > 0, "loader: prefetch_batches must be positive, got ",
               options_.prefetch_batches);
@@ -93,8 +98,9 @@ void Loader::check_cache_fits() {
 }
 
 int64_t Loader::batches_per_epoch() const {
-  const int64_t n = dataset_.size(), b = options_.batch_size;
-  return options_.drop_last ? n / b : (n + b - 1) / b;
+  const int64_t n = dataset_.size(), global = options_.batch_size * options_.ranks;
+  const bool last_partial = !options_.drop_last && n % global >= options_.ranks;
+  return n / global + (last_partial ? 1 : 0);
 }
 
 int64_t Loader::skipped_images() const {
@@ -175,8 +181,14 @@ Loader::Prepared Loader::randomized(const Prepared& prepared, int64_t index) con
 }
 
 std::optional<Batch> Loader::build_batch(int64_t batch_index) {
-  const int64_t begin = batch_index * options_.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options_.batch_size, dataset_.size());
+  // This rank's slice of the global batch (the whole batch with one rank).
+  const int64_t global_begin = batch_index * options_.batch_size * options_.ranks;
+  const int64_t global_size =
+      std::min<int64_t>(options_.batch_size * options_.ranks, dataset_.size() - global_begin);
+  const int64_t base = global_size / options_.ranks, extra = global_size % options_.ranks;
+  const int64_t begin =
+      global_begin + options_.rank * base + std::min<int64_t>(options_.rank, extra);
+  const int64_t end = begin + base + (options_.rank < extra ? 1 : 0);
   std::vector<std::shared_ptr<const Prepared>> samples;
   std::vector<int64_t> indices;
   for (int64_t k = begin; k < end; ++k) {
@@ -327,6 +339,8 @@ ChannelStats compute_channel_stats(const Dataset& dataset, LoaderOptions options
   options.shuffle = false;
   options.drop_last = false;
   options.cache = false;  // one pass: keeping the pixels would only cost memory
+  options.rank = 0;       // every image, on every rank
+  options.ranks = 1;
   Loader loader(std::move(plain), options);
   double sum[3] = {0, 0, 0}, sum_sq[3] = {0, 0, 0};
   double count = 0;

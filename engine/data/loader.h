@@ -55,6 +55,13 @@ struct LoaderOptions {
   bool skip_bad_images = false;
   bool pin_memory = false;    // batches in page-locked memory (set when they go to a GPU)
   bool mask_targets = false;  // each batch also carries its samples' masks (every sample needs one)
+  // Data-parallel training: `ranks` processes share each global batch of batch_size * ranks
+  // consecutive samples of the epoch's order, rank r taking the r-th of `ranks` nearly equal
+  // slices (sizes differ by one at most), so that together they see what one process with
+  // the whole batch sees. A last global batch smaller than `ranks` is dropped (a rank would
+  // get nothing).
+  int rank = 0;
+  int ranks = 1;
 };
 
 struct Batch {

@@ -1,9 +1,11 @@
 // The `leuko` command line.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <string>
 
+#include "engine/distributed/communicator.h"
 #include "engine/error.h"
 #include "experiments/cli/commands.h"
 
@@ -25,6 +27,13 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     // leuko::Error and anything else the work raised (file system, JSON): one line, exit 1.
+    if (leuko::distributed::started_by_mpirun()) {
+      // The other ranks may be inside a collective, where MPI_Finalize at exit would wait
+      // for them for ever: leave at once, and mpirun stops the job.
+      std::fprintf(stderr, "leuko (rank %s): %s\n", std::getenv("OMPI_COMM_WORLD_RANK"), e.what());
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
     std::fprintf(stderr, "leuko: %s\n", e.what());
     return 1;
   }

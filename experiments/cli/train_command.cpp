@@ -2,11 +2,13 @@
 // no data is given) and writes a run folder (experiments/training/trainer.h).
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "engine/data/data_root.h"
 #include "engine/data/image_folder.h"
 #include "engine/data/subsets.h"
 #include "engine/data/synthetic.h"
+#include "engine/distributed/communicator.h"
 #include "engine/error.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/rmsprop.h"
@@ -84,22 +86,30 @@ void run_train(TrainOptions o) {
   const Device device = select_device(o.device);
   const auto [height, width] = checked_input_size(info, o.size);
   if (o.out.empty()) o.out = cat("runs/", o.model, "-seed", o.seed);
+  // Under mpirun every rank runs this; rank 0 speaks and writes the run folder.
+  distributed::Communicator& ranks = distributed::world();
+  if (!ranks.is_root()) LEUKO_CHECK(std::freopen("/dev/null", "w", stdout), "no /dev/null");
   const RunFolder folder(o.out);
-  const RunLock lock(folder);
-  if (o.restart) start_over(folder);
+  std::optional<RunLock> lock;
+  if (ranks.is_root()) {
+    lock.emplace(folder);
+    if (o.restart) start_over(folder);
+  }
+  ranks.barrier();  // the folder is locked and, with --restart, empty
 
   // The data: --data, else LEUKO_DATA, else generated cells (said loudly).
   std::filesystem::path root = data::resolve_data_root(o.data);
   std::string note;
   if (root.empty()) {
     root = folder.file("synthetic-data");
-    if (!std::filesystem::exists(root / "test"))
+    if (ranks.is_root() && !std::filesystem::exists(root / "test"))
       data::write_synthetic_folder(
           root, {.size = 64,
                  .train_per_class = o.synthetic_per_class,
                  .test_per_class = std::max<int64_t>(4, o.synthetic_per_class / 2),
                  .mask_fraction = segment ? 1.0 : 0.1,
                  .seed = o.seed});
+    ranks.barrier();  // the generated images are in place
     note = cat("No --data and no LEUKO_DATA: trained on SYNTHETIC cell images (", root.string(),
                "); these numbers say nothing about real data.");
     std::printf("*** %s ***\n", note.c_str());
@@ -181,6 +191,7 @@ void run_train(TrainOptions o) {
                         {"val_fraction", o.val_fraction},
                         {"select", o.select},
                         {"workers", o.workers},
+                        {"ranks", ranks.size()},
                         {"skip_bad_images", o.skip_bad_images},
                         {"classes", classify ? train.classes : std::vector<std::string>{}},
                         {"train_images", train.size()},
@@ -211,11 +222,18 @@ void run_train(TrainOptions o) {
   }
   model.module->to(device);
 
-  data::Loader train_loader(train, loader_options(config, /*shuffle=*/true));
-  data::Loader test_loader(test, loader_options(config, false));
+  data::LoaderOptions train_options = loader_options(config, /*shuffle=*/true);
+  train_options.rank = ranks.rank();
+  train_options.ranks = ranks.size();
+  data::Loader train_loader(train, train_options);
+  // Every rank evaluates the whole split, in batches of the global batch's size, so that the
+  // numbers are those of one process with that batch.
+  data::LoaderOptions evaluation_options = loader_options(config, false);
+  evaluation_options.batch_size *= ranks.size();
+  data::Loader test_loader(test, evaluation_options);
   std::unique_ptr<data::Loader> validation_loader;
   if (validation)
-    validation_loader = std::make_unique<data::Loader>(*validation, loader_options(config, false));
+    validation_loader = std::make_unique<data::Loader>(*validation, evaluation_options);
 
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model.module->parameters());
   std::unique_ptr<optim::LRSchedule> schedule =
@@ -242,6 +260,7 @@ void run_train(TrainOptions o) {
   t.detect_anomaly = o.detect_anomaly;
   t.device = device;
   t.config = config;
+  t.communicator = &ranks;
   t.title = cat("leuko train: ", o.model, " (", info.description, "), seed ", o.seed);
   t.note = note;
   std::printf(
@@ -252,6 +271,10 @@ void run_train(TrainOptions o) {
       static_cast<long long>(train.size()),
       static_cast<long long>(validation ? validation->size() : 0),
       static_cast<long long>(test.size()), height, width, to_string(device));
+  if (ranks.size() > 1)
+    std::printf("data-parallel over %d %s ranks: %lld images per rank and step, %lld per step\n",
+                ranks.size(), ranks.backend().c_str(), static_cast<long long>(o.batch),
+                static_cast<long long>(o.batch * ranks.size()));
   Trainer(model, *optimizer, schedule.get(), train_loader, validation_loader.get(), test_loader,
           folder, t)
       .run();
@@ -277,14 +300,17 @@ void add_train_command(CLI::App& app) {
       "1e-4 \\\n"
       "              --schedule constant --select best-val-loss --out runs/seg   (synthetic cells "
       "+ masks)\n"
-      "Running the same command again with the same --out resumes from the last checkpoint.");
+      "Running the same command again with the same --out resumes from the last checkpoint.\n"
+      "Data-parallel: mpirun -n 2 leuko train ... runs 2 ranks, each on --batch images of every\n"
+      "step, the gradients averaged over the 2 x --batch (see the README's 'Several processes').");
   add_model_options(cmd, o->model, o->size);
   cmd->add_option("--data", o->data,
                   "image-folder root with train/, test/ and optional val/ (default: $LEUKO_DATA, "
                   "else synthetic)");
   cmd->add_option("--out", o->out, "run folder (default runs/<model>-seed<seed>)");
   cmd->add_option("--epochs", o->epochs, "epochs")->check(in_range(1, kMaxEpochs));
-  cmd->add_option("--batch", o->batch, "images per step")->check(in_range(1, kMaxBatch));
+  cmd->add_option("--batch", o->batch, "images per step (per rank, under mpirun)")
+      ->check(in_range(1, kMaxBatch));
   cmd->add_option("--lr", o->lr, "learning rate (OneCycle: the peak)")->check(positive());
   cmd->add_option("--optimizer", o->optimizer, "adam | adamw | sgd | rmsprop")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}));

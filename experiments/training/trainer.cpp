@@ -82,6 +82,22 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
       settings_(std::move(settings)),
       best_validation_loss_(std::numeric_limits<double>::infinity()),
       first_loss_(kNaN) {
+  if (ranks() > 1) {
+    LEUKO_CHECK(settings_.device == Device::cpu, "data-parallel training over ",
+                settings_.communicator->backend(), " runs on --device cpu (GPU ranks need NCCL, ",
+                "not built yet); this run asked for ", to_string(settings_.device));
+    const data::Loader* loaders[] = {&train_, validation_, &test_};
+    for (const data::Loader* loader : loaders)
+      LEUKO_CHECK(!loader || loader == &train_ || loader->options().ranks == 1,
+                  "data-parallel training: only the training loader is sharded");
+    LEUKO_CHECK(train_.options().ranks == ranks() &&
+                    train_.options().rank == settings_.communicator->rank(),
+                "data-parallel training: the training loader is made for rank ",
+                train_.options().rank, " of ", train_.options().ranks, ", this is rank ",
+                settings_.communicator->rank(), " of ", ranks());
+    reducer_ = std::make_unique<distributed::GradientReducer>(
+        *settings_.communicator, model_.module->trainable_parameters());
+  }
   if (settings_.loss.kind != LossKind::cross_entropy && settings_.loss.target == Target::masks) {
     const data::Loader* loaders[] = {&train_, validation_, &test_};
     for (const data::Loader* loader : loaders)
@@ -89,6 +105,23 @@ Trainer::Trainer(BuiltModel model, optim::Optimizer& optimizer, optim::LRSchedul
                   "a segmentation run (masks as the target) ",
                   "needs loaders made with mask_targets");
   }
+}
+
+std::vector<double> Trainer::sum_over_ranks(const std::vector<double>& values) const {
+  if (ranks() == 1) return values;
+  std::vector<float> floats(values.begin(), values.end());
+  const Tensor buffer = from_vector(floats, {static_cast<int64_t>(floats.size())});
+  settings_.communicator->all_reduce_sum_now(buffer);
+  const std::vector<float> sums = buffer.to_vector();
+  return {sums.begin(), sums.end()};
+}
+
+void Trainer::broadcast_model() const {
+  if (ranks() == 1) return;
+  std::vector<Tensor> state;
+  for (const auto& [name, tensor] : model_.module->named_parameters()) state.push_back(tensor);
+  for (const auto& [name, tensor] : model_.module->named_buffers()) state.push_back(tensor);
+  distributed::broadcast_tensors(*settings_.communicator, state);
 }
 
 void Trainer::check_same_settings(const nlohmann::json& config) const {
@@ -181,7 +214,7 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
   data::DeviceBatches batches(train_, settings_.device);
   batches.start_epoch(epoch);
   Progress progress(cat("epoch ", epoch + 1, "/", settings_.epochs), train_.batches_per_epoch());
-  double loss_sum = 0.0;
+  double loss_sum = 0.0, weighted_loss_sum = 0.0;  // the latter: by this rank's share
   int64_t step = 0, seen = 0, correct = 0;
   while (std::optional<data::Batch> batch = batches.next()) {
     ++step;
@@ -212,8 +245,17 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
                       kDivergence, " times the first step's loss (", first_loss_,
                       "): training diverged (try a smaller --lr) and was stopped. ",
                       stop_note(epoch)));
+    double share = 1.0;  // this rank's share of the global batch's images
+    if (reducer_) {
+      const double here = static_cast<double>(images.size(0));
+      share = here / sum_over_ranks({here})[0];
+    }
     try {
-      loss.backward();
+      if (reducer_) {
+        reducer_->backward(loss, share);
+      } else {
+        loss.backward();
+      }
     } catch (const Error& e) {
       throw Error(cat("epoch ", epoch + 1, " step ", step, ": ", e.what()));
     }
@@ -225,6 +267,7 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
     optimizer_.zero_grad();
     if (schedule_ && settings_.schedule_unit == ScheduleUnit::per_batch) schedule_->step();
     loss_sum += value;
+    weighted_loss_sum += value * share;
     seen += images.size(0);
     if (classify) {
       const std::vector<int64_t> truth = batch->labels.to_vector_i64();
@@ -234,6 +277,16 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
     progress.update(step, loss_sum / static_cast<double>(step), seen);
   }
   if (schedule_ && settings_.schedule_unit == ScheduleUnit::per_epoch) schedule_->step();
+  if (ranks() > 1) {
+    // Each step's loss over the global batch is the sum of the ranks' losses weighted by
+    // their shares; the images seen and the correct ones add up.
+    const std::vector<double> sums = sum_over_ranks(
+        {weighted_loss_sum, static_cast<double>(seen), static_cast<double>(correct)});
+    loss_sum = sums[0];
+    seen = static_cast<int64_t>(sums[1]);
+    correct = static_cast<int64_t>(sums[2]);
+    broadcast_model();  // every rank evaluates rank 0's batch-norm statistics
+  }
 
   EpochRecord record{epoch + 1,
                      optimizer_.lr(),
@@ -267,16 +320,26 @@ EpochRecord Trainer::train_epoch(int64_t epoch) {
 bool Trainer::run() {
   const DetectAnomalyGuard anomaly(settings_.detect_anomaly);
   resume();
-  folder_.write("config.json", settings_.config.dump(2) + "\n");
+  if (ranks() > 1) {
+    const double start = static_cast<double>(start_epoch_);
+    LEUKO_CHECK(sum_over_ranks({start})[0] == start * ranks(), "rank ",
+                settings_.communicator->rank(), " resumes after epoch ", start_epoch_,
+                ", but not every rank does: every rank must see the same --out folder (one ",
+                "machine, or a shared file system)");
+    broadcast_model();
+  }
+  if (is_root()) folder_.write("config.json", settings_.config.dump(2) + "\n");
   for (int64_t epoch = start_epoch_; epoch < settings_.epochs; ++epoch) {
     const EpochRecord record = train_epoch(epoch);
     history_.push_back(record);
     if (settings_.test_best_validation && record.val_loss < best_validation_loss_) {
       best_validation_loss_ = record.val_loss;
-      save(epoch + 1, kBestCheckpoint);
+      if (is_root()) save(epoch + 1, kBestCheckpoint);
     }
-    save(epoch + 1, kCheckpoint);
-    folder_.write("metrics.csv", metrics_csv(history_));
+    if (is_root()) {
+      save(epoch + 1, kCheckpoint);
+      folder_.write("metrics.csv", metrics_csv(history_));
+    }
     const int64_t done_here = epoch + 1 - start_epoch_;
     if (settings_.stop_after_epochs > 0 && done_here >= settings_.stop_after_epochs &&
         epoch + 1 < settings_.epochs) {
@@ -327,6 +390,7 @@ std::vector<ExampleImages> Trainer::write_examples() const {
 }
 
 void Trainer::finish() {
+  if (!is_root()) return;  // rank 0 tests and reports
   if (settings_.test_best_validation && folder_.exists(kBestCheckpoint)) {
     model_.module->load_state_dict(load_checkpoint(folder_.file(kBestCheckpoint).string()).model);
     std::printf("testing the weights of the epoch with the lowest validation loss (%g)\n",

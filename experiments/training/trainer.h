@@ -17,6 +17,15 @@
 // binary) and workers (the batches do not depend on it). The device is compared: CPU and GPU
 // kernels round differently, so a resumed run would not end as an uninterrupted one.
 //
+// Data-parallel (settings.communicator with several ranks, engine/distributed): every rank
+// runs this loop on its shard of each global batch (the loaders' rank and ranks), and the
+// gradients are averaged over the global batch during backward (GradientReducer) before
+// clipping and the optimizer step, so every rank keeps the same weights. Rank 0's weights
+// and batch-norm buffers are broadcast at the start and before each evaluation (as PyTorch
+// DDP's broadcast_buffers); every rank validates, and only rank 0 writes the run folder
+// (which every rank must see, to resume) and tests. The epoch's training loss and accuracy
+// are summed over the ranks.
+//
 // Numerical faults stop the run with one line naming the epoch and step: a loss that is
 // NaN or Inf, or more than 10^4 times the first step's loss (see kDivergence), and a
 // gradient that is not finite (naming the first such parameter). settings.detect_anomaly
@@ -24,12 +33,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/data/loader.h"
+#include "engine/distributed/gradient_reducer.h"
 #include "engine/optim/lr_schedule.h"
 #include "engine/optim/optimizer.h"
 #include "experiments/training/evaluation.h"
@@ -55,6 +66,7 @@ struct TrainerSettings {
   Device device = Device::cpu;
   int reconstruction_examples = 4;  // test images shown in the report of an image-to-image run
   nlohmann::json config;            // every setting of the run: config.json, and inside checkpoints
+  distributed::Communicator* communicator = nullptr;  // null: one process alone
   std::string title;
   std::string note;
   std::vector<PublishedNumber> published;
@@ -85,6 +97,11 @@ class Trainer {
   static constexpr double kDivergence = 1e4;
 
  private:
+  bool is_root() const { return ranks() == 1 || settings_.communicator->is_root(); }
+  int ranks() const { return settings_.communicator ? settings_.communicator->size() : 1; }
+  // The sum over the ranks of each value (the values themselves with one rank).
+  std::vector<double> sum_over_ranks(const std::vector<double>& values) const;
+  void broadcast_model() const;  // rank 0's parameters and buffers to every rank
   void resume();
   // Stops when `config` (the checkpoint's run's) has other settings than this run.
   void check_same_settings(const nlohmann::json& config) const;
@@ -112,6 +129,7 @@ class Trainer {
   nlohmann::json skipped_before_ = nlohmann::json::object();  // skipped_images() at the checkpoint
   std::vector<EpochRecord> history_;
   std::vector<double> epoch_seconds_;  // wall time of each epoch (training and validation)
+  std::unique_ptr<distributed::GradientReducer> reducer_;  // with several ranks
 };
 
 }  // namespace leuko::cli

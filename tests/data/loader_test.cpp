@@ -267,3 +267,39 @@ TEST_CASE("pinned batches hold the same values as ordinary ones and stay CPU ten
   }
   CHECK_FALSE(pinned.next().has_value());
 }
+
+TEST_CASE("ranks share each global batch: together they see what one process sees") {
+  SmallFolder folder;  // 35 images
+  // One process with batches of 8, against 3 ranks with 8/3 each: 35 = 4 x 8 + 3.
+  LoaderOptions whole{.batch_size = 6, .height = 16, .width = 16, .seed = 9, .workers = 0};
+  Loader one(folder.train, whole);
+  const std::vector<Batch> reference = one_epoch(one, 1);
+  REQUIRE(reference.size() == 6);  // 5 x 6 + 5
+  std::vector<std::vector<Batch>> shards;
+  for (int rank = 0; rank < 3; ++rank) {
+    LoaderOptions options = whole;
+    options.batch_size = 2;
+    options.rank = rank;
+    options.ranks = 3;
+    Loader loader(folder.train, options);
+    CHECK(loader.batches_per_epoch() == 6);
+    shards.push_back(one_epoch(loader, 1));
+    REQUIRE(shards.back().size() == 6);
+  }
+  for (size_t k = 0; k < reference.size(); ++k) {
+    std::vector<int64_t> joined;
+    for (const std::vector<Batch>& shard : shards)
+      joined.insert(joined.end(), shard[k].indices.begin(), shard[k].indices.end());
+    CHECK(joined == reference[k].indices);  // in order: rank 0's slice first
+  }
+  // The last global batch of 5 splits 2 + 2 + 1.
+  CHECK(shards[0][5].indices.size() == 2);
+  CHECK(shards[2][5].indices.size() == 1);
+  // With 4 ranks of 2, the last global batch would hold 3 images for 4 ranks: dropped.
+  LoaderOptions four = whole;
+  four.batch_size = 2;
+  four.ranks = 4;
+  CHECK(Loader(folder.train, four).batches_per_epoch() == 4);  // 35 = 4 x 8 + 3
+  four.rank = 4;
+  CHECK_THROWS_WITH_AS(Loader(folder.train, four), doctest::Contains("rank 4 of 4 ranks"), Error);
+}
