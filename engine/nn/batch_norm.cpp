@@ -1,5 +1,6 @@
 #include "engine/nn/batch_norm.h"
 
+#include "engine/distributed/sync_batch_norm.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 
@@ -24,12 +25,20 @@ BatchNorm::BatchNorm(const char* name, int64_t input_dim, int64_t num_features, 
 
 Tensor BatchNorm::forward(const Tensor& x) {
   check_dim(x, input_dim_, name_, "input");
-  Tensor y = batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
+  Tensor y =
+      is_training() && synchronised()
+          ? distributed::sync_batch_norm(x, weight, bias, running_mean, running_var, momentum_,
+                                         eps_, *synchronised_)
+          : batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
   if (is_training()) count_batch();  // after: a failed call counts nothing
   return y;
 }
 
 Tensor BatchNorm::forward_relu(const Tensor& x, const Tensor& residual) {
+  if (is_training() && synchronised()) {  // no fused kernel: the statistics need collectives
+    const Tensor y = forward(x);
+    return residual.defined() ? add_relu(y, residual) : relu(y);
+  }
   check_dim(x, input_dim_, name_, "input");
   Tensor y = batch_norm_relu(x, weight, bias, running_mean, running_var, is_training(), momentum_,
                              eps_, residual);

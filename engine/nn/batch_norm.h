@@ -3,9 +3,15 @@
 // "running_var" (ones) and "num_batches_tracked" (int64, shape []), so torchvision state
 // dicts load by name. In training mode a forward normalizes with the batch's statistics,
 // moves the running buffers and counts the batch; in eval mode it uses the running buffers.
+// Synchronised over a communicator (data-parallel training), the batch's statistics are
+// those of all ranks' images together (engine/distributed/sync_batch_norm.h).
 #pragma once
 
 #include "engine/nn/module.h"
+
+namespace leuko::distributed {
+class Communicator;
+}
 
 namespace leuko::nn {
 
@@ -21,6 +27,11 @@ class BatchNorm : public Module {
   // after normalizing, for a module that normalizes with this one's tensors in a fused op
   // (nn::ConvBnRelu).
   void count_batch();
+
+  // While training, normalize with the statistics of every rank's batch (null: this
+  // process's batch only, the default).
+  void synchronise_over(distributed::Communicator* communicator) { synchronised_ = communicator; }
+  bool synchronised() const { return synchronised_ != nullptr; }
 
   int64_t num_features() const { return num_features_; }
   float eps() const { return eps_; }
@@ -38,6 +49,7 @@ class BatchNorm : public Module {
   int64_t input_dim_;  // 2 for [N, C], 4 for [N, C, H, W]
   int64_t num_features_;
   float eps_, momentum_;
+  distributed::Communicator* synchronised_ = nullptr;
 };
 
 // Over [N, C, H, W]: one mean and variance per channel over N, H and W.

@@ -14,6 +14,7 @@ ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, Size2 kernel, 
 
 Tensor ConvBnRelu::forward(const Tensor& x) {
   const bool training = bn_->is_training();
+  if (training && bn_->synchronised()) return bn_->forward_relu(conv_->forward(x));
   Tensor y = conv_batch_norm_relu(x, conv_->weight, conv_->bias, bn_->weight, bn_->bias,
                                   bn_->running_mean, bn_->running_var, conv_->stride(),
                                   conv_->padding(), training, bn_->momentum(), bn_->eps());

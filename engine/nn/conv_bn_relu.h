@@ -2,7 +2,8 @@
 // computed by one op (conv_batch_norm_relu). On the CPU the batch norm and the ReLU run as one
 // pass over the convolution's output; on a GPU the batch statistics are also gathered while
 // the convolution writes its output (training), or the batch norm is folded into the
-// convolution's weights (eval).
+// convolution's weights (eval). With a synchronised batch norm (data-parallel training) it
+// runs the convolution and then the batch norm's collective statistics, unfused.
 //
 // Its children are named "conv" and "bn", so its state dict reads conv.weight, conv.bias,
 // bn.weight, bn.bias, bn.running_mean, bn.running_var and bn.num_batches_tracked: the keys of

@@ -9,6 +9,7 @@
 #include "engine/data/subsets.h"
 #include "engine/data/synthetic.h"
 #include "engine/distributed/communicator.h"
+#include "engine/distributed/sync_batch_norm.h"
 #include "engine/error.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/rmsprop.h"
@@ -39,6 +40,7 @@ struct TrainOptions {
   bool skip_bad_images = false;
   bool verbose = false;
   bool restart = false, detect_anomaly = false;
+  bool sync_bn = false;
   int workers = 2;
   uint64_t seed = 0;
 };
@@ -192,6 +194,7 @@ void run_train(TrainOptions o) {
                         {"select", o.select},
                         {"workers", o.workers},
                         {"ranks", ranks.size()},
+                        {"sync_bn", o.sync_bn},
                         {"skip_bad_images", o.skip_bad_images},
                         {"classes", classify ? train.classes : std::vector<std::string>{}},
                         {"train_images", train.size()},
@@ -221,6 +224,10 @@ void run_train(TrainOptions o) {
     std::printf("loaded %s into %s\n", o.weights.c_str(), o.model.c_str());
   }
   model.module->to(device);
+  if (o.sync_bn) {
+    const int layers = distributed::synchronise_batch_norm(*model.module, ranks);
+    LEUKO_CHECK(layers > 0, "--sync-bn: ", o.model, " has no batch norm");
+  }
 
   data::LoaderOptions train_options = loader_options(config, /*shuffle=*/true);
   train_options.rank = ranks.rank();
@@ -377,6 +384,9 @@ void add_train_command(CLI::App& app) {
       ->check(in_range(0, kMaxEpochs));
   cmd->add_flag("--restart", o->restart,
                 "delete what --out holds (an earlier run) and start from scratch");
+  cmd->add_flag("--sync-bn", o->sync_bn,
+                "under mpirun: batch norm over all ranks' images of a step (default: each "
+                "rank's own, as PyTorch's DDP)");
   cmd->add_flag("--detect-anomaly", o->detect_anomaly,
                 "check every op's output and gradient; name the first NaN/Inf (slower)");
   cmd->callback([o] { run_train(*o); });

@@ -1,6 +1,6 @@
 // Data-parallel gradients without a second process: the gradient-ready hook of the autograd
 // tape, and the GradientReducer over the single-process communicator (its buckets, its
-// scaling by the rank's share, and the overlap). Two real ranks: tests/distributed/mpi_test.sh.
+// scaling by the rank's share, and the overlap). Two real ranks: tests/scripts/mpi_train_test.py.
 #include "engine/distributed/gradient_reducer.h"
 
 #include <map>
