@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/distributed/communicator.h"
 #include "engine/nn/module.h"
 #include "engine/storage.h"
 #include "engine/tensor.h"
@@ -49,6 +50,12 @@ struct TrainStepCase {
   Device device = Device::cpu;
 };
 nlohmann::json train_step(const TrainStepCase& c, const Progress& progress);
+
+// data_parallel.cpp: c's training step on this rank of `ranks` (c.batch images each, CPU),
+// without communication, with the gradient all-reduce after backward, and overlapped with
+// backward (buckets of `bucket_bytes`), timed side by side.
+nlohmann::json data_parallel_step(const TrainStepCase& c, distributed::Communicator& ranks,
+                                  int64_t bucket_bytes, const Progress& progress);
 
 // gpu_kernels.cpp: the project's conv and GEMM kernels against cuDNN and cuBLAS on the GPU
 // (Device::cuda). Throws leuko::Error when there is none.

@@ -21,6 +21,7 @@
 
 #include "bench/benchmarks.h"
 #include "engine/data/data_root.h"
+#include "engine/distributed/communicator.h"
 #include "engine/error.h"
 #include "engine/format.h"
 #include "engine/io/safetensors.h"
@@ -155,25 +156,36 @@ struct TrainOptions {
   int64_t batch = 0, steps = 5;  // batch 0: each network's own (twin_networks)
 };
 
-// One network's training steps in leuko, at the catalog's input size.
-json measure_leuko(const std::string& model, const TrainOptions& o, Device device,
-                   const bench::Progress& progress) {
+// One network of the catalog at its input size, and the case that times its training steps.
+struct TimedNetwork {
+  BuiltModel built;
+  bench::TrainStepCase step;
+};
+
+TimedNetwork timed_network(const std::string& model, int64_t batch, int64_t steps, Device device) {
   const ModelInfo& info = find_model(model);
   const auto known = twin_networks().find(model);
   const TrainDefaults defaults =
       known != twin_networks().end() ? known->second : TrainDefaults{16, 5};
-  const BuiltModel built = build_model_to_inspect(info, info.height, defaults.classes);
+  TimedNetwork n{build_model_to_inspect(info, info.height, defaults.classes), {}};
   const bool classify = info.task == Task::classification;
-  return bench::train_step({.model = model,
-                            .net = built.module.get(),
-                            .forward = built.forward,
-                            .height = info.height,
-                            .width = info.width,
-                            .classes = classify ? std::max<int64_t>(defaults.classes, 2) : 0,
-                            .batch = o.batch > 0 ? o.batch : defaults.batch,
-                            .steps = o.steps,
-                            .device = device},
-                           progress);
+  n.step = {.model = model,
+            .net = n.built.module.get(),
+            .forward = n.built.forward,
+            .height = info.height,
+            .width = info.width,
+            .classes = classify ? std::max<int64_t>(defaults.classes, 2) : 0,
+            .batch = batch > 0 ? batch : defaults.batch,
+            .steps = steps,
+            .device = device};
+  return n;
+}
+
+// One network's training steps in leuko.
+json measure_leuko(const std::string& model, const TrainOptions& o, Device device,
+                   const bench::Progress& progress) {
+  const TimedNetwork n = timed_network(model, o.batch, o.steps, device);
+  return bench::train_step(n.step, progress);
 }
 
 void print_train(const json& rows) {
@@ -195,6 +207,43 @@ void run_train(const TrainOptions& o) {
   for (const std::string& model : o.models)
     rows.push_back(measure_leuko(model, o, device, progress.callback()));
   print_train(rows);
+  write_json(o.json, {{"results", rows}});
+}
+
+// ---- data-parallel ---------------------------------------------------------------------------
+
+struct DataParallelOptions {
+  std::vector<std::string> models{"wbc_net"};
+  int64_t batch = 8, steps = 5, bucket_kib = 1024;
+  std::string json;
+};
+
+// Under mpirun every rank times its steps; rank 0 prints and writes the JSON.
+void run_data_parallel(const DataParallelOptions& o) {
+  distributed::Communicator& ranks = distributed::world();
+  const ProgressLine progress;
+  const bench::Progress quiet = [](const char*, int, int, const std::string&) {};
+  json rows = json::array();
+  for (const std::string& model : o.models) {
+    const TimedNetwork n = timed_network(model, o.batch, o.steps, Device::cpu);
+    rows.push_back(bench::data_parallel_step(n.step, ranks, o.bucket_kib * 1024,
+                                             ranks.is_root() ? progress.callback() : quiet));
+  }
+  if (!ranks.is_root()) return;
+  std::printf("%-18s %5s %6s %6s %8s %10s %10s %10s %10s %10s\n", "network", "ranks", "batch", "MB",
+              "buckets", "local ms", "slowest", "after ms", "overlap ms", "images/s");
+  for (const json& r : rows)
+    std::printf("%-18s %5d %6lld %6s %4lld/%-3lld %10s %10s %10s %10s %10s\n",
+                r["model"].get<std::string>().c_str(), r["ranks"].get<int>(),
+                (long long)r["batch_per_rank"].get<int64_t>(),
+                fixed(r["gradient_bytes"].get<double>() / 1e6, 1).c_str(),
+                (long long)r["buckets_started_during_backward"].get<int64_t>(),
+                (long long)r["buckets"].get<int64_t>(),
+                fixed(1e3 * r["local_step_s"].get<double>(), 1).c_str(),
+                fixed(1e3 * r["slowest_rank_local_step_s"].get<double>(), 1).c_str(),
+                fixed(1e3 * r["after_backward_step_s"].get<double>(), 1).c_str(),
+                fixed(1e3 * r["overlapped_step_s"].get<double>(), 1).c_str(),
+                fixed(r["images_per_s"].get<double>(), 2).c_str());
   write_json(o.json, {{"results", rows}});
 }
 
@@ -365,6 +414,7 @@ void add_bench_command(CLI::App& app) {
       "Examples:\n"
       "  leuko bench ops --layers wbc.      conv layers and memory-bound ops vs sgemm and copy\n"
       "  leuko bench train --model wbc_net  training images/s and peak memory\n"
+      "  mpirun -n 2 leuko bench data-parallel   a step over 2 ranks, with and without overlap\n"
       "  leuko bench vs-pytorch             the same four networks in leuko and in PyTorch\n"
       "  leuko bench gpu                    our CUDA conv and GEMM vs cuDNN and cuBLAS\n"
       "  leuko bench data --data ../shared/data   decoding and the loader's stall");
@@ -396,6 +446,27 @@ void add_bench_command(CLI::App& app) {
   add_train_options(train_cmd, *train, true);
   train_cmd->add_option("--device", train->device, "cpu | cuda | cuda-emu");
   train_cmd->callback([train] { run_train(*train); });
+
+  auto parallel = std::make_shared<DataParallelOptions>();
+  CLI::App* parallel_cmd = bench->add_subcommand(
+      "data-parallel",
+      "A training step over the mpirun ranks: alone, all-reduce after backward, overlapped");
+  parallel_cmd->footer(
+      "Run it under mpirun (alone it times one rank). bench/scaling.sh runs 1 and 2 ranks.\n"
+      "Examples:\n"
+      "  OMP_NUM_THREADS=1 mpirun -n 2 leuko bench data-parallel --model wbc_net --batch 8\n"
+      "  leuko bench data-parallel --model resnet18 --batch 4 --bucket-kib 4096 --json r18.json");
+  parallel_cmd
+      ->add_option("--model", parallel->models, "networks to time (repeat the flag; wbc_net)")
+      ->check(accepted_by([](const std::string& name) { find_model(name); }, "NAME"));
+  parallel_cmd->add_option("--batch", parallel->batch, "images per rank and step (8)")
+      ->check(in_range(1, 256));
+  parallel_cmd->add_option("--steps", parallel->steps, "timed rounds (median; 2 warm-up first)")
+      ->check(in_range(1, 100));
+  parallel_cmd->add_option("--bucket-kib", parallel->bucket_kib, "all-reduce bucket size (1024)")
+      ->check(in_range(1, 1 << 20));
+  parallel_cmd->add_option("--json", parallel->json, "also write the results as JSON (rank 0)");
+  parallel_cmd->callback([parallel] { run_data_parallel(*parallel); });
 
   auto versus = std::make_shared<TrainOptions>();
   CLI::App* versus_cmd = bench->add_subcommand(

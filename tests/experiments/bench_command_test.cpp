@@ -58,6 +58,31 @@ TEST_CASE("bench train times whole training steps of a network from the catalog"
   CHECK(row["peak_rss_mib"].get<double>() > 0);
 }
 
+TEST_CASE(
+    "bench data-parallel times a step alone, with the all-reduce after backward, overlapped") {
+  // One rank here (two: bench/scaling.sh under mpirun): the arithmetic of the row is checked.
+  testing::TempFolder scratch;
+  const std::string json = (scratch / "dp.json").string();
+  const auto r = run_leuko(
+      "bench data-parallel --model tiny_cnn --batch 4 --steps 2 --bucket-kib 16 --json " + json,
+      scratch.path());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("tiny_cnn") != std::string::npos);
+  const nlohmann::json row = nlohmann::json::parse(read_text(json))["results"][0];
+  CHECK(row["ranks"] == 1);
+  CHECK(row["backend"] == "single");
+  CHECK(row["batch_per_rank"] == 4);
+  CHECK(row["buckets"].get<int64_t>() >= 3);  // 97 KB of gradients in 16 KiB buckets
+  CHECK(row["buckets_started_during_backward"] == row["buckets"]);  // all of them, in order
+  CHECK(row["slowest_rank_local_step_s"].get<double>() ==
+        doctest::Approx(row["local_step_s"].get<double>()).epsilon(1e-6));  // float32 gather
+  CHECK(row["images_per_s"].get<double>() ==
+        doctest::Approx(4 / row["overlapped_step_s"].get<double>()));
+  CHECK(row["overlap_saves_s"].get<double>() ==
+        doctest::Approx(row["after_backward_step_s"].get<double>() -
+                        row["overlapped_step_s"].get<double>()));
+}
+
 TEST_CASE("bench vs-pytorch times the same network in both frameworks, or says what is missing") {
   testing::TempFolder scratch;
   const auto missing =
