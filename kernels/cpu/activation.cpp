@@ -10,6 +10,7 @@
 #include "kernels/cpu/activation.h"
 
 #include "kernels/cpu/fast_exp.h"
+#include "kernels/relu_rule.h"
 
 namespace leuko::cpu {
 
@@ -18,7 +19,7 @@ constexpr int64_t kParallelMin = 32768;
 
 void relu_forward(const float* x, float* y, int64_t n) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];  // NaN stays NaN
+  for (int64_t i = 0; i < n; ++i) y[i] = relu_of(x[i]);
 }
 
 void relu_backward(const float* y, const float* grad_y, float* grad_x, int64_t n) {

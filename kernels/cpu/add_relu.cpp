@@ -8,6 +8,8 @@
 // backward reads 8 and writes 4 (one compare-select): bound by memory bandwidth.
 #include "kernels/cpu/add_relu.h"
 
+#include "kernels/relu_rule.h"
+
 namespace leuko::cpu {
 
 // Below this size the cost of waking a second thread exceeds the work.
@@ -17,7 +19,7 @@ void add_relu_forward(const float* a, const float* b, int64_t n, float* y) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) {
     const float sum = a[i] + b[i];
-    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN, as in relu()
+    y[i] = relu_of(sum);
   }
 }
 

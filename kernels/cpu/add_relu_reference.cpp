@@ -2,12 +2,14 @@
 // positive (that is, y > 0).
 #include "kernels/cpu/add_relu.h"
 
+#include "kernels/relu_rule.h"
+
 namespace leuko::cpu::reference {
 
 void add_relu_forward(const float* a, const float* b, int64_t n, float* y) {
   for (int64_t i = 0; i < n; ++i) {
     const float sum = a[i] + b[i];
-    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN, as in relu()
+    y[i] = relu_of(sum);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/cpu/batch_norm.h"
+#include "kernels/relu_rule.h"
 
 namespace leuko::cpu {
 
@@ -43,13 +44,13 @@ static void rectify_channel(const float* x, const float* residual, int64_t N, in
 #pragma omp simd
       for (int64_t s = 0; s < S; ++s) {
         const float v = xr[s] * map.scale + map.shift + rr[s];
-        yr[s] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
+        yr[s] = relu_of(v);
       }
     } else {
 #pragma omp simd
       for (int64_t s = 0; s < S; ++s) {
         const float v = xr[s] * map.scale + map.shift;
-        yr[s] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
+        yr[s] = relu_of(v);
       }
     }
   }

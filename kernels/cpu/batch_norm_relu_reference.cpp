@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/cpu/batch_norm.h"
+#include "kernels/relu_rule.h"
 
 namespace leuko::cpu::reference {
 
@@ -11,7 +12,7 @@ namespace leuko::cpu::reference {
 static void add_and_rectify(const float* residual, int64_t size, float* y) {
   for (int64_t i = 0; i < size; ++i) {
     const float v = y[i] + (residual ? residual[i] : 0.0f);
-    y[i] = v < 0.0f ? 0.0f : v;  // NaN stays NaN
+    y[i] = relu_of(v);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/relu_rule.h"
 
 namespace leuko::LEUKO_CUDA_NS {
 
@@ -49,8 +50,7 @@ void launch_map2(const float* saved, const float* grad, float* out, int64_t n, F
 }
 
 struct Relu {
-  // NaN stays NaN, as in the CPU kernel and PyTorch.
-  __device__ float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
+  __device__ float operator()(float x) const { return relu_of(x); }
 };
 struct ReluBackward {  // from the output y
   __device__ float operator()(float y, float g) const { return y > 0.0f ? g : 0.0f; }

@@ -9,6 +9,7 @@
 #include "kernels/cuda/add_relu.h"
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/relu_rule.h"
 
 namespace leuko::LEUKO_CUDA_NS {
 
@@ -20,7 +21,7 @@ __global__ void add_relu_forward_kernel(const float* a, const float* b, int64_t 
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
     const float sum = a[i] + b[i];
-    y[i] = sum < 0.0f ? 0.0f : sum;  // NaN stays NaN (fmaxf would drop it)
+    y[i] = relu_of(sum);
   }
 }
 

@@ -20,6 +20,7 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/per_channel.cuh"
+#include "kernels/relu_rule.h"
 
 namespace leuko::LEUKO_CUDA_NS {
 
@@ -38,7 +39,7 @@ __global__ void bn_relu_forward_kernel(const float* x, int64_t N, int64_t C, int
     const float scale = inv_std[c] * (weight ? weight[c] : 1.0f);
     const float shift = (bias ? bias[c] : 0.0f) - mean[c] * scale;
     const float pre = x[i] * scale + shift + (residual ? residual[i] : 0.0f);
-    y[i] = pre < 0.0f ? 0.0f : pre;  // NaN stays NaN (fmaxf would drop it)
+    y[i] = relu_of(pre);
   }
 }
 
